@@ -1,0 +1,33 @@
+// Jest runs TypeScript as native ESM (@kubernetes/client-node is ESM-only),
+// so `npm test` starts node with --experimental-vm-modules.
+//
+// Three projects so that a run only pays for what it touches: a project's
+// globalSetup runs only when one of its tests is selected.
+//   unit     pure code and use cases over in-memory fakes
+//   slack    the Slack emulator and the Bolt app against it (real Redis)
+//   cluster  real kube-apiserver + kube-controller-manager + etcd, real Redis
+const tsTransform = {
+  '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+};
+const common = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: tsTransform,
+};
+
+/** @type {import('jest').Config} */
+export default {
+  testTimeout: 30_000,
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    { ...common, displayName: 'slack', testMatch: ['<rootDir>/test/slack/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'cluster',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/cluster/jest-global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/cluster/jest-global-teardown.ts',
+    },
+  ],
+};
