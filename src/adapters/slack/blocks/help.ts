@@ -1,0 +1,21 @@
+import { COMMAND } from '../ids.js';
+import type { KnownBlock } from './types.js';
+
+/** Usage of /cert, shown for `/cert`, `/cert help` and unknown subcommands. */
+export function helpBlocks(opts: { unknown?: string } = {}): { text: string; blocks: KnownBlock[] } {
+  const lines = [
+    `*${COMMAND} request*: request a Kubernetes client certificate (paste a CSR, or get the openssl commands to make one)`,
+    `*${COMMAND} help*: this message`,
+    '',
+    'You can also send me a CSR file (or paste the PEM) in this DM. Your private key never leaves your machine: only send the `.csr`.',
+  ];
+  const intro = opts.unknown ? `I don't know \`${COMMAND} ${opts.unknown}\`. ` : '';
+  const text = `${intro}csrbot issues Kubernetes client certificates approved by your cluster admins.`;
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } },
+    ],
+  };
+}

@@ -1,0 +1,1 @@
+export type { KnownBlock, View } from '@slack/types';

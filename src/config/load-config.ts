@@ -1,0 +1,93 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { CsrbotError } from '../domain/errors.js';
+import { crossFieldProblems, envSchema, type RawConfig } from './schema.js';
+
+export interface Config {
+  slack: {
+    botToken: string;
+    /** Socket Mode when set; HTTP mode (signed requests on PORT) otherwise. */
+    appToken?: string;
+    signingSecret?: string;
+    apiUrl: string;
+    adminChannel: string;
+    adminGroup?: string;
+    adminUsers: string[];
+  };
+  redis: { url: string; prefix: string };
+  kubernetes: { kubeconfigPath?: string };
+  http: { port: number };
+  logLevel: RawConfig['LOG_LEVEL'];
+  identity: { rule: RawConfig['USERNAME_RULE']; mappingFile?: string };
+  policy: {
+    allowedGroups: string[];
+    groupMappings: Record<string, string[]>;
+    sanPolicy: 'warn' | 'refuse';
+    defaultLifetimeSeconds: number;
+    maxLifetimeSeconds: number;
+    allowedSigners: string[];
+  };
+  approval: { quorum: number; allowSelfApproval: boolean };
+  delivery: { clusterName: string; serverUrl?: string; caFile?: string; keyPathTemplate: string; issuanceTimeoutSeconds: number };
+}
+
+/**
+ * Read and validate every setting once. Throws CONFIG_INVALID listing every
+ * problem (not just the first) with how to fix it.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings are "unset": an `export X=` in a shell should not count as a value.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  const issues = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.') || 'config', message: i.message }))),
+    ...crossFieldProblems(cleaned),
+  ];
+  if (!parsed.success || issues.length > 0) {
+    const problems = issues.map((i) => `  - ${i.path}: ${i.message}`);
+    throw new CsrbotError('CONFIG_INVALID', { problems: problems.join('\n'), count: problems.length });
+  }
+  const c = parsed.data;
+  return {
+    slack: {
+      botToken: c.SLACK_BOT_TOKEN,
+      appToken: c.SLACK_APP_TOKEN,
+      signingSecret: c.SLACK_SIGNING_SECRET,
+      apiUrl: c.SLACK_API_URL,
+      adminChannel: c.SLACK_ADMIN_CHANNEL,
+      adminGroup: c.SLACK_ADMIN_GROUP,
+      adminUsers: c.SLACK_ADMIN_USERS,
+    },
+    redis: { url: c.REDIS_URL, prefix: c.REDIS_PREFIX },
+    kubernetes: { kubeconfigPath: c.KUBECONFIG },
+    http: { port: c.PORT },
+    logLevel: c.LOG_LEVEL,
+    identity: { rule: c.USERNAME_RULE, mappingFile: c.USERNAME_MAPPING_FILE },
+    policy: {
+      allowedGroups: c.ALLOWED_GROUPS,
+      groupMappings: c.GROUP_MAPPINGS,
+      sanPolicy: c.SAN_POLICY,
+      defaultLifetimeSeconds: c.CERT_DEFAULT_LIFETIME,
+      maxLifetimeSeconds: c.CERT_MAX_LIFETIME,
+      allowedSigners: c.ALLOWED_SIGNERS,
+    },
+    approval: { quorum: c.APPROVAL_QUORUM, allowSelfApproval: c.ALLOW_SELF_APPROVAL },
+    delivery: {
+      clusterName: c.CLUSTER_NAME,
+      serverUrl: c.CLUSTER_SERVER_URL,
+      caFile: c.CLUSTER_CA_FILE,
+      keyPathTemplate: c.KEY_PATH_TEMPLATE,
+      issuanceTimeoutSeconds: c.ISSUANCE_TIMEOUT,
+    },
+  };
+}
+
+/**
+ * Values from an optional .env file, under the real environment (the
+ * environment wins, as in dotenv). Node 20's util.parseEnv does the parsing.
+ */
+export async function readDotEnv(path = '.env', env: Record<string, string | undefined> = process.env): Promise<Record<string, string | undefined>> {
+  if (!existsSync(path)) return env;
+  const { parseEnv } = await import('node:util');
+  const fromFile = parseEnv(readFileSync(path, 'utf8')) as Record<string, string>;
+  return { ...fromFile, ...env };
+}

@@ -1,0 +1,155 @@
+import { z } from 'zod';
+
+/**
+ * Every setting csrbot reads, with the text that tells an operator how to fix
+ * it. The schema is the configuration reference: README's table mirrors it.
+ */
+
+const list = (v: string | undefined): string[] =>
+  (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+
+const duration = /^(\d+)(s|m|h|d)?$/;
+/** Parse "600", "10m", "24h", "7d" into seconds. */
+export function parseDurationSeconds(v: string): number | undefined {
+  const m = duration.exec(v.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return n * { s: 1, m: 60, h: 3600, d: 86400 }[unit as 's' | 'm' | 'h' | 'd'];
+}
+
+const durationSetting = (name: string, dflt: string) =>
+  z
+    .string()
+    .default(dflt)
+    .transform((v, ctx) => {
+      const s = parseDurationSeconds(v);
+      if (s === undefined) {
+        ctx.addIssue({ code: 'custom', message: `${name}="${v}" is not a duration. Use seconds or a number with s, m, h or d, e.g. ${dflt}.` });
+        return z.NEVER;
+      }
+      return s;
+    });
+
+const bool = (dflt: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'use true or false' })
+    .default(dflt ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const envSchema = z
+  .object({
+    SLACK_BOT_TOKEN: z
+      .string({ message: 'SLACK_BOT_TOKEN is missing. Set it to the Bot User OAuth Token (xoxb-...) from your Slack app\'s "OAuth & Permissions" page.' })
+      .regex(/^xoxb-/, 'SLACK_BOT_TOKEN must be a bot token starting with xoxb- (Slack app > OAuth & Permissions > Bot User OAuth Token).'),
+    SLACK_APP_TOKEN: z
+      .string()
+      .regex(/^xapp-/, 'SLACK_APP_TOKEN must be an app-level token starting with xapp- with the connections:write scope (Slack app > Basic Information > App-Level Tokens). Unset it to use HTTP mode.')
+      .optional(),
+    SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+    SLACK_API_URL: z
+      .string()
+      .default('https://slack.com/api/')
+      .refine((v) => /^https?:\/\/.+\/$/.test(v), 'SLACK_API_URL must be an http(s) URL ending with "/", e.g. https://slack.com/api/'),
+    SLACK_ADMIN_CHANNEL: z
+      .string({ message: 'SLACK_ADMIN_CHANNEL is missing. Set it to the ID (C...) of the channel where approval cards are posted, and invite the bot there (/invite @csrbot).' })
+      .regex(/^[CG][A-Z0-9]+$/, 'SLACK_ADMIN_CHANNEL must be a channel ID such as C0123ABCD (channel details > About > Channel ID), not a #name.'),
+    SLACK_ADMIN_GROUP: z
+      .string()
+      .regex(/^S[A-Z0-9]+$/, 'SLACK_ADMIN_GROUP must be a user group ID such as S0123ABCD (not the @handle).')
+      .optional(),
+    SLACK_ADMIN_USERS: z
+      .string()
+      .optional()
+      .transform(list)
+      .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]+$/.test(id)), 'SLACK_ADMIN_USERS must be a comma-separated list of Slack user IDs such as U0123ABCD.'),
+    REDIS_URL: z
+      .string()
+      .default('redis://127.0.0.1:6379')
+      .refine((v) => /^rediss?:\/\//.test(v), 'REDIS_URL must look like redis://host:6379 or rediss://host:6380.'),
+    REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'REDIS_PREFIX may only hold letters, digits, - and _ (BullMQ uses it in key names).').default('csrbot'),
+    KUBECONFIG: z.string().optional(),
+    PORT: z.coerce.number({ message: 'PORT must be a number' }).int().min(1).max(65535, 'PORT must be between 1 and 65535').default(3000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+
+    // Who is who
+    USERNAME_RULE: z
+      .enum(['email', 'email-local-part', 'slack-username', 'mapping'], { message: 'USERNAME_RULE must be email, email-local-part, slack-username or mapping' })
+      .default('email'),
+    USERNAME_MAPPING_FILE: z.string().optional(),
+
+    // What a request may ask for
+    ALLOWED_GROUPS: z.string().optional().transform(list),
+    GROUP_MAPPINGS: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const out: Record<string, string[]> = {};
+        for (const pair of list(v)) {
+          const m = /^(S[A-Z0-9]+)=([^=]+)$/.exec(pair);
+          if (!m) {
+            ctx.addIssue({ code: 'custom', message: `GROUP_MAPPINGS entry "${pair}" must be <slack user group id>=<kubernetes group>, e.g. S0123ABCD=dev-team` });
+            continue;
+          }
+          (out[m[1]!] ??= []).push(m[2]!.trim());
+        }
+        return out;
+      }),
+    SAN_POLICY: z.enum(['warn', 'refuse'], { message: 'SAN_POLICY must be warn or refuse' }).default('warn'),
+    CERT_DEFAULT_LIFETIME: durationSetting('CERT_DEFAULT_LIFETIME', '24h'),
+    CERT_MAX_LIFETIME: durationSetting('CERT_MAX_LIFETIME', '30d'),
+    ALLOWED_SIGNERS: z
+      .string()
+      .optional()
+      .transform((v) => {
+        const l = list(v);
+        return l.length > 0 ? l : ['kubernetes.io/kube-apiserver-client'];
+      }),
+
+    // Who may approve, and how
+    APPROVAL_QUORUM: z.coerce.number().int().min(1, 'APPROVAL_QUORUM must be at least 1').max(10).default(1),
+    ALLOW_SELF_APPROVAL: bool(false),
+
+    // What the user receives
+    CLUSTER_NAME: z.string().default('kubernetes'),
+    CLUSTER_SERVER_URL: z.string().url('CLUSTER_SERVER_URL must be the https:// URL users reach the API server at').optional(),
+    CLUSTER_CA_FILE: z.string().optional(),
+    KEY_PATH_TEMPLATE: z.string().default('~/.kube/{user}.key'),
+    ISSUANCE_TIMEOUT: durationSetting('ISSUANCE_TIMEOUT', '15m'),
+  })
+  .superRefine((c, ctx) => {
+    if (c.CERT_DEFAULT_LIFETIME > c.CERT_MAX_LIFETIME) {
+      ctx.addIssue({ code: 'custom', path: ['CERT_DEFAULT_LIFETIME'], message: 'CERT_DEFAULT_LIFETIME is longer than CERT_MAX_LIFETIME; lower the default or raise the maximum.' });
+    }
+    if (c.CERT_DEFAULT_LIFETIME < 600) {
+      ctx.addIssue({ code: 'custom', path: ['CERT_DEFAULT_LIFETIME'], message: 'CERT_DEFAULT_LIFETIME must be at least 10m (600 s), the Kubernetes minimum for expirationSeconds.' });
+    }
+  });
+
+export type Env = z.input<typeof envSchema>;
+export type RawConfig = z.output<typeof envSchema>;
+
+/**
+ * Rules across settings, checked on the raw values so they are reported even
+ * when another setting is malformed: the operator sees every problem at once.
+ */
+export function crossFieldProblems(env: Record<string, string | undefined>): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
+    out.push({
+      path: 'SLACK_SIGNING_SECRET',
+      message:
+        'Set SLACK_APP_TOKEN (xapp-..., Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode; Slack app > Basic Information > Signing Secret). Without one, csrbot cannot receive or verify Slack requests.',
+    });
+  }
+  if (!env.SLACK_ADMIN_GROUP && !env.SLACK_ADMIN_USERS) {
+    out.push({
+      path: 'SLACK_ADMIN_GROUP',
+      message: 'Nobody may approve: set SLACK_ADMIN_GROUP (a user group ID, S...) and/or SLACK_ADMIN_USERS (comma-separated user IDs, U...).',
+    });
+  }
+  if (env.USERNAME_RULE === 'mapping' && !env.USERNAME_MAPPING_FILE) {
+    out.push({ path: 'USERNAME_MAPPING_FILE', message: 'USERNAME_RULE=mapping needs USERNAME_MAPPING_FILE: a JSON file mapping Slack user IDs to Kubernetes usernames.' });
+  }
+  return out;
+}
