@@ -33,7 +33,91 @@ const str = (v: unknown, fallback = ''): string => (v === undefined ? fallback :
 /** code -> user-facing text. The only place such text is written. */
 const messages = {
   // ---- CSR intake (src/domain/csr) -------------------------------------
-  // (the intake section is filled in by the CSR parsing work)
+  // Details used here: `found` names what the input was; `commands` holds the
+  // exact openssl commands for this user (opensslCommandsFor); a caller that
+  // knows the user may re-render with describeError(code, {...details, commands}).
+  CSR_EMPTY: (d) => `That is empty: there is no certificate request in it. Make a key and a request with:\n${str(d.commands)}\nthen send the .csr file.`,
+  CSR_TOO_LARGE: (d) =>
+    `That input is ${str(d.bytes)} bytes; a certificate request is at most a few KB and csrbot reads at most ${str(d.limit)} bytes. ` +
+    'Send only the .csr file made by `openssl req`, not a bundle or a log.',
+  CSR_PRIVATE_KEY: (d) =>
+    `That is a PRIVATE KEY (${str(d.found, 'private key')}), not a certificate request. Treat this key as exposed: ` +
+    'delete the message or file you shared it in now, and never use that key again. Make a new key and a request, and send only the .csr file:\n' +
+    str(d.commands),
+  CSR_IS_CERTIFICATE: (d) =>
+    `That is a certificate${d.subject ? ` (${str(d.subject)})` : ''}, not a certificate request. csrbot issues certificates from requests: ` +
+    `make a request from your key and send the .csr file:\n${str(d.commands)}`,
+  CSR_IS_PUBLIC_KEY: (d) =>
+    `That is a public key, not a certificate request. A request is signed with your private key; make one (keep the key to yourself):\n${str(d.commands)}`,
+  CSR_UNEXPECTED_PEM: (d) =>
+    `That is a PEM block labelled "${str(d.label)}", not a certificate request (label CERTIFICATE REQUEST). Make a request with:\n${str(d.commands)}`,
+  CSR_NOT_PEM: (d) =>
+    `That is ${str(d.found, 'text')} without a -----BEGIN CERTIFICATE REQUEST----- block, so it is not a certificate request. ` +
+    `Send the whole .csr file, or make one with:\n${str(d.commands)}`,
+  CSR_GARBAGE: (d) =>
+    `That is ${str(d.found, 'binary data')} that is neither a PEM nor a DER certificate request. Send the .csr file made by:\n${str(d.commands)}`,
+  CSR_BAD_BASE64: () =>
+    'The certificate request block contains characters that are not base64 (was it edited, or reformatted by a chat client?). ' +
+    'Send the .csr file as a file attachment instead of pasting it, or paste it inside a ``` code block.',
+  CSR_TRUNCATED: (d) =>
+    `The certificate request is cut off (${str(d.reason, 'it ends early')}). Send the complete .csr file: it starts with ` +
+    '-----BEGIN CERTIFICATE REQUEST----- and ends with -----END CERTIFICATE REQUEST-----. Attaching the file avoids copy-paste losses.',
+  CSR_MALFORMED: (d) =>
+    `That looks like a certificate request but it is damaged: ${str(d.reason, 'its structure is invalid')}. ` +
+    `Make a fresh one with openssl:\n${str(d.commands)}`,
+  CSR_MULTIPLE: (d) =>
+    `That contains ${str(d.found, 'several PEM blocks')}. Send exactly one certificate request per message ` +
+    '(Kubernetes would silently use only the first, which may not be the one you meant).',
+  CSR_BAD_SIGNATURE: (d) =>
+    `The request's self-signature does not verify${d.subject ? ` (subject ${str(d.subject)})` : ''}: it was altered after openssl signed it, ` +
+    `or signed with a different key. Make it again from your key, unmodified:\n${str(d.commands)}`,
+  CSR_WEAK_KEY: (d) =>
+    `The request uses a weak key: ${str(d.key)} (at least ${str(d.minimum)} is required). Make a new, stronger key and request:\n${str(d.commands)}`,
+  CSR_UNSUPPORTED_KEY: (d) =>
+    `The request uses a ${str(d.key)} key, which Kubernetes client certificates do not support here (use RSA 2048+, ECDSA P-256/P-384/P-521 or Ed25519). ` +
+    `Make a new key and request:\n${str(d.commands)}`,
+  CSR_UNSUPPORTED_SIGNATURE: (d) =>
+    `The request is signed with ${str(d.algorithm, 'an unsupported algorithm')}${d.reason ? ` (${str(d.reason)})` : ''}; ` +
+    'Kubernetes accepts SHA-256/384/512 with RSA (PKCS#1 v1.5, or PSS with salt length = digest length), ECDSA and Ed25519. ' +
+    `Make the request again with a modern digest:\n${str(d.commands)}`,
+  // Policy findings (src/domain/policy): errors block, warnings go on the admin card.
+  CSR_NO_CN: (d) =>
+    `The request has no common name (CN), and Kubernetes takes your username from the CN. Make it again with your username as CN:\n${str(d.commands)}`,
+  CSR_AMBIGUOUS_CN: (d) =>
+    `The request has several common names (${str(d.commonNames)}); Kubernetes would silently use the last one. Use exactly one CN:\n${str(d.commands)}`,
+  CSR_CN_MISMATCH: (d) =>
+    `The request's CN is "${str(d.cn)}" but your Kubernetes username is "${str(d.expected)}": you can only request a certificate for yourself. ` +
+    `Make the request again with:\n${str(d.commands)}`,
+  CSR_SYSTEM_CN: (d) =>
+    `The CN "${str(d.cn)}" is in the reserved system: namespace (used by cluster components); csrbot never requests it. Use your own username:\n${str(d.commands)}`,
+  CSR_SYSTEM_MASTERS: (d) =>
+    'The request asks for O=system:masters, which is unrestricted cluster-admin that no RBAC rule can take away; csrbot always refuses it. ' +
+    `Ask for the group you need instead, e.g.:\n${str(d.commands)}`,
+  CSR_SYSTEM_GROUP: (d) =>
+    `The request asks for the reserved group(s) ${str(d.groups)}: system: groups belong to cluster components and are always refused. Remove them:\n${str(d.commands)}`,
+  CSR_GROUP_NOT_ALLOWED: (d) =>
+    `You may not request the group(s) ${str(d.groups)}. Groups you may request: ${str(d.allowed, 'none')}. ` +
+    `Ask an admin to grant the group, or make the request without it:\n${str(d.commands)}`,
+  CSR_LEGACY_STRING: (d) =>
+    `The ${str(d.field)} "${str(d.value)}" is encoded as ${str(d.stringType)}, which Kubernetes does not read as this text. ` +
+    `Make the request again with openssl's -utf8 flag:\n${str(d.commands)}`,
+  CSR_SANS_PRESENT: (d) =>
+    `The request asks for subject alternative names (${str(d.sans)}). Client certificates authenticate by CN and O only; ` +
+    `${d.refused ? 'this policy refuses SANs. Make the request again without -addext subjectAltName:' : 'they are ignored. To leave them out:'}\n${str(d.commands)}`,
+  CSR_LIFETIME_INVALID: (d) => `The requested lifetime "${str(d.requested)}" is not a whole number of seconds. Ask for e.g. 86400 (one day).`,
+  CSR_LIFETIME_TOO_SHORT: (d) => `The requested lifetime ${str(d.requested)} s is below the Kubernetes minimum of ${str(d.minimum)} s (10 minutes). Ask for at least ${str(d.minimum)} s.`,
+  CSR_LIFETIME_TOO_LONG: (d) => `The requested lifetime ${str(d.requested)} s is longer than this cluster allows (${str(d.maximum)} s). Ask for at most ${str(d.maximum)} s, and renew when it runs out.`,
+  CSR_SIGNER_NOT_ALLOWED: (d) => `The signer "${str(d.signer)}" is not allowed here. Allowed signers: ${str(d.allowed)}.`,
+  USERNAME_NO_EMAIL: (d) =>
+    `csrbot takes your Kubernetes username from your Slack profile email, but Slack shows none for ${str(d.slackUser, 'you')}. ` +
+    'Ask a Slack admin to make your email visible to apps (users:read.email), or an admin to add you to the username mapping file.',
+  USERNAME_NO_SLACK_NAME: (d) => `Slack returned no username for ${str(d.slackUser, 'you')}; ask an admin to add you to the username mapping file.`,
+  USERNAME_NOT_MAPPED: (d) =>
+    `You (${str(d.slackUser)}${d.email ? `, ${str(d.email)}` : ''}) are not in csrbot's username mapping, so csrbot does not know your Kubernetes username. ` +
+    'Ask an admin to add a line for you to the mapping file.',
+  USERNAME_INVALID: (d) => `The Kubernetes username "${str(d.username)}" derived for ${str(d.slackUser, 'you')} cannot be used: ${str(d.reason)}. Ask an admin to map you to a valid username.`,
+  USERNAME_MAPPING_INVALID: (d) => `The username mapping file ${str(d.source, '')} is invalid; fix these entries:\n${str(d.problems)}`,
+  POLICY_CONFIG_INVALID: (d) => `The CSR policy ${str(d.source, '')} is invalid; fix these settings:\n${str(d.problems)}`,
 
   // ---- Kubernetes (src/adapters/kubernetes) -----------------------------
   CLUSTER_UNREACHABLE: (d) =>
@@ -46,9 +130,26 @@ const messages = {
   CSR_ALREADY_DECIDED: (d) => `The CertificateSigningRequest ${str(d.name)} was already ${str(d.decision, 'decided')}; it cannot be ${str(d.attempted, 'changed')} now.`,
   CSR_REJECTED_BY_API: (d) => `The Kubernetes API refused the CertificateSigningRequest ${str(d.name)}: ${str(d.message)}`,
   CSR_SIGNING_FAILED: (d) => `The cluster signer failed to issue a certificate for ${str(d.name)}: ${str(d.message)}`,
+  CLUSTER_UNAUTHORIZED: (d) =>
+    `The Kubernetes API at ${str(d.server, 'the configured server')} did not accept csrbot's credentials (${str(d.message, '401')}). ` +
+    'Check the token or client certificate in KUBECONFIG (or the mounted ServiceAccount token).',
+  CSR_NAME_TAKEN: (d) =>
+    `A different CertificateSigningRequest named ${str(d.name)} already exists in the cluster; csrbot will not reuse the name.`,
   CLUSTER_CONFLICT: (d) => `The CertificateSigningRequest ${str(d.name)} kept changing while csrbot updated it; try again.`,
   CLUSTER_TIMEOUT: (d) => `The Kubernetes API did not answer in time (${str(d.operation, 'request')}). csrbot will retry.`,
   CLUSTER_ERROR: (d) => `The Kubernetes API answered with an error (${str(d.status, '?')}): ${str(d.message)}`,
+
+  // ---- The request flow (src/app) -----------------------------------------
+  NOT_AN_APPROVER: (d) =>
+    `Only csrbot admins can decide certificate requests${d.group ? ` (members of <!subteam^${str(d.group)}>)` : ''}. Ask one of them to look at this request; nothing was changed.`,
+  SELF_APPROVAL: () => 'You cannot approve your own certificate request. Ask another admin; nothing was changed.',
+  REQUEST_ALREADY_DECIDED: (d) => `This request was already ${str(d.state)}${d.by ? ` by ${str(d.by)}` : ''}. Nothing was changed.`,
+  REQUEST_NOT_FOUND: (d) => `csrbot has no request ${str(d.id)}. It may have expired; ask the requester to send the CSR again.`,
+  CERTIFICATE_KEY_MISMATCH: (d) =>
+    `The certificate issued for ${str(d.name)} is not for the key in the request (expected SPKI ${str(d.expected)}, got ${str(d.actual)}). It was not delivered; an admin should inspect the cluster signer.`,
+  ISSUANCE_TIMEOUT: (d) =>
+    `The cluster approved ${str(d.name)} but its signer issued no certificate within ${str(d.timeout)}. Check that kube-controller-manager runs the csrsigning controller with --cluster-signing-cert-file/--cluster-signing-key-file.`,
+  USERNAME_UNKNOWN: (d) => `csrbot cannot tell your Kubernetes username: ${str(d.why)}. Ask an admin to add you to the username mapping.`,
 
   // ---- Configuration ------------------------------------------------------
   CONFIG_INVALID: (d) => `csrbot cannot start; fix these settings:\n${str(d.problems)}`,
