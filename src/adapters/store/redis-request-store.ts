@@ -1,0 +1,288 @@
+/**
+ * Requests in Redis.
+ *
+ * Layout (every key under `<prefix>:`):
+ *   request:<id>              HASH  one field per CertificateRequest field, each JSON-encoded
+ *                                   (approvals excepted). Field-per-value lets Lua compare and
+ *                                   set `state` without cjson, whose `{}`/`[]` confusion would
+ *                                   corrupt empty arrays on a round trip.
+ *   request:<id>:approvals    HASH  userId -> Approval JSON; HSETNX so each approver counts once
+ *   request:<id>:once:<what>  STRING one-time flags (SET NX; forget() deletes)
+ *   csr:<csrName>             STRING -> request id
+ *   cert:<serial>             STRING IssuedCertificate JSON plus requestId
+ *   certs:by-expiry           ZSET  serial scored by notAfter (epoch ms), for expiry reminders
+ *
+ * No TTLs for now: a request is small, and the audit trail and renewal reminders need it for
+ * the certificate's whole life. Revisit with a retention policy (e.g. notAfter + 30 days).
+ *
+ * Every write that depends on what is stored is one Lua script, and each script returns the
+ * record as it left it, so callers never see a read-back from after someone else's write.
+ * Not Redis Cluster ready: one request's keys do not share a hash slot.
+ */
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Approval, CertificateRequest, IssuedCertificate, RequestState } from '../../domain/lifecycle.js';
+import type { RequestStore } from '../../ports.js';
+import {
+  checkId,
+  checkPatch,
+  checkTransition,
+  encodeApproval,
+  encodePatch,
+  encodeRequestFields,
+  refusePrivateKey,
+  sortApprovals,
+  type RequestPatch,
+} from './request-record.js';
+
+export interface RedisRequestStoreOptions {
+  /** A connection the caller owns (and closes). */
+  redis: Redis;
+  /** Key prefix, without a trailing `:`; e.g. `csrbot`. */
+  prefix: string;
+}
+
+/** An issued certificate as kept for expiry reminders. */
+export interface IssuedRecord extends IssuedCertificate {
+  requestId: string;
+}
+
+// Returns the record as {fields, approvals} after the write.
+const SNAPSHOT = `local function snapshot() return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])} end
+`;
+
+// KEYS: request, approvals, csr index. ARGV: id, nFields, field/json pairs..., approval userId/json pairs...
+const CREATE = `${SNAPSHOT}
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0, snapshot()} end
+local n = tonumber(ARGV[2])
+local i = 3
+for _ = 1, n do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]); i = i + 2 end
+while i <= #ARGV do redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]); i = i + 2 end
+redis.call('SET', KEYS[3], ARGV[1])
+return {1, snapshot()}
+`;
+
+// KEYS: request, approvals. ARGV: nSet, field/json pairs..., fields to remove...
+const APPLY_PATCH = `
+local function apply(i)
+  local nSet = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, nSet do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]); i = i + 2 end
+  while i <= #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]); i = i + 1 end
+end
+`;
+
+const UPDATE = `${SNAPSHOT}${APPLY_PATCH}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+apply(1)
+return {1, snapshot()}
+`;
+
+// KEYS: request, approvals. ARGV: to, nFrom, from..., then the patch as in UPDATE.
+const TRANSITION = `${SNAPSHOT}${APPLY_PATCH}
+local current = redis.call('HGET', KEYS[1], 'state')
+if not current then return {0} end
+local nFrom = tonumber(ARGV[2])
+for i = 3, 2 + nFrom do
+  if ARGV[i] == current then
+    redis.call('HSET', KEYS[1], 'state', ARGV[1])
+    apply(3 + nFrom)
+    return {1, snapshot()}
+  end
+end
+return {0}
+`;
+
+// KEYS: request, approvals. ARGV: userId, approval json.
+const ADD_APPROVAL = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
+return {1, redis.call('HVALS', KEYS[2])}
+`;
+
+// KEYS: request, cert, by-expiry. ARGV: issued json, cert record json, notAfter ms, serial.
+const SAVE_ISSUED = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'issued', ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
+return 1
+`;
+
+type Snapshot = [fields: string[], approvals: string[]];
+
+export class RedisRequestStore implements RequestStore {
+  private constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  static create(opts: RedisRequestStoreOptions): RedisRequestStore {
+    if (!opts.prefix || opts.prefix.endsWith(':')) throw new Error(`RedisRequestStore prefix must be non-empty, without a trailing ':' (got '${opts.prefix}')`);
+    return new RedisRequestStore(opts.redis, opts.prefix);
+  }
+
+  async create(request: CertificateRequest): Promise<{ created: boolean; request: CertificateRequest }> {
+    checkId(request.id);
+    const fields = encodeRequestFields(request);
+    const approvals = request.approvals.map((a): [string, string] => [a.userId, encodeApproval(a)]);
+    const [created, snap] = (await this.run(CREATE, [this.requestKey(request.id), this.approvalsKey(request.id), this.csrKey(request.csrName)], [
+      request.id,
+      fields.length,
+      ...fields.flat(),
+      ...approvals.flat(),
+    ])) as [number, Snapshot];
+    return { created: created === 1, request: decode(snap) };
+  }
+
+  async get(id: string): Promise<CertificateRequest | undefined> {
+    checkId(id);
+    const res = await this.redis.multi().hgetall(this.requestKey(id)).hgetall(this.approvalsKey(id)).exec();
+    if (!res) throw new Error('Redis MULTI was aborted');
+    for (const [err] of res) if (err) throw err;
+    const fields = res[0]?.[1] as Record<string, string>;
+    const approvals = res[1]?.[1] as Record<string, string>;
+    if (Object.keys(fields).length === 0) return undefined;
+    return decodeObjects(fields, approvals);
+  }
+
+  async findByCsrName(csrName: string): Promise<CertificateRequest | undefined> {
+    const id = await this.redis.get(this.csrKey(csrName));
+    return id === null ? undefined : this.get(id);
+  }
+
+  async update(id: string, patch: RequestPatch): Promise<CertificateRequest> {
+    checkId(id);
+    checkPatch(patch, 'update');
+    const [ok, snap] = (await this.run(UPDATE, [this.requestKey(id), this.approvalsKey(id)], patchArgs(patch))) as [number, Snapshot?];
+    if (ok !== 1 || !snap) throw new Error(`RequestStore.update: no request ${id}`);
+    return decode(snap);
+  }
+
+  async transition(id: string, from: readonly RequestState[], to: RequestState, patch: RequestPatch = {}): Promise<CertificateRequest | undefined> {
+    checkId(id);
+    checkTransition(from, to);
+    checkPatch(patch, 'transition');
+    const froms = from.map((s) => JSON.stringify(s));
+    const [ok, snap] = (await this.run(TRANSITION, [this.requestKey(id), this.approvalsKey(id)], [
+      JSON.stringify(to),
+      froms.length,
+      ...froms,
+      ...patchArgs(patch),
+    ])) as [number, Snapshot?];
+    return ok === 1 && snap ? decode(snap) : undefined;
+  }
+
+  async addApproval(id: string, approval: Approval): Promise<Approval[]> {
+    checkId(id);
+    const [ok, values] = (await this.run(ADD_APPROVAL, [this.requestKey(id), this.approvalsKey(id)], [approval.userId, encodeApproval(approval)])) as [
+      number,
+      string[]?,
+    ];
+    if (ok !== 1 || !values) throw new Error(`RequestStore.addApproval: no request ${id}`);
+    return sortApprovals(values.map((v) => JSON.parse(v) as Approval));
+  }
+
+  async once(id: string, what: string): Promise<boolean> {
+    checkId(id);
+    // No TTL: a flag that expired would let an announcement or a delivery happen twice.
+    const res = await this.redis.set(this.onceKey(id, what), '1', 'NX');
+    return res === 'OK';
+  }
+
+  async forget(id: string, what: string): Promise<void> {
+    checkId(id);
+    await this.redis.del(this.onceKey(id, what));
+  }
+
+  async saveIssued(id: string, cert: IssuedCertificate): Promise<void> {
+    checkId(id);
+    const notAfter = Date.parse(cert.notAfter);
+    if (Number.isNaN(notAfter)) throw new Error(`saveIssued: notAfter '${cert.notAfter}' is not a date`);
+    const issued = JSON.stringify(cert);
+    refusePrivateKey(issued, 'an issued certificate');
+    const record: IssuedRecord = { ...cert, requestId: id };
+    const ok = await this.run(SAVE_ISSUED, [this.requestKey(id), this.certKey(cert.serial), this.byExpiryKey()], [
+      issued,
+      JSON.stringify(record),
+      notAfter,
+      cert.serial,
+    ]);
+    if (ok !== 1) throw new Error(`RequestStore.saveIssued: no request ${id}`);
+  }
+
+  /** Issued certificates whose notAfter is at or before `until`, soonest first (for expiry reminders). */
+  async issuedExpiringBy(until: Date, limit = 1000): Promise<IssuedRecord[]> {
+    const serials = await this.redis.zrangebyscore(this.byExpiryKey(), '-inf', until.getTime(), 'LIMIT', 0, limit);
+    if (serials.length === 0) return [];
+    const values = await this.redis.mget(serials.map((s) => this.certKey(s)));
+    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as IssuedRecord);
+  }
+
+  /** The issued certificate saved under this serial. */
+  async issuedBySerial(serial: string): Promise<IssuedRecord | undefined> {
+    const v = await this.redis.get(this.certKey(serial));
+    return v === null ? undefined : (JSON.parse(v) as IssuedRecord);
+  }
+
+  private requestKey(id: string): string {
+    return `${this.prefix}:request:${id}`;
+  }
+  private approvalsKey(id: string): string {
+    return `${this.requestKey(id)}:approvals`;
+  }
+  private onceKey(id: string, what: string): string {
+    return `${this.requestKey(id)}:once:${what}`;
+  }
+  private csrKey(csrName: string): string {
+    return `${this.prefix}:csr:${csrName}`;
+  }
+  private certKey(serial: string): string {
+    return `${this.prefix}:cert:${serial}`;
+  }
+  private byExpiryKey(): string {
+    return `${this.prefix}:certs:by-expiry`;
+  }
+
+  /** EVALSHA, falling back to EVAL once when the server has not cached the script. */
+  private async run(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+    const sha = sha1(script);
+    try {
+      return await this.redis.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (e) {
+      if (e instanceof Error && e.message.startsWith('NOSCRIPT')) return this.redis.eval(script, keys.length, ...keys, ...args);
+      throw e;
+    }
+  }
+}
+
+const shas = new Map<string, string>();
+function sha1(script: string): string {
+  let sha = shas.get(script);
+  if (!sha) {
+    sha = createHash('sha1').update(script).digest('hex');
+    shas.set(script, sha);
+  }
+  return sha;
+}
+
+function patchArgs(patch: RequestPatch): Array<string | number> {
+  const { set, remove } = encodePatch(patch);
+  return [set.length, ...set.flat(), ...remove];
+}
+
+function pairs(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i] as string] = flat[i + 1] as string;
+  return out;
+}
+
+function decode([fields, approvals]: Snapshot): CertificateRequest {
+  return decodeObjects(pairs(fields), pairs(approvals));
+}
+
+function decodeObjects(fields: Record<string, string>, approvals: Record<string, string>): CertificateRequest {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = JSON.parse(v);
+  out['approvals'] = sortApprovals(Object.values(approvals).map((v) => JSON.parse(v) as Approval));
+  return out as unknown as CertificateRequest;
+}

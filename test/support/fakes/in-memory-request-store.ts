@@ -1,0 +1,133 @@
+/**
+ * RequestStore in memory, for unit tests of use cases. Same rules as
+ * RedisRequestStore (the shared contract suite runs against both): values go
+ * through a JSON round trip so tests see what Redis would give back, and every
+ * check-and-set happens without an await in between, which is what makes it
+ * atomic in a single-threaded runtime.
+ */
+import type { Approval, CertificateRequest, IssuedCertificate, RequestState } from '../../../src/domain/lifecycle.js';
+import type { RequestStore } from '../../../src/ports.js';
+import {
+  checkId,
+  checkPatch,
+  checkTransition,
+  encodeApproval,
+  encodePatch,
+  encodeRequestFields,
+  refusePrivateKey,
+  sortApprovals,
+  type RequestPatch,
+} from '../../../src/adapters/store/request-record.js';
+
+interface Stored {
+  fields: Map<string, string>;
+  approvals: Map<string, string>;
+}
+
+export class InMemoryRequestStore implements RequestStore {
+  private readonly requests = new Map<string, Stored>();
+  private readonly byCsrName = new Map<string, string>();
+  private readonly flags = new Set<string>();
+  /** Issued certificates by serial, as saveIssued recorded them. */
+  readonly issued = new Map<string, IssuedCertificate & { requestId: string }>();
+
+  static create(): InMemoryRequestStore {
+    return new InMemoryRequestStore();
+  }
+
+  async create(request: CertificateRequest): Promise<{ created: boolean; request: CertificateRequest }> {
+    checkId(request.id);
+    const fields = encodeRequestFields(request);
+    const approvals = request.approvals.map((a): [string, string] => [a.userId, encodeApproval(a)]);
+    const existing = this.requests.get(request.id);
+    if (existing) return { created: false, request: decode(existing) };
+    const stored: Stored = { fields: new Map(fields), approvals: new Map() };
+    for (const [userId, json] of approvals) if (!stored.approvals.has(userId)) stored.approvals.set(userId, json);
+    this.requests.set(request.id, stored);
+    this.byCsrName.set(request.csrName, request.id);
+    return { created: true, request: decode(stored) };
+  }
+
+  async get(id: string): Promise<CertificateRequest | undefined> {
+    checkId(id);
+    const stored = this.requests.get(id);
+    return stored && decode(stored);
+  }
+
+  async findByCsrName(csrName: string): Promise<CertificateRequest | undefined> {
+    const id = this.byCsrName.get(csrName);
+    return id === undefined ? undefined : this.get(id);
+  }
+
+  async update(id: string, patch: RequestPatch): Promise<CertificateRequest> {
+    checkId(id);
+    checkPatch(patch, 'update');
+    const encoded = encodePatch(patch);
+    const stored = this.requests.get(id);
+    if (!stored) throw new Error(`RequestStore.update: no request ${id}`);
+    apply(stored, encoded);
+    return decode(stored);
+  }
+
+  async transition(id: string, from: readonly RequestState[], to: RequestState, patch: RequestPatch = {}): Promise<CertificateRequest | undefined> {
+    checkId(id);
+    checkTransition(from, to);
+    checkPatch(patch, 'transition');
+    const encoded = encodePatch(patch);
+    const stored = this.requests.get(id);
+    const current = stored?.fields.get('state');
+    if (!stored || current === undefined || !from.includes(JSON.parse(current) as RequestState)) return undefined;
+    stored.fields.set('state', JSON.stringify(to));
+    apply(stored, encoded);
+    return decode(stored);
+  }
+
+  async addApproval(id: string, approval: Approval): Promise<Approval[]> {
+    checkId(id);
+    const json = encodeApproval(approval);
+    const stored = this.requests.get(id);
+    if (!stored) throw new Error(`RequestStore.addApproval: no request ${id}`);
+    if (!stored.approvals.has(approval.userId)) stored.approvals.set(approval.userId, json);
+    return decodeApprovals(stored);
+  }
+
+  async once(id: string, what: string): Promise<boolean> {
+    checkId(id);
+    const key = `${id}:once:${what}`;
+    if (this.flags.has(key)) return false;
+    this.flags.add(key);
+    return true;
+  }
+
+  async forget(id: string, what: string): Promise<void> {
+    checkId(id);
+    this.flags.delete(`${id}:once:${what}`);
+  }
+
+  async saveIssued(id: string, cert: IssuedCertificate): Promise<void> {
+    checkId(id);
+    if (Number.isNaN(Date.parse(cert.notAfter))) throw new Error(`saveIssued: notAfter '${cert.notAfter}' is not a date`);
+    const json = JSON.stringify(cert);
+    refusePrivateKey(json, 'an issued certificate');
+    const stored = this.requests.get(id);
+    if (!stored) throw new Error(`RequestStore.saveIssued: no request ${id}`);
+    stored.fields.set('issued', json);
+    this.issued.set(cert.serial, { ...(JSON.parse(json) as IssuedCertificate), requestId: id });
+  }
+}
+
+function apply(stored: Stored, encoded: ReturnType<typeof encodePatch>): void {
+  for (const [field, json] of encoded.set) stored.fields.set(field, json);
+  for (const field of encoded.remove) stored.fields.delete(field);
+}
+
+function decodeApprovals(stored: Stored): Approval[] {
+  return sortApprovals([...stored.approvals.values()].map((v) => JSON.parse(v) as Approval));
+}
+
+function decode(stored: Stored): CertificateRequest {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of stored.fields) out[k] = JSON.parse(v);
+  out['approvals'] = decodeApprovals(stored);
+  return out as unknown as CertificateRequest;
+}

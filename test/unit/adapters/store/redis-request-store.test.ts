@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { RedisRequestStore } from '../../../../src/adapters/store/redis-request-store.js';
+import { cleanupPrefix, redisUrlForTests, uniquePrefix } from '../../../support/redis.js';
+import { aRequest, anIssuedCertificate, requestStoreContract } from './request-store.contract.js';
+
+let redis: Redis;
+const prefixes: string[] = [];
+
+beforeAll(async () => {
+  redis = new Redis(await redisUrlForTests());
+});
+afterAll(async () => {
+  for (const p of prefixes) await cleanupPrefix(redis, p);
+  await redis.quit();
+});
+
+function openStore(name: string): RedisRequestStore {
+  const prefix = uniquePrefix(name);
+  prefixes.push(prefix);
+  return RedisRequestStore.create({ redis, prefix });
+}
+
+requestStoreContract('RedisRequestStore', async () => ({ store: openStore('store-contract'), close: async () => {} }));
+
+describe('RedisRequestStore layout', () => {
+  it('keeps each field as its own JSON value and approvals in their own hash', async () => {
+    const prefix = uniquePrefix('store-layout');
+    prefixes.push(prefix);
+    const store = RedisRequestStore.create({ redis, prefix });
+    const req = aRequest();
+    await store.create(req);
+    await store.addApproval(req.id, { userId: 'U1', name: 'amy', at: '2025-01-01T00:00:00Z' });
+    expect(await redis.hget(`${prefix}:request:${req.id}`, 'state')).toBe('"pending"');
+    expect(await redis.hget(`${prefix}:request:${req.id}`, 'approvals')).toBeNull();
+    expect(await redis.hkeys(`${prefix}:request:${req.id}:approvals`)).toEqual(['U1']);
+    expect(await redis.get(`${prefix}:csr:${req.csrName}`)).toBe(req.id);
+  });
+
+  it('indexes issued certificates by serial and by expiry', async () => {
+    const store = openStore('store-expiry');
+    const a = aRequest();
+    const b = aRequest();
+    await store.create(a);
+    await store.create(b);
+    const late = anIssuedCertificate({ notAfter: '2025-03-01T00:00:00.000Z' });
+    const soon = anIssuedCertificate({ notAfter: '2025-02-01T00:00:00.000Z' });
+    await store.saveIssued(a.id, late);
+    await store.saveIssued(b.id, soon);
+    expect(await store.issuedBySerial(late.serial)).toEqual({ ...late, requestId: a.id });
+    expect(await store.issuedExpiringBy(new Date('2025-02-15T00:00:00Z'))).toEqual([{ ...soon, requestId: b.id }]);
+    expect((await store.issuedExpiringBy(new Date('2026-01-01T00:00:00Z'))).map((c) => c.requestId)).toEqual([b.id, a.id]);
+    await expect(store.saveIssued(a.id, anIssuedCertificate({ notAfter: 'soon' }))).rejects.toThrow(/not a date/);
+  });
+
+  it('cleanupPrefix removes only its own keys', async () => {
+    const mine = uniquePrefix('cleanup-mine');
+    const other = uniquePrefix('cleanup-other');
+    prefixes.push(other);
+    await redis.set(`${mine}:a`, '1');
+    await redis.set(`${other}:a`, '1');
+    expect(await cleanupPrefix(redis, mine)).toBe(1);
+    expect(await redis.exists(`${mine}:a`, `${other}:a`)).toBe(1);
+  });
+});
