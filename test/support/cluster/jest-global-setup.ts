@@ -1,22 +1,13 @@
-// Builds the control plane if needed and starts it once per jest run.
-// Runs in jest's parent process; tests run in workers and find the cluster
-// through CLUSTER_STATE_FILE (inherited env), see ./cluster.ts.
-import { ensureBinaries } from './build.js';
-import { useExternalCluster } from './external.js';
-import { startControlPlane } from './launcher.js';
+// jest globalSetup: builds the control plane if needed and starts it once per
+// run. Tests run in workers and find it through CLUSTER_STATE_FILE (workers
+// inherit this process's env), see ./cluster.ts.
+//
+// jest loads this file natively, so its relative `.js` imports would not
+// resolve to our `.ts` sources; tsx loads the real work instead.
+import { tsImport } from 'tsx/esm/api';
+import type * as Hooks from './global-hooks.js';
 
 export default async function globalSetup(): Promise<void> {
-  const external = process.env.KUBECONFIG_TEST;
-  const started = Date.now();
-  let stateFile: string;
-  if (external) {
-    stateFile = await useExternalCluster(external);
-  } else {
-    const binDir = await ensureBinaries();
-    // The watchdog stops the control plane if this jest process dies
-    // without running globalTeardown (SIGKILL, crash).
-    stateFile = await startControlPlane({ binDir, ownerPid: process.pid });
-  }
-  process.env.CLUSTER_STATE_FILE = stateFile;
-  process.stderr.write(`\ncontrol plane ready in ${Date.now() - started} ms (${external ? `KUBECONFIG_TEST=${external}` : stateFile})\n`);
+  const hooks = (await tsImport('./global-hooks.ts', import.meta.url)) as typeof Hooks;
+  process.env.CLUSTER_STATE_FILE = await hooks.setUp(process.pid);
 }

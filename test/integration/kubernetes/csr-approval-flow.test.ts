@@ -1,0 +1,150 @@
+// The seed's manual flow (openssl key + CSR, create, approve, use the
+// certificate), done through our adapter against the real control plane,
+// with csrbot's own least-privilege identity.
+import { describe, expect, it, beforeAll } from '@jest/globals';
+import { X509Certificate } from 'node:crypto';
+import { KubernetesCsrApi, selfSubjectReview } from '../../../src/adapters/kubernetes/index.js';
+import type { CsrWatchEvent } from '../../../src/adapters/kubernetes/index.js';
+import { clientCertKubeConfig, csrbotKubeConfig, signerCaPem } from '../../support/cluster/cluster.js';
+import { CLIENT_AUTH_EKU, opensslKeyAndCsr, subjectOf, uniqueName } from './support.js';
+
+const approver = { reason: 'CsrbotApproved', message: 'approved in Slack by @alice (U0ALICE)' };
+
+let api: KubernetesCsrApi;
+beforeAll(() => {
+  api = KubernetesCsrApi.create(csrbotKubeConfig());
+});
+
+describe('approving jane’s request', () => {
+  const name = uniqueName('jane');
+  const { keyPem, csrPem } = opensslKeyAndCsr({ cn: 'jane', o: ['dev-team'] });
+  let certPem = '';
+  let requestedAt = 0;
+
+  it('creates the CSR with our signer, label and annotations, pending', async () => {
+    requestedAt = Date.now();
+    const csr = await api.create({ name, csrPem, expirationSeconds: 3600, annotations: { 'csrbot.dev/request-id': 'req-1' } });
+    expect(csr).toMatchObject({
+      name,
+      state: 'pending',
+      signerName: 'kubernetes.io/kube-apiserver-client',
+      expirationSeconds: 3600,
+      labels: { 'app.kubernetes.io/managed-by': 'csrbot' },
+      annotations: { 'csrbot.dev/request-id': 'req-1' },
+    });
+    expect(csr.usages).toContain('client auth');
+    expect(csr.uid).not.toBe('');
+  });
+
+  it('create is idempotent for the same request', async () => {
+    const again = await api.create({ name, csrPem, expirationSeconds: 3600 });
+    expect(again.name).toBe(name);
+    const other = opensslKeyAndCsr({ cn: 'jane', o: ['dev-team'] });
+    await expect(api.create({ name, csrPem: other.csrPem })).rejects.toMatchObject({ code: 'CSR_NAME_TAKEN' });
+  });
+
+  it('approves with a condition naming the approver, and the signer issues the certificate', async () => {
+    const result = await api.approve(name, approver);
+    expect(result.outcome).toBe('approved');
+    const approved = result.csr.conditions.find((c) => c.type === 'Approved');
+    expect(approved).toMatchObject({ status: 'True', reason: 'CsrbotApproved', message: 'approved in Slack by @alice (U0ALICE)' });
+    expect(approved?.lastUpdateTime).toBeDefined();
+
+    const issued = await api.waitForCertificate(name, { timeoutMs: 30_000 });
+    expect(issued.state).toBe('issued');
+    certPem = issued.certificatePem ?? '';
+    expect(certPem).toContain('BEGIN CERTIFICATE');
+  });
+
+  it('the certificate is signed by the harness CA for CN=jane, O=dev-team, client auth, 1h', () => {
+    const cert = new X509Certificate(certPem);
+    const ca = new X509Certificate(signerCaPem());
+    expect(cert.checkIssued(ca)).toBe(true);
+    expect(cert.verify(ca.publicKey)).toBe(true);
+    expect(subjectOf(cert)).toEqual({ CN: ['jane'], O: ['dev-team'] });
+    expect(cert.keyUsage).toContain(CLIENT_AUTH_EKU);
+    expect(cert.checkPrivateKey).toBeDefined();
+    // notAfter follows expirationSeconds (the signer may backdate notBefore by a few minutes).
+    const notAfter = Date.parse(cert.validTo);
+    expect(notAfter).toBeGreaterThan(requestedAt + 3600_000 - 6 * 60_000);
+    expect(notAfter).toBeLessThanOrEqual(Date.now() + 3600_000 + 60_000);
+  });
+
+  it('the certificate with jane’s key authenticates as jane in dev-team', async () => {
+    const who = await selfSubjectReview(clientCertKubeConfig({ certPem, keyPem, name: 'jane' }));
+    expect(who.username).toBe('jane');
+    expect(who.groups).toEqual(expect.arrayContaining(['dev-team', 'system:authenticated']));
+  });
+
+  it('a second approve is a no-op', async () => {
+    const again = await api.approve(name, { reason: 'CsrbotApproved', message: 'double click by @bob' });
+    expect(again.outcome).toBe('already-approved');
+    expect(again.csr.conditions.filter((c) => c.type === 'Approved')).toHaveLength(1);
+  });
+
+  it('a denial after approval is refused with CSR_ALREADY_DECIDED', async () => {
+    await expect(api.deny(name, { reason: 'CsrbotDenied', message: 'too late' })).rejects.toMatchObject({
+      code: 'CSR_ALREADY_DECIDED',
+      details: expect.objectContaining({ decision: 'approved', attempted: 'deny' }),
+    });
+  });
+});
+
+describe('the signer caps the validity', () => {
+  it('at 24h (--cluster-signing-duration) when 48h is requested', async () => {
+    const name = uniqueName('long');
+    const { csrPem } = opensslKeyAndCsr({ cn: 'jane', o: ['dev-team'] });
+    const requestedAt = Date.now();
+    await api.create({ name, csrPem, expirationSeconds: 48 * 3600 });
+    await api.approve(name, approver);
+    const issued = await api.waitForCertificate(name);
+    const notAfter = Date.parse(new X509Certificate(issued.certificatePem ?? '').validTo);
+    expect(notAfter).toBeGreaterThan(requestedAt + 24 * 3600_000 - 6 * 60_000);
+    expect(notAfter).toBeLessThanOrEqual(Date.now() + 24 * 3600_000 + 60_000);
+  });
+});
+
+describe('denied requests', () => {
+  it('deny sets Denied; approving it then is CSR_ALREADY_DECIDED; a second deny is a no-op', async () => {
+    const name = uniqueName('denied');
+    await api.create({ name, csrPem: opensslKeyAndCsr({ cn: 'mallory', o: ['dev-team'] }).csrPem });
+    const denied = await api.deny(name, { reason: 'CsrbotDenied', message: 'denied in Slack by @alice (U0ALICE)' });
+    expect(denied.outcome).toBe('denied');
+    expect(denied.csr.state).toBe('denied');
+    expect(denied.csr.conditions).toEqual([expect.objectContaining({ type: 'Denied', status: 'True', reason: 'CsrbotDenied', message: 'denied in Slack by @alice (U0ALICE)' })]);
+
+    const err = await api.approve(name, approver).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CSR_ALREADY_DECIDED', details: expect.objectContaining({ name, decision: 'denied', attempted: 'approve' }) });
+    expect((err as Error).message).toContain('was already denied');
+
+    expect((await api.deny(name, { reason: 'CsrbotDenied', message: 'again' })).outcome).toBe('already-denied');
+    expect((await api.get(name)).state).toBe('denied');
+  });
+});
+
+describe('watch', () => {
+  it('streams our CSRs from pending to issued', async () => {
+    const name = uniqueName('watched');
+    const seen: CsrWatchEvent[] = [];
+    const { resourceVersion } = await api.list();
+    let resolveIssued: () => void = () => undefined;
+    const issued = new Promise<void>((r) => (resolveIssued = r));
+    const stop = await api.watch(
+      (e) => {
+        if (e.type === 'resync' || e.csr.name !== name) return;
+        seen.push(e);
+        if (e.csr.state === 'issued') resolveIssued();
+      },
+      { resourceVersion },
+    );
+    try {
+      await api.create({ name, csrPem: opensslKeyAndCsr({ cn: 'watcher', o: ['dev-team'] }).csrPem });
+      await api.approve(name, approver);
+      await issued;
+    } finally {
+      stop();
+    }
+    expect(seen[0]).toMatchObject({ type: 'added', csr: { state: 'pending' } });
+    expect(seen.map((e) => (e.type === 'resync' ? 'resync' : e.csr.state))).toEqual(expect.arrayContaining(['pending', 'approved', 'issued']));
+  });
+});
