@@ -1,0 +1,72 @@
+import type { CertificateRequest } from '../../../domain/lifecycle.js';
+import { Actions } from '../ids.js';
+import { clip, esc, fingerprintText, humanDuration } from './format.js';
+import type { KnownBlock } from './types.js';
+
+const stateLine: Record<CertificateRequest['state'], string> = {
+  pending: ':hourglass_flowing_sand: Waiting for approval',
+  approved: ':white_check_mark: Approved, waiting for the cluster signer',
+  issued: ':white_check_mark: Approved and issued',
+  denied: ':no_entry: Denied',
+  failed: ':x: Failed',
+  deleted: ':wastebasket: CSR deleted in the cluster',
+};
+
+/**
+ * The admin card, rendered from the request alone: posting and every update
+ * give the same picture for the same state, so re-rendering is idempotent.
+ */
+export function approvalCard(r: CertificateRequest): { text: string; blocks: KnownBlock[] } {
+  const who = `<@${r.requester.userId}>${r.requester.email ? ` (${esc(r.requester.email)})` : ''}`;
+  const text = `Certificate request from ${r.requester.realName || r.requester.name} for ${r.kubernetesUsername}: ${stateLine[r.state].replace(/^:[a-z_]+: /, '')}`;
+  const facts = [
+    `*Requester:* ${who}`,
+    `*Kubernetes username:* \`${esc(r.kubernetesUsername)}\``,
+    `*Groups:* ${r.csr.groups.length ? r.csr.groups.map((g) => `\`${esc(g)}\``).join(', ') : '_none_'}`,
+    `*Key:* ${esc(r.csr.keyDescription)}`,
+    `*Public key SHA-256:* \`${fingerprintText(r.csr.fingerprint)}\``,
+    `*Lifetime:* ${humanDuration(r.lifetimeSeconds)}`,
+    `*Reason:* ${r.reason ? esc(r.reason) : '_none given_'}`,
+    `*CSR:* \`${r.csrName}\` · request \`${r.id}\``,
+  ].join('\n');
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: clip(`Certificate request: ${r.kubernetesUsername}`, 150) } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(facts, 3000) } },
+  ];
+  if (r.csr.warnings.length) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`:warning: *Policy warnings*\n${r.csr.warnings.map((w) => `• ${esc(w)}`).join('\n')}`, 3000) } });
+  }
+  const status: string[] = [stateLine[r.state]];
+  if (r.quorum > 1 || r.approvals.length > 0) {
+    status.push(`Approvals ${r.approvals.length}/${r.quorum}${r.approvals.length ? `: ${r.approvals.map((a) => `<@${a.userId}>`).join(', ')}` : ''}`);
+  }
+  if (r.decision && r.state !== 'pending') {
+    status.push(`${r.state === 'denied' ? 'Denied' : 'Decided'} by ${esc(r.decision.by)} at ${r.decision.at}${r.decision.reason ? `: ${esc(r.decision.reason)}` : ''}`);
+  }
+  if (r.failure) status.push(esc(r.failure));
+  if (r.issued) status.push(`Serial \`${r.issued.serial}\`, valid until ${r.issued.notAfter}`);
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(status.join('\n'), 3000) } });
+  if (r.state === 'pending') {
+    blocks.push({
+      type: 'actions',
+      block_id: 'decision',
+      elements: [
+        {
+          type: 'button',
+          action_id: Actions.approve,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+          value: r.id,
+          confirm: {
+            title: { type: 'plain_text', text: 'Approve this request?' },
+            text: { type: 'mrkdwn', text: clip(`The cluster will issue a certificate for \`${esc(r.kubernetesUsername)}\` in ${r.csr.groups.map(esc).join(', ') || 'no groups'}, valid ${humanDuration(r.lifetimeSeconds)}.`, 300) },
+            confirm: { type: 'plain_text', text: 'Approve' },
+            deny: { type: 'plain_text', text: 'Cancel' },
+          },
+        },
+        { type: 'button', action_id: Actions.deny, style: 'danger', text: { type: 'plain_text', text: 'Deny' }, value: r.id },
+      ],
+    });
+  }
+  return { text, blocks };
+}

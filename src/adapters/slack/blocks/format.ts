@@ -1,0 +1,31 @@
+/** Small text helpers shared by the builders. Slack mrkdwn needs &, <, > escaped. */
+export function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Cuts to Slack's limit with an ellipsis, counting characters as Slack does. */
+export function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+export function humanDuration(seconds: number): string {
+  if (seconds % 86400 === 0) return `${seconds / 86400} day${seconds === 86400 ? '' : 's'}`;
+  if (seconds % 3600 === 0) return `${seconds / 3600} hour${seconds === 3600 ? '' : 's'}`;
+  if (seconds % 60 === 0) return `${seconds / 60} minutes`;
+  return `${seconds} s`;
+}
+
+/** Colon-separated pairs, the way `openssl x509 -fingerprint` prints: easier to compare by eye. */
+export function fingerprintText(hex: string): string {
+  return (hex.match(/.{1,2}/g) ?? []).join(':').toUpperCase();
+}
+
+/** Lifetimes offered in selects: common choices up to the maximum, plus the default. */
+export function lifetimeChoices(defaultSeconds: number, maxSeconds: number): number[] {
+  const common = [3600, 8 * 3600, 86400, 7 * 86400, 30 * 86400, 90 * 86400, 365 * 86400];
+  return [...new Set([...common.filter((s) => s <= maxSeconds), defaultSeconds])].sort((a, b) => a - b);
+}
+
+export function lifetimeOption(seconds: number) {
+  return { text: { type: 'plain_text' as const, text: humanDuration(seconds) }, value: String(seconds) };
+}

@@ -1,0 +1,19 @@
+import type { CertificateRequest } from '../../../domain/lifecycle.js';
+import type { RequesterNotice } from '../../../ports.js';
+import { clip, esc } from './format.js';
+import type { KnownBlock } from './types.js';
+
+/** What the requester reads in their DM at each step. */
+export function requesterNotice(r: CertificateRequest, n: RequesterNotice): { text: string; blocks: KnownBlock[] } {
+  const ref = `request \`${r.id}\` (${esc(r.kubernetesUsername)})`;
+  const by = r.decision?.by ? esc(r.decision.by) : 'an admin';
+  const text = {
+    submitted: `Your ${ref} was sent to the admins. I will DM you the certificate once it is approved.`,
+    delayed: `Your ${ref} is delayed: ${n.kind === 'delayed' ? esc(n.reason) : ''} I keep retrying; nothing is lost.`,
+    approved: `Your ${ref} was approved by ${by}. The certificate is on its way.`,
+    denied: `Your ${ref} was denied by ${by}.${r.decision?.reason ? ` Reason: ${esc(r.decision.reason)}` : ''}`,
+    failed: `Your ${ref} failed: ${esc(r.failure ?? 'the cluster did not issue a certificate')}`,
+    deleted: `Your ${ref} was deleted in the cluster before a certificate was issued. Send the CSR again if you still need one.`,
+  }[n.kind];
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: clip(text, 3000) } }] };
+}

@@ -1,0 +1,129 @@
+import { checkApprover } from '../domain/approvers.js';
+import { CsrbotError, isCsrbotError } from '../domain/errors.js';
+import type { CertificateRequest } from '../domain/lifecycle.js';
+import { APPROVAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
+import { onceOnly } from './once-only.js';
+import { reportClusterTrouble } from './submit.js';
+
+/** Where a decision came from in Slack, to answer the clicker privately. */
+export interface DecisionSource {
+  userId: string;
+  channel: string;
+}
+
+export type DecisionOutcome =
+  | { kind: 'refused'; code: 'NOT_AN_APPROVER' | 'SELF_APPROVAL' | 'REQUEST_ALREADY_DECIDED' | 'REQUEST_NOT_FOUND' }
+  | { kind: 'recorded'; approvals: number; quorum: number }
+  | { kind: 'decided' };
+
+async function authorise(deps: Deps, r: CertificateRequest | undefined, id: string, who: DecisionSource): Promise<DecisionOutcome | undefined> {
+  const refuse = async (code: Extract<DecisionOutcome, { kind: 'refused' }>['code'], details: Record<string, string> = {}) => {
+    await deps.chat.tellUser(who.channel, who.userId, new CsrbotError(code, details).userMessage);
+    return { kind: 'refused', code } as const;
+  };
+  if (!r) return refuse('REQUEST_NOT_FOUND', { id });
+  const { adminGroup, adminUsers, allowSelfApproval } = deps.settings;
+  const adminGroupMembers = adminGroup && !adminUsers.includes(who.userId) ? await deps.directory.groupMembers(adminGroup) : [];
+  const verdict = checkApprover({ approverId: who.userId, requesterId: r.requester.userId, adminUsers, adminGroupMembers, allowSelfApproval });
+  if (!verdict.ok) {
+    deps.log.warn({ requestId: id, userId: who.userId, why: verdict.why }, 'decision refused');
+    return refuse(verdict.why === 'not-admin' ? 'NOT_AN_APPROVER' : 'SELF_APPROVAL', adminGroup ? { group: adminGroup } : {});
+  }
+  if (r.state !== 'pending') return refuse('REQUEST_ALREADY_DECIDED', { state: r.state, by: r.decision?.by ?? '' });
+  return undefined;
+}
+
+export function approvalMessage(r: CertificateRequest): string {
+  return `Approved in Slack by ${r.approvals.map((a) => `${a.name} (${a.userId})`).join(', ')}`;
+}
+
+/**
+ * An admin clicked Approve. Counts the approval once per admin; the click
+ * that reaches the quorum wins the pending->approved transition (only one
+ * can) and enqueues the cluster write.
+ */
+export async function approveRequest(deps: Deps, id: string, who: DecisionSource): Promise<DecisionOutcome> {
+  const r = await deps.store.get(id);
+  const refused = await authorise(deps, r, id, who);
+  if (refused || !r) return refused ?? { kind: 'refused', code: 'REQUEST_NOT_FOUND' };
+  const person = await deps.directory.person(who.userId);
+  const approvals = await deps.store.addApproval(id, { userId: who.userId, name: person.realName || person.name, at: deps.clock.now().toISOString() });
+  if (approvals.length < r.quorum) {
+    await deps.chat.updateCard({ ...r, approvals });
+    return { kind: 'recorded', approvals: approvals.length, quorum: r.quorum };
+  }
+  const names = approvals.map((a) => a.name).join(', ');
+  const won = await deps.store.transition(id, ['pending'], 'approved', { decision: { by: names, at: deps.clock.now().toISOString() } });
+  if (!won) {
+    const now = await deps.store.get(id);
+    if (now && now.approvals.some((a) => a.userId === who.userId) && now.state === 'approved') return { kind: 'decided' };
+    return { kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' };
+  }
+  deps.log.info({ requestId: id, approvers: approvals.map((a) => a.userId) }, 'request approved in Slack');
+  await deps.jobs.enqueue('approve', id);
+  return { kind: 'decided' };
+}
+
+/** An admin submitted the Deny modal. */
+export async function denyRequest(deps: Deps, id: string, who: DecisionSource, reason: string): Promise<DecisionOutcome> {
+  const r = await deps.store.get(id);
+  const refused = await authorise(deps, r, id, who);
+  if (refused || !r) return refused ?? { kind: 'refused', code: 'REQUEST_NOT_FOUND' };
+  const person = await deps.directory.person(who.userId);
+  const won = await deps.store.transition(id, ['pending'], 'denied', {
+    decision: { by: `${person.realName || person.name} (${who.userId})`, at: deps.clock.now().toISOString(), reason },
+  });
+  if (!won) return { kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' };
+  deps.log.info({ requestId: id, by: who.userId }, 'request denied in Slack');
+  await deps.jobs.enqueue('deny', id);
+  return { kind: 'decided' };
+}
+
+/** Job: write the approval to the cluster as `kubectl certificate approve` does, then announce it. */
+export async function processApprove(deps: Deps, id: string): Promise<void> {
+  const r = await deps.store.get(id);
+  if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
+  if (r.state === 'approved') {
+    try {
+      await deps.csrApi.approve(r.csrName, { reason: APPROVAL_REASON, message: approvalMessage(r) });
+    } catch (e) {
+      if (isCsrbotError(e) && e.code === 'CSR_ALREADY_DECIDED') {
+        // Denied outside Slack between the click and now: the cluster's word stands.
+        const denied = await deps.store.transition(id, ['approved'], 'denied', { decision: { by: 'the cluster (denied outside Slack)', at: deps.clock.now().toISOString(), outside: true } });
+        if (denied) await announce(deps, denied, 'denied');
+        return;
+      }
+      await reportClusterTrouble(deps, r, e);
+      throw e;
+    }
+  }
+  const now = (await deps.store.get(id)) ?? r;
+  if (now.state === 'approved') {
+    await announce(deps, now, 'approved');
+    await deps.jobs.enqueue('issue', id);
+  }
+}
+
+/** Job: write the denial to the cluster, then announce it. */
+export async function processDeny(deps: Deps, id: string): Promise<void> {
+  const r = await deps.store.get(id);
+  if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
+  if (r.state !== 'denied') return;
+  if (!r.decision?.outside) {
+    try {
+      await deps.csrApi.deny(r.csrName, { reason: DENIAL_REASON, message: `Denied in Slack by ${r.decision?.by ?? 'an admin'}: ${r.decision?.reason ?? ''}`.trim() });
+    } catch (e) {
+      if (!(isCsrbotError(e) && (e.code === 'CSR_ALREADY_DECIDED' || e.code === 'CSR_NOT_FOUND'))) {
+        await reportClusterTrouble(deps, r, e);
+        throw e;
+      }
+    }
+  }
+  await announce(deps, r, 'denied');
+}
+
+/** The card shows the decision (re-rendering is idempotent); the requester hears of it once. */
+export async function announce(deps: Deps, r: CertificateRequest, kind: 'approved' | 'denied' | 'failed' | 'deleted'): Promise<void> {
+  await deps.chat.updateCard(r);
+  await onceOnly(deps, r.id, `notice-${kind}`, () => deps.chat.notifyRequester(r, { kind }));
+}

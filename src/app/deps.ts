@@ -1,0 +1,37 @@
+import type { Logger } from '../log/logger.js';
+import type { Chat, Clock, CsrApi, Directory, Jobs, RequestStore } from '../ports.js';
+
+/** Settings the use cases read; main.ts derives them from Config. */
+export interface FlowSettings {
+  adminUsers: string[];
+  adminGroup?: string;
+  quorum: number;
+  allowSelfApproval: boolean;
+  issuanceTimeoutSeconds: number;
+  delivery: { clusterName: string; serverUrl: string; caPem?: string; keyPathTemplate: string };
+}
+
+export interface Deps {
+  csrApi: CsrApi;
+  chat: Chat;
+  directory: Directory;
+  store: RequestStore;
+  jobs: Jobs;
+  clock: Clock;
+  log: Logger;
+  settings: FlowSettings;
+}
+
+/** Labels and annotations csrbot puts on every CSR it creates. */
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'csrbot' } as const;
+export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=csrbot';
+export const Annotations = {
+  requestId: 'csrbot.io/request-id',
+  slackUser: 'csrbot.io/slack-user-id',
+  slackTeam: 'csrbot.io/slack-team-id',
+  reason: 'csrbot.io/reason',
+} as const;
+
+/** The approval reason csrbot writes, so the watch can tell our approvals from kubectl's. */
+export const APPROVAL_REASON = 'CsrbotApproved';
+export const DENIAL_REASON = 'CsrbotDenied';

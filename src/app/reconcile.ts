@@ -1,0 +1,63 @@
+import type { CsrObject } from '../ports.js';
+import { APPROVAL_REASON, Annotations, DENIAL_REASON, MANAGED_SELECTOR, type Deps } from './deps.js';
+import { announce } from './decide.js';
+
+/**
+ * A CSR changed in the cluster. Decisions made outside Slack (kubectl
+ * certificate approve|deny, a deleted CSR) move the request through the same
+ * compare-and-set transitions as clicks, so with any number of replicas
+ * watching, exactly one announces each change.
+ */
+export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject): Promise<void> {
+  const id = csr.annotations[Annotations.requestId];
+  if (!id) return;
+  const r = await deps.store.get(id);
+  if (!r) return;
+  const at = deps.clock.now().toISOString();
+  const log = deps.log.child({ requestId: id, csrName: csr.name, event: type });
+
+  if (type === 'DELETED') {
+    const gone = await deps.store.transition(id, ['pending', 'approved'], 'deleted', { decision: r.decision ?? { by: 'the cluster (CSR deleted)', at, outside: true } });
+    if (gone) {
+      log.info('CSR deleted outside Slack');
+      await announce(deps, gone, 'deleted');
+    }
+    return;
+  }
+  const d = csr.decision;
+  if (!d) return;
+  if (d.type === 'Approved' && d.reason !== APPROVAL_REASON) {
+    const won = await deps.store.transition(id, ['pending'], 'approved', { decision: { by: outsideActor(d.reason, d.message), at, outside: true } });
+    if (won) {
+      log.info({ reason: d.reason }, 'CSR approved outside Slack');
+      await announce(deps, won, 'approved');
+      await deps.jobs.enqueue('issue', id);
+    }
+  } else if (d.type === 'Denied' && d.reason !== DENIAL_REASON) {
+    const won = await deps.store.transition(id, ['pending'], 'denied', { decision: { by: outsideActor(d.reason, d.message), at, outside: true, reason: d.message } });
+    if (won) {
+      log.info({ reason: d.reason }, 'CSR denied outside Slack');
+      await announce(deps, won, 'denied');
+    }
+  }
+}
+
+function outsideActor(reason?: string, message?: string): string {
+  const what = [reason, message].filter(Boolean).join(': ');
+  return `the cluster, outside Slack${what ? ` (${what})` : ''}`;
+}
+
+/**
+ * Keeps Slack in step with the cluster: a full pass over csrbot's CSRs (what
+ * happened while no replica was watching), then a watch.
+ */
+export async function startReconciler(deps: Deps): Promise<{ stop(): void }> {
+  const handle = (type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject) =>
+    onCsrEvent(deps, type, csr).catch((err: unknown) => deps.log.warn({ err, csrName: csr.name }, 'could not reconcile a CSR event'));
+  try {
+    for (const csr of await deps.csrApi.list(MANAGED_SELECTOR)) await handle('MODIFIED', csr);
+  } catch (err) {
+    deps.log.warn({ err }, 'initial CSR resync failed; the watch will catch up');
+  }
+  return deps.csrApi.watch(MANAGED_SELECTOR, (type, csr) => void handle(type, csr));
+}

@@ -1,0 +1,94 @@
+import { CsrbotError, isCsrbotError } from '../domain/errors.js';
+import { csrNameFor, type CertificateRequest, type CsrSummary, type SlackPerson } from '../domain/lifecycle.js';
+import { onceOnly } from './once-only.js';
+import { Annotations, MANAGED_BY, type Deps } from './deps.js';
+
+export interface NewRequest {
+  /** Deterministic: the same Slack interaction gives the same id, so a redelivery finds the request it already made. */
+  id: string;
+  requester: SlackPerson;
+  kubernetesUsername: string;
+  csr: CsrSummary;
+  signerName: string;
+  lifetimeSeconds: number;
+  reason?: string;
+  dmChannel?: string;
+}
+
+/**
+ * Records the request and hands the slow part (cluster, card) to a durable
+ * job. Safe to call twice with the same id.
+ */
+export async function submitRequest(deps: Deps, input: NewRequest): Promise<{ created: boolean; request: CertificateRequest }> {
+  const request: CertificateRequest = {
+    ...input,
+    csrName: csrNameFor(input.id, input.kubernetesUsername),
+    state: 'pending',
+    createdAt: deps.clock.now().toISOString(),
+    approvals: [],
+    quorum: deps.settings.quorum,
+  };
+  const result = await deps.store.create(request);
+  await deps.jobs.enqueue('submit', input.id);
+  deps.log.info({ requestId: input.id, csrName: result.request.csrName, created: result.created }, 'request submitted');
+  return result;
+}
+
+/** Errors worth telling the requester about while we keep retrying. */
+export function isTransientClusterError(e: unknown): boolean {
+  return isCsrbotError(e) && ['CLUSTER_UNREACHABLE', 'CLUSTER_TIMEOUT', 'CLUSTER_ERROR', 'CLUSTER_CONFLICT'].includes(e.code);
+}
+
+/**
+ * Job: create the CSR object, post the card, confirm to the requester. Each
+ * step checks what is already done, so a retry after a crash or an outage
+ * resumes where it stopped.
+ */
+export async function processSubmit(deps: Deps, id: string): Promise<void> {
+  const r = await deps.store.get(id);
+  if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
+  const log = deps.log.child({ requestId: id, csrName: r.csrName });
+  if (r.state === 'pending') {
+    try {
+      await deps.csrApi.create({
+        name: r.csrName,
+        csrPem: r.csr.pem,
+        signerName: r.signerName,
+        usages: ['client auth'],
+        expirationSeconds: r.lifetimeSeconds,
+        labels: { ...MANAGED_BY },
+        annotations: {
+          [Annotations.requestId]: r.id,
+          [Annotations.slackUser]: r.requester.userId,
+          [Annotations.slackTeam]: r.requester.teamId,
+          ...(r.reason ? { [Annotations.reason]: r.reason.slice(0, 1000) } : {}),
+        },
+      });
+    } catch (e) {
+      await reportClusterTrouble(deps, r, e);
+      throw e;
+    }
+  }
+  let current = (await deps.store.get(id)) ?? r;
+  if (!current.card) {
+    const card = await deps.chat.postCard(current);
+    current = await deps.store.update(id, { card });
+    log.info({ card }, 'approval card posted');
+  }
+  await onceOnly(deps, id, 'submitted-notice', () => deps.chat.notifyRequester(current, { kind: 'submitted' }));
+}
+
+/** Tells the requester once that things are slow, and the admins once about a missing permission. */
+export async function reportClusterTrouble(deps: Deps, r: CertificateRequest, e: unknown): Promise<void> {
+  if (isTransientClusterError(e)) {
+    await onceOnly(deps, r.id, 'delayed-notice', async () => {
+      await deps.chat.notifyRequester(r, { kind: 'delayed', reason: (e as CsrbotError).userMessage });
+      await deps.store.update(r.id, { delayNotified: true });
+    });
+  }
+  if (isCsrbotError(e) && e.code === 'CLUSTER_FORBIDDEN') {
+    await onceOnly(deps, r.id, `forbidden-${String(e.details.verb)}-${String(e.details.resource)}`, () =>
+      deps.chat.tellAdmins(`:warning: csrbot could not work on request ${r.id} (${r.csrName}): ${e.userMessage}`),
+    );
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * A request's life, and the only legal moves. Every change of state in Redis
+ * goes through a compare-and-set on these, which is what makes a Slack
+ * retry, a double click or a second replica harmless: only one caller wins a
+ * transition, and only the winner announces it.
+ */
+export type RequestState =
+  | 'pending' // CSR being created / card being posted / waiting for admins
+  | 'approved' // approval written to the cluster (by us or outside Slack); waiting for the signer
+  | 'issued' // certificate delivered to the requester
+  | 'denied'
+  | 'failed' // the signer refused, or issuance timed out
+  | 'deleted'; // the CSR object disappeared before a decision
+
+export const transitions: Record<RequestState, readonly RequestState[]> = {
+  pending: ['approved', 'denied', 'failed', 'deleted'],
+  approved: ['issued', 'failed', 'deleted'],
+  issued: [],
+  denied: [],
+  failed: [],
+  deleted: [],
+};
+
+export function canTransition(from: RequestState, to: RequestState): boolean {
+  return transitions[from].includes(to);
+}
+
+/** States a transition into `to` may start from. */
+export function sourcesOf(to: RequestState): RequestState[] {
+  return (Object.keys(transitions) as RequestState[]).filter((s) => transitions[s].includes(to));
+}
+
+export function isFinal(s: RequestState): boolean {
+  return transitions[s].length === 0;
+}
+
+export interface SlackPerson {
+  userId: string;
+  teamId: string;
+  /** Slack handle. */
+  name: string;
+  realName?: string;
+  email?: string;
+}
+
+export interface Approval {
+  userId: string;
+  name: string;
+  at: string;
+}
+
+/** What the admin card and the kubeconfig need to know about the CSR; public material only. */
+export interface CsrSummary {
+  pem: string;
+  commonName: string;
+  groups: string[];
+  keyDescription: string; // e.g. "RSA 2048", "ECDSA P-256", "Ed25519"
+  fingerprint: string; // SHA-256 of the SPKI
+  warnings: string[];
+}
+
+export interface IssuedCertificate {
+  serial: string;
+  fingerprint: string; // SHA-256 of the certificate DER
+  notBefore: string;
+  notAfter: string;
+  subject: string;
+  username: string;
+  groups: string[];
+}
+
+export interface CertificateRequest {
+  id: string;
+  csrName: string;
+  state: RequestState;
+  requester: SlackPerson;
+  kubernetesUsername: string;
+  csr: CsrSummary;
+  signerName: string;
+  lifetimeSeconds: number;
+  reason?: string;
+  createdAt: string;
+  /** Where the requester talks to the bot. */
+  dmChannel?: string;
+  card?: { channel: string; ts: string };
+  approvals: Approval[];
+  quorum: number;
+  decision?: { by: string; at: string; reason?: string; outside?: boolean };
+  failure?: string;
+  issued?: IssuedCertificate;
+  /** The requester has been told the cluster is slow; said once per request. */
+  delayNotified?: boolean;
+}
+
+/** Kubernetes object names: lowercase RFC 1123, at most 253; we keep it short and readable. */
+export function csrNameFor(requestId: string, username: string): string {
+  const slug = username.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '').slice(0, 40) || 'user';
+  return `csrbot-${slug}-${requestId.toLowerCase().slice(0, 12)}`;
+}

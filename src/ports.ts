@@ -1,0 +1,129 @@
+/**
+ * The interfaces the use cases need. app/ depends on these only; adapters
+ * implement them; main.ts wires one to the other.
+ */
+import type { Approval, CertificateRequest, IssuedCertificate, RequestState, SlackPerson } from './domain/lifecycle.js';
+
+// ---- Kubernetes ---------------------------------------------------------
+
+export type CsrObjectState = 'pending' | 'approved' | 'denied' | 'failed' | 'issued';
+
+/** A CertificateSigningRequest as the use cases see it. */
+export interface CsrObject {
+  name: string;
+  state: CsrObjectState;
+  certificatePem?: string;
+  /** The signer's or the denier's message. */
+  failureMessage?: string;
+  /** reason/message of the decisive Approved or Denied condition. */
+  decision?: { type: 'Approved' | 'Denied'; reason?: string; message?: string };
+  annotations: Record<string, string>;
+}
+
+export interface CreateCsr {
+  name: string;
+  csrPem: string;
+  signerName: string;
+  usages: string[];
+  expirationSeconds: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export interface CsrApi {
+  /** Idempotent: the same name and request again returns the existing object. */
+  create(spec: CreateCsr): Promise<CsrObject>;
+  get(name: string): Promise<CsrObject | undefined>;
+  /** Already approved: no-op. Already denied: CSR_ALREADY_DECIDED. */
+  approve(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }>;
+  deny(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }>;
+  list(labelSelector: string): Promise<CsrObject[]>;
+  /** Watches until stopped; reconnects by itself. */
+  watch(labelSelector: string, onEvent: (type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject) => void): { stop(): void };
+}
+
+// ---- Slack --------------------------------------------------------------
+
+/** Something the requester is told in their DM. */
+export type RequesterNotice =
+  | { kind: 'submitted' }
+  | { kind: 'delayed'; reason: string }
+  | { kind: 'approved' }
+  | { kind: 'denied' }
+  | { kind: 'failed' }
+  | { kind: 'deleted' };
+
+export interface DeliveredFiles {
+  certificatePem: string;
+  kubeconfig: string;
+  certificateFilename: string;
+  kubeconfigFilename: string;
+  instructions: string;
+}
+
+export interface Chat {
+  /** Posts the approval card; returns where it is. */
+  postCard(request: CertificateRequest): Promise<{ channel: string; ts: string }>;
+  /** Re-renders the card from the request's current state (buttons gone once decided). */
+  updateCard(request: CertificateRequest): Promise<void>;
+  notifyRequester(request: CertificateRequest, notice: RequesterNotice): Promise<void>;
+  deliver(request: CertificateRequest, files: DeliveredFiles): Promise<void>;
+  /** Ephemeral answer to one user in a channel. */
+  tellUser(channel: string, userId: string, text: string): Promise<void>;
+  /** A message for the admins in the admin channel (e.g. a missing permission). */
+  tellAdmins(text: string): Promise<void>;
+}
+
+export interface Directory {
+  person(userId: string): Promise<SlackPerson>;
+  /** Members of a Slack user group. */
+  groupMembers(groupId: string): Promise<string[]>;
+}
+
+// ---- Redis --------------------------------------------------------------
+
+export interface RequestStore {
+  /** Creates the record unless one with this id exists; returns the stored one either way. */
+  create(request: CertificateRequest): Promise<{ created: boolean; request: CertificateRequest }>;
+  get(id: string): Promise<CertificateRequest | undefined>;
+  findByCsrName(csrName: string): Promise<CertificateRequest | undefined>;
+  /** Sets fields that are not part of the state machine (card location, flags). */
+  update(id: string, patch: Partial<CertificateRequest>): Promise<CertificateRequest>;
+  /** Atomically moves `from` one of the states to `to`, with the patch; undefined if the state was not one of `from`. */
+  transition(id: string, from: readonly RequestState[], to: RequestState, patch?: Partial<CertificateRequest>): Promise<CertificateRequest | undefined>;
+  /** Adds an approval once per approver; returns all approvals. */
+  addApproval(id: string, approval: Approval): Promise<Approval[]>;
+  /** Sets a one-time flag; true for the first caller only (announcements, deliveries). */
+  once(id: string, what: string): Promise<boolean>;
+  /** Clears a once() flag, so a step whose side effect failed can be retried. */
+  forget(id: string, what: string): Promise<void>;
+  saveIssued(id: string, cert: IssuedCertificate): Promise<void>;
+}
+
+/** A checked CSR waiting for its requester to press Submit (DM flow). Public material only. */
+export interface Draft {
+  requester: SlackPerson;
+  kubernetesUsername: string;
+  csr: import('./domain/lifecycle.js').CsrSummary;
+  dmChannel: string;
+  signerName: string;
+}
+
+export interface DraftStore {
+  /** Stores unless present (a redelivered upload must not answer twice); true if stored now. */
+  put(id: string, draft: Draft): Promise<boolean>;
+  get(id: string): Promise<Draft | undefined>;
+}
+
+// ---- Jobs ---------------------------------------------------------------
+
+export type JobKind = 'submit' | 'approve' | 'deny' | 'issue';
+
+export interface Jobs {
+  /** Enqueues at most once per (kind, request id): the job id is deterministic. */
+  enqueue(kind: JobKind, requestId: string): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
