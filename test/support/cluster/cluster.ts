@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
-import { waitApiserverReady } from './launcher.js';
+import { startControlPlane, stopControlPlane, waitApiserverReady } from './launcher.js';
 import { isAlive, spawnLogged, stopProcess } from './processes.js';
 import { readState, writeState } from './state.js';
 import type { ClusterState } from './state.js';
@@ -22,8 +22,9 @@ export function stateFile(): string {
   return f;
 }
 
-export function clusterState(): ClusterState {
-  return readState(stateFile());
+/** The state of this run's control plane, or of another one given its state file. */
+export function clusterState(file: string = stateFile()): ClusterState {
+  return readState(file);
 }
 
 /** Kubeconfig file paths: admin (system:masters) and csrbot (bound only by deploy/rbac.yaml). */
@@ -73,19 +74,19 @@ export function unreachableKubeConfig(): KubeConfig {
 }
 
 /** Pids of every control-plane process this run started (empty for KUBECONFIG_TEST). */
-export function controlPlanePids(): number[] {
-  return Object.values(clusterState().processes).flatMap((p) => (p ? [p.pid] : []));
+export function controlPlanePids(file: string = stateFile()): number[] {
+  return Object.values(clusterState(file).processes).flatMap((p) => (p ? [p.pid] : []));
 }
 
-function requireHarness(): ClusterState {
-  const s = clusterState();
+function requireHarness(file: string): ClusterState {
+  const s = clusterState(file);
   if (s.mode !== 'harness') throw new Error('this needs the harness control plane, not KUBECONFIG_TEST');
   return s;
 }
 
 /** Stops kube-apiserver (etcd and the controllers keep running). */
-export async function stopApiserver(): Promise<void> {
-  const s = requireHarness();
+export async function stopApiserver(file: string = stateFile()): Promise<void> {
+  const s = requireHarness(file);
   const p = s.processes['kube-apiserver'];
   if (p) await stopProcess(p.pid);
 }
@@ -94,9 +95,8 @@ export async function stopApiserver(): Promise<void> {
  * Starts kube-apiserver again with the exact same command line (same port,
  * same data), records the new pid so teardown stops it, and waits for /readyz.
  */
-export async function startApiserver(): Promise<void> {
-  const file = stateFile();
-  const s = requireHarness();
+export async function startApiserver(file: string = stateFile()): Promise<void> {
+  const s = requireHarness(file);
   const p = s.processes['kube-apiserver'];
   if (!p) throw new Error('no kube-apiserver in state');
   if (!isAlive(p.pid)) {
@@ -107,12 +107,25 @@ export async function startApiserver(): Promise<void> {
 }
 
 /** SIGSTOP kube-apiserver: it keeps its port open but answers nothing (timeouts). */
-export function pauseApiserver(): void {
-  const p = requireHarness().processes['kube-apiserver'];
+export function pauseApiserver(file: string = stateFile()): void {
+  const p = requireHarness(file).processes['kube-apiserver'];
   if (p) process.kill(-p.pid, 'SIGSTOP');
 }
 
-export function resumeApiserver(): void {
-  const p = requireHarness().processes['kube-apiserver'];
+export function resumeApiserver(file: string = stateFile()): void {
+  const p = requireHarness(file).processes['kube-apiserver'];
   if (p) process.kill(-p.pid, 'SIGCONT');
 }
+
+/**
+ * Starts a second, private control plane (same binaries) for tests that must
+ * break it. ownerPid: when that process dies the watchdog stops it.
+ * Stop it with stopPrivateControlPlane.
+ */
+export async function startPrivateControlPlane(opts: { ownerPid?: number } = {}): Promise<string> {
+  const binDir = requireHarness(stateFile()).binDir;
+  if (!binDir) throw new Error('state has no binDir');
+  return startControlPlane({ binDir, ownerPid: opts.ownerPid ?? process.pid });
+}
+
+export const stopPrivateControlPlane = (file: string): Promise<number[]> => stopControlPlane(file);

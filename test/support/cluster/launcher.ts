@@ -131,6 +131,7 @@ export async function startControlPlane(opts: StartOptions): Promise<string> {
     dir,
     server,
     apiserverPort: apiPort,
+    binDir: opts.binDir,
     signerCaFile: pki.caCert,
     serverCaFile: pki.caCert,
     adminKubeconfig,

@@ -30,6 +30,8 @@ export interface ClusterState {
   serverCaFile: string;
   adminKubeconfig: string;
   csrbotKubeconfig: string;
+  /** Where the binaries came from (harness), so a test can start a second control plane. */
+  binDir?: string;
   /** Process that owns the run; the watchdog stops everything when it dies. */
   ownerPid?: number;
   processes: Partial<Record<ProcessName, ProcessInfo>>;
