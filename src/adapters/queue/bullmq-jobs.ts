@@ -1,0 +1,68 @@
+/**
+ * Jobs on BullMQ. One queue carries every job kind; the job name is the kind
+ * and the data is the request id only (small, and nothing secret in Redis's
+ * job hashes). The job id `<kind>-<requestId>` is deterministic, so enqueueing
+ * the same step twice (Slack retry, double click, second replica) adds it once.
+ */
+import { Queue } from 'bullmq';
+import type { JobKind, Jobs } from '../../ports.js';
+import { CAPPED_EXPONENTIAL } from './backoff.js';
+import { bullConnection, type QueueConnection } from './connection.js';
+
+export interface JobData {
+  requestId: string;
+}
+
+export interface BullMqJobsOptions {
+  connection: QueueConnection;
+  /** BullMQ key prefix. Default `bull`. */
+  prefix?: string;
+  queueName: string;
+  /** Attempts per job before it fails for good. Default 50 (about 25 minutes at the default backoff). */
+  attempts?: number;
+  /** How long finished jobs are kept, which is how long a late duplicate is still ignored. Default 7 days. */
+  keepFinishedSeconds?: number;
+}
+
+/** BullMQ reserves `:` in job ids. */
+export function jobIdFor(kind: JobKind, requestId: string): string {
+  const id = `${kind}-${requestId}`;
+  if (id.includes(':')) throw new Error(`Job id ${id} must not contain ':'`);
+  return id;
+}
+
+export class BullMqJobs implements Jobs {
+  private constructor(
+    private readonly queue: Queue<JobData, void, JobKind>,
+    private readonly attempts: number,
+    private readonly keepSeconds: number,
+  ) {}
+
+  static create(opts: BullMqJobsOptions): BullMqJobs {
+    const queue = new Queue<JobData, void, JobKind>(opts.queueName, {
+      connection: bullConnection(opts.connection, 'producer'),
+      ...(opts.prefix ? { prefix: opts.prefix } : {}),
+    });
+    return new BullMqJobs(queue, opts.attempts ?? 50, opts.keepFinishedSeconds ?? 7 * 24 * 3600);
+  }
+
+  async enqueue(kind: JobKind, requestId: string): Promise<void> {
+    // If a job with this id exists (waiting, active, delayed, completed or failed), BullMQ keeps it and adds nothing.
+    await this.queue.add(kind, { requestId }, {
+      jobId: jobIdFor(kind, requestId),
+      attempts: this.attempts,
+      backoff: { type: CAPPED_EXPONENTIAL },
+      removeOnComplete: { age: this.keepSeconds },
+      removeOnFail: { age: this.keepSeconds },
+    });
+  }
+
+  /** The underlying queue, for health checks and tests. */
+  get bullQueue(): Queue<JobData, void, JobKind> {
+    return this.queue;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

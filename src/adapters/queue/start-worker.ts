@@ -1,0 +1,101 @@
+/**
+ * The worker that runs csrbot's jobs. A crash mid-job is safe: the job's lock
+ * expires and another worker (or this one, restarted) picks it up after the
+ * stalled check; handlers are written to be repeated.
+ */
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Logger } from '../../log/logger.js';
+import type { JobKind } from '../../ports.js';
+import { CAPPED_EXPONENTIAL, cappedExponentialDelay, type BackoffOptions } from './backoff.js';
+import type { JobData } from './bullmq-jobs.js';
+import { bullConnection, type QueueConnection } from './connection.js';
+
+export type JobHandler = (requestId: string, attempt: { attemptsMade: number }) => Promise<void>;
+
+export interface StartWorkerOptions {
+  connection: QueueConnection;
+  /** BullMQ key prefix; must match the producer's. Default `bull`. */
+  prefix?: string;
+  queueName: string;
+  /** Jobs run at once by this worker. Default 4. */
+  concurrency?: number;
+  handlers: Record<JobKind, JobHandler>;
+  log: Logger;
+  /** A job's lock lasts this long without renewal; a crashed worker's job is free again after it. Default 30000 ms. */
+  lockDurationMs?: number;
+  /** How often to look for jobs whose worker died. Default 30000 ms. */
+  stalledIntervalMs?: number;
+  /** Delays between attempts. Default 1 s doubling, capped at 30 s. */
+  backoff?: BackoffOptions;
+  /** False stops retries for this error. Default: always true. Errors with `unrecoverable: true` are never retried either way. */
+  isRetryable?: (err: unknown) => boolean;
+  /** Error codes (e.g. CsrbotError codes) that retrying cannot fix. Default none. */
+  nonRetryableCodes?: Iterable<string>;
+}
+
+export interface RunningWorker {
+  /** Waits for running jobs to finish, then disconnects. */
+  close(): Promise<void>;
+  /** The underlying worker, for tests. */
+  readonly worker: Worker<JobData, void, JobKind>;
+}
+
+function isMarkedUnrecoverable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { unrecoverable?: unknown }).unrecoverable === true;
+}
+
+export function startWorker(opts: StartWorkerOptions): RunningWorker {
+  const log = opts.log.child({ queue: opts.queueName });
+  const codes = new Set(opts.nonRetryableCodes ?? []);
+  const isRetryable = opts.isRetryable ?? (() => true);
+  const retryable = (err: unknown): boolean => {
+    if (isMarkedUnrecoverable(err)) return false;
+    const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+    if (typeof code === 'string' && codes.has(code)) return false;
+    return isRetryable(err);
+  };
+
+  const processor = async (job: Job<JobData, void, JobKind>): Promise<void> => {
+    const handler = Object.hasOwn(opts.handlers, job.name) ? opts.handlers[job.name] : undefined;
+    const requestId = job.data?.requestId;
+    if (!handler) throw new UnrecoverableError(`No handler for job kind '${job.name}'`);
+    if (typeof requestId !== 'string' || requestId === '') throw new UnrecoverableError(`Job ${job.id} has no requestId`);
+    try {
+      await handler(requestId, { attemptsMade: job.attemptsMade });
+    } catch (err) {
+      if (err instanceof UnrecoverableError || retryable(err)) throw err;
+      const final = new UnrecoverableError(err instanceof Error ? err.message : String(err));
+      (final as Error & { cause?: unknown }).cause = err;
+      throw final;
+    }
+  };
+
+  const worker = new Worker<JobData, void, JobKind>(opts.queueName, processor, {
+    connection: bullConnection(opts.connection, 'worker'),
+    ...(opts.prefix ? { prefix: opts.prefix } : {}),
+    concurrency: opts.concurrency ?? 4,
+    lockDuration: opts.lockDurationMs ?? 30_000,
+    stalledInterval: opts.stalledIntervalMs ?? 30_000,
+    settings: {
+      backoffStrategy: (attemptsMade: number, type?: string) => {
+        if (type !== CAPPED_EXPONENTIAL) throw new Error(`Unknown backoff type ${String(type)}`);
+        return cappedExponentialDelay(attemptsMade, opts.backoff);
+      },
+    },
+  });
+
+  // Without a listener an 'error' event (e.g. Redis down) would crash the process.
+  worker.on('error', (err) => log.error({ err }, 'queue worker error'));
+  worker.on('failed', (job, err) => {
+    const final = !job || job.finishedOn !== undefined || err instanceof UnrecoverableError;
+    const fields = { err, job: job?.id, kind: job?.name, requestId: job?.data?.requestId, attemptsMade: job?.attemptsMade };
+    if (final) log.error(fields, 'job failed for good');
+    else log.warn(fields, 'job failed; will retry');
+  });
+  worker.on('stalled', (jobId) => log.warn({ job: jobId }, 'job stalled (its worker died?); retrying it'));
+
+  return {
+    worker,
+    close: () => worker.close(),
+  };
+}

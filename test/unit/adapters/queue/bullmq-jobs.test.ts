@@ -1,0 +1,179 @@
+/**
+ * The queue against real Redis: each test has its own queue name and key
+ * prefix, and deletes only those keys.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { BullMqJobs, jobIdFor } from '../../../../src/adapters/queue/bullmq-jobs.js';
+import { startWorker, type JobHandler, type RunningWorker, type StartWorkerOptions } from '../../../../src/adapters/queue/start-worker.js';
+import { CsrbotError } from '../../../../src/domain/errors.js';
+import { createLogger } from '../../../../src/log/logger.js';
+import type { JobKind } from '../../../../src/ports.js';
+import { cleanupPrefix, redisUrlForTests, uniquePrefix } from '../../../support/redis.js';
+
+const log = createLogger({ level: 'silent' });
+let url: string;
+let redis: Redis;
+const prefixes: string[] = [];
+const toClose: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(async () => {
+  url = await redisUrlForTests();
+  redis = new Redis(url);
+});
+afterEach(async () => {
+  for (const c of toClose.splice(0).reverse()) await c.close();
+});
+afterAll(async () => {
+  for (const p of prefixes) await cleanupPrefix(redis, p);
+  await redis.quit();
+});
+
+function setup(name: string): { prefix: string; queueName: string; jobs: BullMqJobs } {
+  const prefix = uniquePrefix(name);
+  prefixes.push(prefix);
+  const queueName = `q-${name}`;
+  const jobs = BullMqJobs.create({ connection: url, prefix, queueName });
+  toClose.push(jobs);
+  return { prefix, queueName, jobs };
+}
+
+const noop: JobHandler = async () => {};
+function handlers(overrides: Partial<Record<JobKind, JobHandler>>): Record<JobKind, JobHandler> {
+  return { submit: noop, approve: noop, deny: noop, issue: noop, ...overrides };
+}
+
+function worker(opts: Omit<StartWorkerOptions, 'connection' | 'log'>): RunningWorker {
+  const w = startWorker({ connection: url, log, backoff: { baseMs: 50, capMs: 200 }, ...opts });
+  toClose.push(w);
+  return w;
+}
+
+async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('BullMqJobs + startWorker', () => {
+  it('runs a step once however often it is enqueued, even after it completed', async () => {
+    const { prefix, queueName, jobs } = setup('dedupe');
+    const runs: string[] = [];
+    await jobs.enqueue('submit', 'req1');
+    await jobs.enqueue('submit', 'req1');
+    await jobs.enqueue('approve', 'req1');
+    worker({ prefix, queueName, handlers: handlers({ submit: async (id) => void runs.push(`submit ${id}`), approve: async (id) => void runs.push(`approve ${id}`) }) });
+    await until(() => runs.length >= 2, 10_000, 'two runs');
+    await jobs.enqueue('submit', 'req1'); // a late duplicate: the completed job is kept, so this is ignored
+    await sleep(300);
+    expect(runs.sort()).toEqual(['approve req1', 'submit req1']);
+    const job = await jobs.bullQueue.getJob('submit-req1');
+    expect(job?.data).toEqual({ requestId: 'req1' });
+    expect(await job?.getState()).toBe('completed');
+  });
+
+  it('retries a failing handler with growing delays until it succeeds', async () => {
+    const { prefix, queueName, jobs } = setup('retry');
+    const attempts: Array<{ attemptsMade: number; at: number }> = [];
+    worker({
+      prefix,
+      queueName,
+      handlers: handlers({
+        issue: async (_id, attempt) => {
+          attempts.push({ attemptsMade: attempt.attemptsMade, at: Date.now() });
+          if (attempts.length < 3) throw new CsrbotError('CLUSTER_UNREACHABLE');
+        },
+      }),
+    });
+    await jobs.enqueue('issue', 'req2');
+    await until(async () => (await (await jobs.bullQueue.getJob('issue-req2'))?.getState()) === 'completed', 10_000, 'completion');
+    expect(attempts.map((a) => a.attemptsMade)).toEqual([0, 1, 2]);
+    const [a0, a1, a2] = attempts.map((a) => a.at) as [number, number, number];
+    expect(a1 - a0).toBeGreaterThanOrEqual(45); // 50 ms, then 100 ms (timer slack allowed)
+    expect(a2 - a1).toBeGreaterThanOrEqual(95);
+  });
+
+  it('does not retry an error whose code retrying cannot fix', async () => {
+    const { prefix, queueName, jobs } = setup('unrecoverable');
+    let runs = 0;
+    worker({
+      prefix,
+      queueName,
+      nonRetryableCodes: ['CSR_ALREADY_DECIDED'],
+      handlers: handlers({
+        approve: async () => {
+          runs += 1;
+          throw new CsrbotError('CSR_ALREADY_DECIDED', { name: 'csrbot-jane-1' });
+        },
+      }),
+    });
+    await jobs.enqueue('approve', 'req3');
+    await until(async () => (await (await jobs.bullQueue.getJob('approve-req3'))?.getState()) === 'failed', 10_000, 'failure');
+    await sleep(300);
+    expect(runs).toBe(1);
+    expect((await jobs.bullQueue.getJob('approve-req3'))?.failedReason).toMatch(/CSR_ALREADY_DECIDED/);
+  });
+
+  it('does not retry errors marked unrecoverable, or refused by isRetryable', async () => {
+    const { prefix, queueName, jobs } = setup('predicate');
+    const runs: string[] = [];
+    worker({
+      prefix,
+      queueName,
+      isRetryable: (err) => !(err instanceof Error && err.message === 'nope'),
+      handlers: handlers({
+        deny: async (id) => {
+          runs.push(id);
+          throw Object.assign(new Error('flagged'), { unrecoverable: true });
+        },
+        submit: async (id) => {
+          runs.push(id);
+          throw new Error('nope');
+        },
+      }),
+    });
+    await jobs.enqueue('deny', 'a');
+    await jobs.enqueue('submit', 'b');
+    await until(async () => (await jobs.bullQueue.getJobCounts('failed')).failed === 2, 10_000, 'two failures');
+    await sleep(300);
+    expect(runs.sort()).toEqual(['a', 'b']);
+  });
+
+  it('a job whose worker died mid-run is picked up by another worker', async () => {
+    const { prefix, queueName, jobs } = setup('stalled');
+    const calls: Array<{ worker: string; attemptsMade: number }> = [];
+    const first = worker({
+      prefix,
+      queueName,
+      lockDurationMs: 2000,
+      stalledIntervalMs: 1000,
+      handlers: handlers({
+        issue: (_id, a) => {
+          calls.push({ worker: 'first', attemptsMade: a.attemptsMade });
+          return new Promise<void>(() => {}); // hangs, as a crashed process would never finish
+        },
+      }),
+    });
+    await jobs.enqueue('issue', 'req5');
+    await until(() => calls.length === 1, 10_000, 'first worker to start the job');
+    // Crash: stop without waiting for the job and without renewing its lock.
+    await first.worker.close(true);
+    worker({
+      prefix,
+      queueName,
+      lockDurationMs: 2000,
+      stalledIntervalMs: 1000,
+      handlers: handlers({ issue: async (_id, a) => void calls.push({ worker: 'second', attemptsMade: a.attemptsMade }) }),
+    });
+    await until(async () => (await (await jobs.bullQueue.getJob('issue-req5'))?.getState()) === 'completed', 20_000, 'second worker to finish it');
+    expect(calls.map((c) => c.worker)).toEqual(['first', 'second']);
+  }, 30_000);
+
+  it('refuses a job id with a colon', () => {
+    expect(() => jobIdFor('issue', 'a:b')).toThrow(/:/);
+  });
+});
