@@ -59,6 +59,10 @@ export async function stopProcess(pid: number, graceMs = 5_000): Promise<void> {
   const hard = Date.now() + 5_000;
   while (isAlive(pid) && Date.now() < hard) await sleep(50);
   if (isAlive(pid)) throw new Error(`process ${pid} survived SIGKILL`);
+  // Dead but maybe a zombie until its parent (init, for cluster:start) reaps
+  // it; give that a moment so `pgrep` right after a stop shows nothing.
+  const reap = Date.now() + 3_000;
+  while (existsSync(`/proc/${pid}`) && Date.now() < reap) await sleep(50);
 }
 
 export function tail(file: string, lines = 30): string {
