@@ -1,0 +1,47 @@
+import { createServer } from 'node:net';
+import { request } from 'node:http';
+import bolt from '@slack/bolt';
+import type { SlackEmulator } from '../../support/slack-emulator/index.js';
+
+export const { App, LogLevel, HTTPReceiver } = bolt;
+export const { WebClient } = bolt.webApi;
+export type WebClientT = InstanceType<typeof bolt.webApi.WebClient>;
+export type AppT = InstanceType<typeof bolt.App>;
+
+/** A real WebClient pointed at the emulator; quick retries so fault tests stay fast. */
+export function webClient(emu: SlackEmulator, token: string = emu.botToken): WebClientT {
+  return new WebClient(token, {
+    slackApiUrl: emu.apiUrl,
+    logLevel: LogLevel.ERROR,
+    retryConfig: { retries: 3, minTimeout: 20, maxTimeout: 100, factor: 2 },
+  });
+}
+
+/** A free TCP port on 127.0.0.1 (Bolt's HTTPReceiver does not report the port it got for 0). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Plain HTTP without keep-alive (no sockets left open after a test). */
+export function httpCall(
+  url: string,
+  o: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: Buffer; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: o.method ?? 'GET', headers: o.headers ?? {}, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}

@@ -1,0 +1,500 @@
+import { validateView } from './block-kit.js';
+import type { BotRef, DeliveryOutcome, SlackEmulator, WaitOptions } from './slack-emulator.js';
+import type { Ephemeral, Message, SlackFile, SlackUser, View } from './workspace.js';
+
+/** What the user saw after typing a slash command. */
+export interface SlashResponse {
+  /** False when Slack showed the user an error instead of a response. */
+  ok: boolean;
+  /** operation_timeout (no ack in 3 s), dispatch_failed (bot unreachable / non-200), invalid_command, invalid_blocks. */
+  error?: string;
+  errors?: string[];
+  acked: boolean;
+  /** The ack payload (Socket Mode) or response body (HTTP), if any. */
+  payload?: Record<string, unknown>;
+  /** Text of the visible response (ephemeral or in-channel), '' if the ack was empty. */
+  text: string;
+  blocks?: unknown[];
+  ephemeral?: Ephemeral;
+  message?: Message;
+  channel: string;
+  responseUrl: string;
+  triggerId: string;
+}
+
+export interface ClickResult {
+  acked: boolean;
+  error?: string;
+  payload?: Record<string, unknown>;
+  triggerId: string;
+  responseUrl?: string;
+  /** The block_actions payload as delivered. */
+  body: Record<string, unknown>;
+}
+
+export interface SubmitResult {
+  acked: boolean;
+  error?: string;
+  /** What the bot's ack asked for; "close" when it acked with nothing. */
+  responseAction?: 'errors' | 'update' | 'push' | 'clear' | 'close';
+  /** response_action "errors": block_id → message shown under the input. */
+  errors?: Record<string, string>;
+  /** The view now on top of the user's stack, if any. */
+  view?: View;
+  /** The view_submission payload as delivered. */
+  body: Record<string, unknown>;
+}
+
+type Target = Message | Ephemeral | View;
+
+const isView = (t: Target): t is View => 'callback_id' in t && 'hash' in t;
+const isEphemeral = (t: Target): t is Ephemeral => 'via' in t && 'from' in t;
+
+/** A conversation as one user sees it: say things, upload files. */
+export class Conversation {
+  constructor(
+    private readonly emu: SlackEmulator,
+    private readonly user: UserDriver,
+    readonly channelId: string,
+  ) {}
+
+  /** Posts a message as the user; the bot gets the message event. */
+  async say(text: string, o: { threadTs?: string } = {}): Promise<Message> {
+    return this.emu.postUserMessage(this.channelId, this.user.id, { text, threadTs: o.threadTs });
+  }
+
+  /** Uploads a file as the user into this conversation (message subtype file_share, event to the bot). */
+  async upload(filename: string, content: string | Buffer, o: { title?: string; comment?: string } = {}): Promise<{ message: Message; file: SlackFile }> {
+    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const file = this.emu.createFile({ name: filename, user: this.user.id, size: data.length, content: data, ...(o.title ? { title: o.title } : {}) });
+    const message = this.emu.shareFiles(this.channelId, this.user.id, [file], { text: o.comment ?? '' });
+    if (this.emu.options.events.includes('file_shared')) {
+      this.emu.deliverEvent(
+        { type: 'file_shared', file_id: file.id, user_id: this.user.id, file: { id: file.id }, channel_id: this.channelId, event_ts: message.ts },
+        `file_shared ${file.id}`,
+      );
+    }
+    return { message, file };
+  }
+
+  messages(): Message[] {
+    return this.emu.messagesIn(this.channelId);
+  }
+
+  slash(command: string, text = ''): Promise<SlashResponse> {
+    return this.user.slash(command, text, { channel: this.channelId });
+  }
+}
+
+/** Acts as one human in the workspace. Get it from emu.addUser(...) or emu.user('jane'). */
+export class UserDriver {
+  constructor(
+    private readonly emu: SlackEmulator,
+    readonly profile: SlackUser,
+  ) {}
+
+  get id(): string {
+    return this.profile.id;
+  }
+
+  get name(): string {
+    return this.profile.name;
+  }
+
+  /** The user's DM with the bot. */
+  dm(_bot?: BotRef): Conversation {
+    return new Conversation(this.emu, this, this.emu.openDm(this.id).channel.id);
+  }
+
+  /** A channel (id or #name) the user is in. */
+  in(channel: string): Conversation {
+    const c = this.emu.resolveChannel(channel.startsWith('C') ? channel : `#${channel.replace(/^#/, '')}`);
+    if (!c.members.includes(this.id)) throw new Error(`@${this.name} is not a member of #${c.name}`);
+    return new Conversation(this.emu, this, c.id);
+  }
+
+  /** Types `/command text` (by default in the DM with the bot) and returns what Slack showed. */
+  async slash(command: string, text = '', o: { channel?: string } = {}): Promise<SlashResponse> {
+    const emu = this.emu;
+    const channel = o.channel ? emu.resolveChannel(o.channel) : emu.openDm(this.id).channel;
+    const triggerId = emu.issueTrigger(this.id);
+    const responseUrl = emu.issueResponseUrl({ kind: 'command', user: this.id, channel: channel.id });
+    const base = { channel: channel.id, responseUrl, triggerId, text: '' };
+    if (!emu.options.commands.includes(command)) {
+      const ephemeral = emu.postEphemeral(channel.id, this.id, { text: `${command} is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.` }, 'slack', 'USLACKBOT');
+      return { ...base, ok: false, acked: false, error: 'invalid_command', ephemeral, text: ephemeral.text };
+    }
+    const body = {
+      token: emu.verificationToken,
+      team_id: emu.teamId,
+      team_domain: emu.workspace.team.domain,
+      channel_id: channel.id,
+      channel_name: emu.channelNameFor(channel.id),
+      user_id: this.id,
+      user_name: this.name,
+      command,
+      text,
+      api_app_id: emu.appId,
+      is_enterprise_install: 'false',
+      response_url: responseUrl,
+      trigger_id: triggerId,
+    };
+    emu.workspace.log(`${emu.workspace.describeChannel(channel.id)}: @${this.name} typed ${command} ${text}`);
+    const outcome = await emu.deliver('slash_commands', body, `${command} ${text}`.trim());
+    if (!outcome.acked) {
+      const error = outcome.reason === 'timeout' || outcome.reason === 'http_timeout' ? 'operation_timeout' : 'dispatch_failed';
+      const ephemeral = emu.postEphemeral(channel.id, this.id, { text: `${command} failed with the error "${error}"` }, 'slack', 'USLACKBOT');
+      return { ...base, ok: false, acked: false, error, ephemeral, text: ephemeral.text };
+    }
+    const payload = outcome.payload;
+    const result: SlashResponse = { ...base, ok: true, acked: true };
+    if (payload) result.payload = payload;
+    const hasContent = payload && (payload.text || (Array.isArray(payload.blocks) && payload.blocks.length) || (Array.isArray(payload.attachments) && payload.attachments.length));
+    if (!payload || !hasContent) return result;
+    const applied = emu.applyResponse({ kind: 'command', user: this.id, channel: channel.id, createdAt: Date.now(), uses: 0 }, payload, 'ack');
+    if (!applied.ok) {
+      emu.postEphemeral(channel.id, this.id, { text: `${command} failed with the error "${applied.error}"` }, 'slack', 'USLACKBOT');
+      return { ...result, ok: false, error: applied.error, ...(applied.errors ? { errors: applied.errors } : {}) };
+    }
+    const shown = applied.ephemeral ?? applied.message;
+    if (applied.ephemeral) result.ephemeral = applied.ephemeral;
+    if (applied.message) result.message = applied.message;
+    result.text = shown?.text ?? '';
+    if (shown?.blocks) result.blocks = shown.blocks;
+    return result;
+  }
+
+  /**
+   * Clicks (or picks, for selects: pass `value`/`values`) the element with
+   * `actionId` in a message, ephemeral or view. A confirm dialog is confirmed.
+   */
+  async click(target: Target, actionId: string, o: { value?: string; values?: string[]; blockId?: string } = {}): Promise<ClickResult> {
+    const emu = this.emu;
+    const found = findElement(currentBlocks(emu, target), actionId, o.blockId);
+    if (!found) {
+      throw new Error(`@${this.name} cannot click "${actionId}": no such element in ${describeTarget(target)}\n\n${emu.transcript()}`);
+    }
+    const { block, element } = found;
+    const action: Record<string, unknown> = { action_id: actionId, block_id: block.block_id, type: element.type, action_ts: String(Date.now() / 1000) };
+    Object.assign(action, selection(element, o));
+    if (element.type === 'button') {
+      action.text = element.text;
+      if (element.value !== undefined) action.value = element.value;
+      if (element.style !== undefined) action.style = element.style;
+      if (element.url !== undefined) action.url = element.url;
+    }
+    const triggerId = emu.issueTrigger(this.id);
+    const body: Record<string, unknown> = { type: 'block_actions', ...emu.interactionBase(this.profile), trigger_id: triggerId };
+    let responseUrl: string | undefined;
+    if (isView(target)) {
+      const view = emu.workspace.views.get(target.id);
+      if (!view || !view.open) throw new Error(`@${this.name} cannot click in view ${target.id}: it is not open\n\n${emu.transcript()}`);
+      const stateful = stateValue(element, o);
+      if (stateful) (view.state.values[String(block.block_id)] ??= {})[actionId] = stateful;
+      body.container = { type: 'view', view_id: view.id };
+      body.view = emu.publicView(view);
+    } else if (isEphemeral(target)) {
+      if (target.user !== this.id) throw new Error(`@${this.name} cannot see the ephemeral shown to ${emu.workspace.describeUser(target.user)}`);
+      if (target.deleted) throw new Error(`@${this.name} cannot click: the ephemeral is gone\n\n${emu.transcript()}`);
+      responseUrl = emu.issueResponseUrl({ kind: 'action', user: this.id, channel: target.channel, ephemeral: target });
+      body.container = { type: 'message', message_ts: target.ts, channel_id: target.channel, is_ephemeral: true };
+      body.channel = { id: target.channel, name: emu.channelNameFor(target.channel) };
+      body.state = { values: {} };
+      body.response_url = responseUrl;
+    } else {
+      const msg = emu.workspace.findMessage(target.channel, target.ts);
+      if (!msg) throw new Error(`@${this.name} cannot click: message ${target.ts} is gone\n\n${emu.transcript()}`);
+      const channel = emu.workspace.channels.get(msg.channel);
+      if (!channel?.members.includes(this.id)) throw new Error(`@${this.name} cannot see ${emu.workspace.describeChannel(msg.channel)}`);
+      responseUrl = emu.issueResponseUrl({ kind: 'action', user: this.id, channel: msg.channel, messageTs: msg.ts });
+      body.container = { type: 'message', message_ts: msg.ts, channel_id: msg.channel, is_ephemeral: false };
+      body.channel = { id: msg.channel, name: emu.channelNameFor(msg.channel) };
+      const { deleted: _d, channel: _c, ...publicMsg } = structuredClone(msg);
+      body.message = publicMsg;
+      body.state = { values: {} };
+      body.response_url = responseUrl;
+    }
+    body.actions = [action];
+    emu.workspace.log(`@${this.name} clicked ${String(element.type)} "${actionId}"${element.confirm ? ' (and confirmed)' : ''} in ${describeTarget(target)}`);
+    const outcome = await emu.deliver('interactive', body, `block_actions ${actionId} by @${this.name}`);
+    return { ...outcomeFields(outcome), triggerId, body, ...(responseUrl ? { responseUrl } : {}) };
+  }
+
+  /**
+   * Fills the inputs of a modal and presses its submit button. `values` keys are
+   * action_ids (or block_ids, or "block_id/action_id"); values are strings
+   * (text, option value, user/channel id, date) or arrays for multi-selects.
+   */
+  async submitView(target: View | string, values: Record<string, unknown> = {}): Promise<SubmitResult> {
+    const emu = this.emu;
+    const view = emu.workspace.views.get(typeof target === 'string' ? target : target.id);
+    const stack = emu.modalStack(this.id);
+    if (!view || !view.open || view.type !== 'modal' || stack[stack.length - 1]?.id !== view.id) {
+      throw new Error(`@${this.name} cannot submit view ${typeof target === 'string' ? target : target.id}: it is not the modal on top of their screen\n\n${emu.transcript()}`);
+    }
+    if (view.submit === undefined) throw new Error(`view ${view.id} has no submit button`);
+    view.state = { values: buildState(view, values, emu.transcript.bind(emu)) };
+    const body: Record<string, unknown> = {
+      type: 'view_submission',
+      ...emu.interactionBase(this.profile),
+      trigger_id: emu.issueTrigger(this.id),
+      view: emu.publicView(view),
+      response_urls: [],
+    };
+    emu.workspace.log(`@${this.name} submitted view ${view.id} (${view.callback_id}) with ${JSON.stringify(view.state.values)}`);
+    const outcome = await emu.deliver('interactive', body, `view_submission ${view.callback_id} by @${this.name}`);
+    if (!outcome.acked) {
+      emu.workspace.log(`view ${view.id}: Slack shows @${this.name} "We had some trouble connecting"`);
+      return { ...outcomeFields(outcome), body, view };
+    }
+    const p = outcome.payload ?? {};
+    const action = p.response_action;
+    if (action === 'errors') {
+      const errors = (p.errors ?? {}) as Record<string, string>;
+      const inputIds = view.blocks.filter((b) => (b as { type?: string }).type === 'input').map((b) => (b as { block_id?: string }).block_id);
+      const unknown = Object.keys(errors).filter((k) => !inputIds.includes(k));
+      if (unknown.length > 0) return { acked: true, error: `response_action errors names non-input blocks: ${unknown.join(', ')}`, body, view };
+      emu.workspace.log(`view ${view.id}: errors shown to @${this.name}: ${JSON.stringify(errors)}`);
+      return { acked: true, responseAction: 'errors', errors, body, view };
+    }
+    if (action === 'update' || action === 'push') {
+      const problems = validateView(p.view);
+      if (problems.length > 0) {
+        emu.workspace.log(`view ${view.id}: response_action ${action} refused: ${problems.join('; ')}`);
+        return { acked: true, error: 'invalid_view', responseAction: action, body, view };
+      }
+      const next = action === 'update' ? emu.replaceView(view, p.view as Record<string, unknown>, 'response_action update') : emu.openModal(this.id, p.view as Record<string, unknown>, 'push');
+      return { acked: true, responseAction: action, body, view: next };
+    }
+    if (action === 'clear') {
+      emu.closeModal(this.id, true, 'response_action clear');
+      return { acked: true, responseAction: 'clear', body };
+    }
+    emu.closeModal(this.id, false, 'submitted');
+    const top = emu.modalStack(this.id).at(-1);
+    return { acked: true, responseAction: 'close', body, ...(top ? { view: top } : {}) };
+  }
+
+  /** Presses the modal's close/cancel button (view_closed is sent if the view asked for notify_on_close). */
+  async closeView(target?: View | string): Promise<DeliveryOutcome | undefined> {
+    const emu = this.emu;
+    const stack = emu.modalStack(this.id);
+    const view = target ? emu.workspace.views.get(typeof target === 'string' ? target : target.id) : stack.at(-1);
+    if (!view || !view.open || stack.at(-1)?.id !== view.id) throw new Error(`@${this.name} has no such modal on top of their screen`);
+    let outcome: DeliveryOutcome | undefined;
+    const clear = view.clear_on_close;
+    if (view.notify_on_close) {
+      const body = { type: 'view_closed', ...emu.interactionBase(this.profile), view: emu.publicView(view), is_cleared: clear };
+      outcome = await emu.deliver('interactive', body, `view_closed ${view.callback_id} by @${this.name}`);
+    }
+    emu.closeModal(this.id, clear, 'closed by the user');
+    return outcome;
+  }
+
+  /** Opens the bot's Home tab (app_home_opened, if the app subscribes to it). */
+  async openHome(): Promise<void> {
+    const emu = this.emu;
+    const dm = emu.openDm(this.id).channel.id;
+    const home = this.homeView();
+    if (!emu.options.events.includes('app_home_opened')) return;
+    const event: Record<string, unknown> = { type: 'app_home_opened', user: this.id, channel: dm, tab: 'home', event_ts: emu.workspace.nextTs() };
+    if (home) event.view = emu.publicView(home);
+    emu.deliverEvent(event, `app_home_opened by @${this.name}`);
+  }
+
+  /** Messages in the user's DM with the bot (both directions). */
+  dms(): Message[] {
+    return this.emu.messagesIn(this.emu.openDm(this.id).channel.id);
+  }
+
+  /** Ephemerals shown to this user, anywhere, oldest first. */
+  ephemerals(): Ephemeral[] {
+    return this.emu.workspace.ephemerals.filter((e) => e.user === this.id && !e.deleted);
+  }
+
+  /** Modals open on the user's screen, bottom to top. */
+  openViews(): View[] {
+    return this.emu.modalStack(this.id);
+  }
+
+  homeView(): View | undefined {
+    return [...this.emu.workspace.views.values()].find((v) => v.type === 'home' && v.user === this.id && v.open);
+  }
+
+  /** Waits for a message from the bot in the user's DM that matches. */
+  waitForDm(pred: (m: Message) => boolean = () => true, o: WaitOptions = {}): Promise<Message> {
+    return this.emu.waitFor(() => this.dms().find((m) => m.user === this.emu.botUserId && pred(m)), `a DM from the bot to @${this.name} matching ${pred.toString()}`, o);
+  }
+
+  waitForEphemeral(pred: (e: Ephemeral) => boolean = () => true, o: WaitOptions = {}): Promise<Ephemeral> {
+    return this.emu.waitFor(() => this.ephemerals().find(pred), `an ephemeral to @${this.name} matching ${pred.toString()}`, o);
+  }
+
+  waitForView(pred: (v: View) => boolean = () => true, o: WaitOptions = {}): Promise<View> {
+    return this.emu.waitFor(() => this.openViews().find(pred), `a modal open for @${this.name} matching ${pred.toString()}`, o);
+  }
+}
+
+function outcomeFields(o: DeliveryOutcome): { acked: boolean; error?: string; payload?: Record<string, unknown> } {
+  const r: { acked: boolean; error?: string; payload?: Record<string, unknown> } = { acked: o.acked };
+  if (!o.acked) r.error = o.reason ?? 'timeout';
+  if (o.payload) r.payload = o.payload;
+  return r;
+}
+
+function describeTarget(t: Target): string {
+  if (isView(t)) return `view ${t.id} (${t.callback_id})`;
+  if (isEphemeral(t)) return `ephemeral ${t.ts} in ${t.channel}`;
+  return `message ${t.ts} in ${t.channel}`;
+}
+
+function currentBlocks(emu: SlackEmulator, t: Target): unknown[] {
+  if (isView(t)) return emu.workspace.views.get(t.id)?.blocks ?? t.blocks;
+  if (isEphemeral(t)) return t.blocks ?? [];
+  return emu.workspace.findMessage(t.channel, t.ts)?.blocks ?? t.blocks ?? [];
+}
+
+type El = Record<string, unknown>;
+
+function findElement(blocks: unknown[], actionId: string, blockId?: string): { block: El; element: El } | undefined {
+  for (const raw of blocks) {
+    const block = raw as El;
+    if (blockId !== undefined && block.block_id !== blockId) continue;
+    const candidates: unknown[] = [];
+    if (block.type === 'actions' && Array.isArray(block.elements)) candidates.push(...block.elements);
+    if (block.type === 'section' && block.accessory) candidates.push(block.accessory);
+    if (block.type === 'input' && block.element) candidates.push(block.element);
+    for (const c of candidates) if ((c as El).action_id === actionId) return { block, element: c as El };
+  }
+  return undefined;
+}
+
+function allOptions(el: El): El[] {
+  const opts = Array.isArray(el.options) ? (el.options as El[]) : [];
+  const groups = Array.isArray(el.option_groups) ? (el.option_groups as El[]).flatMap((g) => (Array.isArray(g.options) ? (g.options as El[]) : [])) : [];
+  return [...opts, ...groups];
+}
+
+function pickOption(el: El, value: string): El {
+  const opt = allOptions(el).find((o) => o.value === value);
+  if (!opt) throw new Error(`no option with value "${value}" in ${String(el.type)} ${String(el.action_id)}`);
+  return opt;
+}
+
+/** The block_actions fields describing what was picked. */
+function selection(el: El, o: { value?: string; values?: string[] }): El {
+  const need = (): string => {
+    if (o.value === undefined) throw new Error(`${String(el.type)} ${String(el.action_id)} needs { value } to pick`);
+    return o.value;
+  };
+  switch (el.type) {
+    case 'static_select':
+    case 'overflow':
+    case 'radio_buttons':
+      return { selected_option: pickOption(el, need()) };
+    case 'external_select':
+      return { selected_option: { text: { type: 'plain_text', text: need() }, value: need() } };
+    case 'multi_static_select':
+    case 'checkboxes':
+      return { selected_options: (o.values ?? []).map((v) => pickOption(el, v)) };
+    case 'users_select':
+      return { selected_user: need() };
+    case 'multi_users_select':
+      return { selected_users: o.values ?? [] };
+    case 'conversations_select':
+      return { selected_conversation: need() };
+    case 'channels_select':
+      return { selected_channel: need() };
+    case 'datepicker':
+      return { selected_date: need() };
+    case 'timepicker':
+      return { selected_time: need() };
+    case 'plain_text_input':
+      return { value: need() };
+    default:
+      return {};
+  }
+}
+
+function stateValue(el: El, o: { value?: string; values?: string[] }): El | undefined {
+  if (el.type === 'button' || el.type === 'overflow') return undefined;
+  return { type: el.type, ...selection(el, o) };
+}
+
+/** Builds view.state.values for a submission the way the Slack client would, refusing what the client would refuse. */
+function buildState(view: View, values: Record<string, unknown>, transcript: () => string): Record<string, Record<string, unknown>> {
+  const state: Record<string, Record<string, unknown>> = structuredClone(view.state.values);
+  const used = new Set<string>();
+  for (const raw of view.blocks) {
+    const block = raw as El;
+    if (block.type !== 'input') continue;
+    const el = block.element as El;
+    const blockId = String(block.block_id);
+    const actionId = String(el.action_id);
+    const key = [`${blockId}/${actionId}`, actionId, blockId].find((k) => k in values);
+    let given: unknown = key !== undefined ? values[key] : undefined;
+    if (key !== undefined) used.add(key);
+    if (key === blockId && typeof given === 'object' && given !== null && !Array.isArray(given) && actionId in given) given = (given as El)[actionId];
+    const label = String((block.label as El | undefined)?.text ?? blockId);
+    const entry = encodeInput(el, given);
+    if (block.optional !== true && isEmpty(entry)) {
+      throw new Error(`Slack would not let the user submit view ${view.id}: "${label}" is required\n\n${transcript()}`);
+    }
+    if (el.type === 'plain_text_input' && typeof entry.value === 'string') {
+      const len = entry.value.length;
+      if (typeof el.max_length === 'number' && len > el.max_length) throw new Error(`Slack would not let the user submit: "${label}" is longer than ${el.max_length}`);
+      if (typeof el.min_length === 'number' && len > 0 && len < el.min_length) throw new Error(`Slack would not let the user submit: "${label}" is shorter than ${el.min_length}`);
+    }
+    (state[blockId] ??= {})[actionId] = entry;
+  }
+  const unused = Object.keys(values).filter((k) => !used.has(k));
+  if (unused.length > 0) throw new Error(`view ${view.id} has no input for ${unused.join(', ')}\n\n${transcript()}`);
+  return state;
+}
+
+function isEmpty(entry: El): boolean {
+  const v = Object.entries(entry).find(([k]) => k !== 'type')?.[1];
+  return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
+}
+
+function encodeInput(el: El, given: unknown): El {
+  const type = el.type;
+  if (typeof given === 'object' && given !== null && !Array.isArray(given)) return { type, ...(given as El) };
+  const s = given === undefined ? undefined : String(given);
+  const list = Array.isArray(given) ? given.map(String) : undefined;
+  switch (type) {
+    case 'plain_text_input':
+    case 'email_text_input':
+    case 'url_text_input':
+    case 'number_text_input':
+      return { type, value: s ?? (typeof el.initial_value === 'string' ? el.initial_value : null) };
+    case 'static_select':
+    case 'radio_buttons':
+      return { type, selected_option: s !== undefined ? pickOption(el, s) : ((el.initial_option as El | undefined) ?? null) };
+    case 'external_select':
+      return { type, selected_option: s !== undefined ? { text: { type: 'plain_text', text: s }, value: s } : ((el.initial_option as El | undefined) ?? null) };
+    case 'multi_static_select':
+    case 'checkboxes':
+      return { type, selected_options: list ? list.map((v) => pickOption(el, v)) : ((el.initial_options as El[] | undefined) ?? []) };
+    case 'users_select':
+      return { type, selected_user: s ?? (el.initial_user as string | undefined) ?? null };
+    case 'multi_users_select':
+      return { type, selected_users: list ?? (el.initial_users as string[] | undefined) ?? [] };
+    case 'conversations_select':
+      return { type, selected_conversation: s ?? (el.initial_conversation as string | undefined) ?? null };
+    case 'multi_conversations_select':
+      return { type, selected_conversations: list ?? (el.initial_conversations as string[] | undefined) ?? [] };
+    case 'channels_select':
+      return { type, selected_channel: s ?? (el.initial_channel as string | undefined) ?? null };
+    case 'multi_channels_select':
+      return { type, selected_channels: list ?? (el.initial_channels as string[] | undefined) ?? [] };
+    case 'datepicker':
+      return { type, selected_date: s ?? (el.initial_date as string | undefined) ?? null };
+    case 'timepicker':
+      return { type, selected_time: s ?? (el.initial_time as string | undefined) ?? null };
+    case 'datetimepicker':
+      return { type, selected_date_time: given !== undefined ? Number(given) : ((el.initial_date_time as number | undefined) ?? null) };
+    default:
+      return { type, value: s ?? null };
+  }
+}

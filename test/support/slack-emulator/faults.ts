@@ -1,0 +1,95 @@
+/**
+ * Injectable misbehaviour. Keys are Web API method names ("chat.postMessage")
+ * or one of the non-API endpoints: "upload" (the files upload URL),
+ * "download" (url_private[_download]), "response_url", "apps.connections.open".
+ */
+export interface FaultSpec {
+  /** HTTP status to answer with (500, 503, 429...); default 200. */
+  status?: number;
+  /** Body to answer with; default a Slack-like error body for the status. */
+  body?: unknown;
+  /** Answer 200 {ok:false, error} instead of doing the call. */
+  error?: string;
+  /** Wait this long before answering (the call still happens unless another field says otherwise). */
+  delayMs?: number;
+  /** Destroy the TCP socket without answering. */
+  drop?: boolean;
+  /** With status 429: the Retry-After header in seconds; default 1. */
+  retryAfterSec?: number;
+  /** How many consecutive calls this fault applies to; default 1. */
+  times?: number;
+}
+
+export class Faults {
+  private readonly queued = new Map<string, FaultSpec[]>();
+
+  /** The next `spec.times` calls of `method` misbehave as `spec` says. */
+  next(method: string, spec: FaultSpec): this {
+    const list = this.queued.get(method) ?? [];
+    for (let i = 0; i < (spec.times ?? 1); i += 1) list.push(spec);
+    this.queued.set(method, list);
+    return this;
+  }
+
+  /** The next `times` calls of `method` answer after `delayMs`. */
+  slow(method: string, delayMs: number, times = 1): this {
+    return this.next(method, { delayMs, times });
+  }
+
+  /** The next `times` calls of `method` get their socket destroyed. */
+  drop(method: string, times = 1): this {
+    return this.next(method, { drop: true, times });
+  }
+
+  clear(): void {
+    this.queued.clear();
+  }
+
+  /** Used by the server: the fault for this call, if any, consumed. */
+  take(method: string): FaultSpec | undefined {
+    const list = this.queued.get(method);
+    const spec = list?.shift();
+    if (list && list.length === 0) this.queued.delete(method);
+    return spec;
+  }
+}
+
+/** A per-method budget: at most `limit` calls per `windowMs`. */
+export interface RateLimit {
+  limit: number;
+  /** Default 60 000 ms (Slack's tiers are per minute). */
+  windowMs?: number;
+  /** Retry-After header value; default 1 s. */
+  retryAfterSec?: number;
+}
+
+export class RateLimiter {
+  private readonly limits = new Map<string, RateLimit>();
+  private readonly hits = new Map<string, number[]>();
+
+  constructor(initial: Record<string, RateLimit> = {}) {
+    for (const [m, l] of Object.entries(initial)) this.set(m, l);
+  }
+
+  /** Sets (or with undefined removes) the budget of a method. */
+  set(method: string, limit: RateLimit | undefined): void {
+    if (limit) this.limits.set(method, limit);
+    else this.limits.delete(method);
+    this.hits.delete(method);
+  }
+
+  /** Counts a call; answers how long to back off when the budget is spent. */
+  check(method: string, now = Date.now()): { limited: false } | { limited: true; retryAfterSec: number } {
+    const limit = this.limits.get(method);
+    if (!limit) return { limited: false };
+    const windowMs = limit.windowMs ?? 60_000;
+    const recent = (this.hits.get(method) ?? []).filter((t) => now - t < windowMs);
+    if (recent.length >= limit.limit) {
+      this.hits.set(method, recent);
+      return { limited: true, retryAfterSec: limit.retryAfterSec ?? 1 };
+    }
+    recent.push(now);
+    this.hits.set(method, recent);
+    return { limited: false };
+  }
+}
