@@ -1,11 +1,38 @@
+import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Deps, FlowSettings } from './app/deps.js';
+import type { IntakeDeps } from './app/intake.js';
+import { processApprove, processDeny } from './app/decide.js';
+import { processIssue } from './app/issue.js';
+import { startReconciler } from './app/reconcile.js';
+import { processSubmit } from './app/submit.js';
 import { healthRoutes, type ReadinessProbe } from './adapters/http/routes.js';
+import { ClusterCsrApi } from './adapters/kubernetes/csr-api-port.js';
+import { KubernetesCsrApi, loadKubeConfig } from './adapters/kubernetes/index.js';
+import { BullMqJobs } from './adapters/queue/bullmq-jobs.js';
+import { startWorker } from './adapters/queue/start-worker.js';
 import { createBoltApp } from './adapters/slack/create-bolt-app.js';
 import { registerCertCommand } from './adapters/slack/listeners/cert-command.js';
+import { registerDecisions } from './adapters/slack/listeners/decisions.js';
+import { registerDmIntake } from './adapters/slack/listeners/dm-intake.js';
+import { registerRequestModal, requestSubcommand } from './adapters/slack/listeners/request-modal.js';
+import { SlackChat } from './adapters/slack/slack-chat.js';
+import { RedisDraftStore } from './adapters/store/redis-draft-store.js';
+import { RedisRequestStore } from './adapters/store/redis-request-store.js';
 import { loadConfig, readDotEnv, type Config } from './config/load-config.js';
-import { isCsrbotError } from './domain/errors.js';
+import { CsrbotError, isCsrbotError } from './domain/errors.js';
+import { parsePolicyConfig, parseUsernameMapping, type UsernameRule } from './domain/policy/index.js';
 import { createLogger, type Logger } from './log/logger.js';
+
+/** Retrying these cannot help: the job fails at once (the use case has already told the people concerned). */
+const NON_RETRYABLE = ['REQUEST_NOT_FOUND', 'CSR_REJECTED_BY_API', 'CSR_NAME_TAKEN'];
+
+function usernameRule(config: Config): UsernameRule {
+  if (config.identity.rule !== 'mapping') return { kind: config.identity.rule };
+  const file = config.identity.mappingFile!;
+  return { kind: 'mapping', mapping: parseUsernameMapping(readFileSync(file, 'utf8'), file) };
+}
 
 /**
  * Composition root: the only place that knows every concrete class. It
@@ -16,15 +43,47 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
+  // Settings that need files are read before anything connects, so mistakes stop start-up.
+  const policy = parsePolicyConfig({
+    allowedGroups: config.policy.allowedGroups,
+    usergroupGroups: config.policy.groupMappings,
+    sans: config.policy.sanPolicy,
+    lifetime: { defaultSeconds: config.policy.defaultLifetimeSeconds, maxSeconds: config.policy.maxLifetimeSeconds },
+    allowedSigners: config.policy.allowedSigners,
+  }, 'environment');
+  const rule = usernameRule(config);
+  const kc = loadKubeConfig({ kubeconfigPath: config.kubernetes.kubeconfigPath });
+  const cluster = kc.getCurrentCluster();
+  const caPem = config.delivery.caFile
+    ? readFileSync(config.delivery.caFile, 'utf8')
+    : cluster?.caData
+      ? Buffer.from(cluster.caData, 'base64').toString('utf8')
+      : cluster?.caFile
+        ? readFileSync(cluster.caFile, 'utf8')
+        : undefined;
+  const serverUrl = config.delivery.serverUrl ?? cluster?.server;
+  if (!serverUrl) throw new CsrbotError('CONFIG_INVALID', { problems: '  - CLUSTER_SERVER_URL: set it to the https:// URL users reach the API server at (the kubeconfig has none).' });
+
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
+  redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
   // A dedicated client for the probe: no offline queue, so a down Redis fails the probe at once.
-  const redisProbe = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+  const redisProbe = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redisProbe.on('error', (err) => log.debug({ err }, 'redis probe connection error'));
 
+  const k8s = KubernetesCsrApi.create(kc);
+  const csrApi = ClusterCsrApi.create({ k8s, onWatchError: (err) => log.warn({ err }, 'CSR watch error; reconnecting') });
   const probes: ReadinessProbe[] = [
+    { name: 'redis', check: async () => void (await redisProbe.ping()) },
     {
-      name: 'redis',
+      // A 404 for a name that never exists proves the API answers and lets us read CSRs.
+      name: 'kubernetes',
       check: async () => {
-        await redisProbe.ping();
+        try {
+          await k8s.get('csrbot-readiness-probe');
+        } catch (e) {
+          if (isCsrbotError(e) && e.code === 'CSR_NOT_FOUND') return;
+          throw e;
+        }
       },
     },
   ];
@@ -38,17 +97,73 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     routes: healthRoutes(probes, registry),
     log,
   });
-  registerCertCommand(app, log);
+  const chat = SlackChat.create({ client: app.client, adminChannel: config.slack.adminChannel });
+  const queueName = 'csrbot';
+  const jobs = BullMqJobs.create({ connection: config.redis.url, prefix: config.redis.prefix, queueName });
+  const settings: FlowSettings = {
+    adminUsers: config.slack.adminUsers,
+    adminGroup: config.slack.adminGroup,
+    quorum: config.approval.quorum,
+    allowSelfApproval: config.approval.allowSelfApproval,
+    issuanceTimeoutSeconds: config.delivery.issuanceTimeoutSeconds,
+    delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem, keyPathTemplate: config.delivery.keyPathTemplate },
+  };
+  const deps: Deps = {
+    csrApi,
+    chat,
+    directory: chat,
+    store: RedisRequestStore.create({ redis, prefix: config.redis.prefix }),
+    jobs,
+    clock: { now: () => new Date() },
+    log,
+    settings,
+  };
+  const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule };
+  const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }), botToken: config.slack.botToken };
+
+  registerCertCommand(app, log, { request: requestSubcommand(flow, app) });
+  registerDmIntake(app, flow);
+  registerRequestModal(app, flow);
+  registerDecisions(app, flow);
   app.error(async (err) => {
     log.error({ err }, 'unhandled error in a Slack listener');
   });
 
+  const worker = startWorker({
+    connection: config.redis.url,
+    prefix: config.redis.prefix,
+    queueName,
+    concurrency: config.jobs.concurrency,
+    lockDurationMs: config.jobs.lockDurationMs,
+    stalledIntervalMs: config.jobs.stalledIntervalMs,
+    nonRetryableCodes: NON_RETRYABLE,
+    log,
+    handlers: {
+      submit: (id) => processSubmit(deps, id),
+      approve: (id) => processApprove(deps, id),
+      deny: (id) => processDeny(deps, id),
+      issue: (id) => processIssue(deps, id),
+    },
+  });
+
   await app.start(config.http.port);
+  // The reconciler's first pass may wait on an unreachable cluster; Slack is served meanwhile.
+  let reconciler: { stop(): void } | undefined;
+  let stopped = false;
+  void startReconciler(deps).then((r) => {
+    if (stopped) r.stop();
+    else reconciler = r;
+  });
   log.info({ mode: config.slack.appToken ? 'socket' : 'http', port: config.http.port }, 'csrbot started');
 
   return {
     stop: async () => {
+      stopped = true;
+      reconciler?.stop();
       await app.stop();
+      await worker.close();
+      await jobs.close();
+      redis.disconnect();
       redisProbe.disconnect();
     },
   };
@@ -70,7 +185,16 @@ async function main(): Promise<void> {
     level: config.logLevel,
     secrets: [config.slack.botToken, config.slack.appToken ?? '', config.slack.signingSecret ?? ''],
   });
-  const running = await start(config, log);
+  let running: { stop: () => Promise<void> };
+  try {
+    running = await start(config, log);
+  } catch (e) {
+    if (isCsrbotError(e)) {
+      process.stderr.write(`${e.userMessage}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -2,8 +2,8 @@ import { checkApprover } from '../domain/approvers.js';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
 import { APPROVAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
-import { onceOnly } from './once-only.js';
-import { reportClusterTrouble } from './submit.js';
+import { announce } from './announce.js';
+import { reportClusterTrouble } from './cluster-trouble.js';
 
 /** Where a decision came from in Slack, to answer the clicker privately. */
 export interface DecisionSource {
@@ -120,10 +120,4 @@ export async function processDeny(deps: Deps, id: string): Promise<void> {
     }
   }
   await announce(deps, r, 'denied');
-}
-
-/** The card shows the decision (re-rendering is idempotent); the requester hears of it once. */
-export async function announce(deps: Deps, r: CertificateRequest, kind: 'approved' | 'denied' | 'failed' | 'deleted'): Promise<void> {
-  await deps.chat.updateCard(r);
-  await onceOnly(deps, r.id, `notice-${kind}`, () => deps.chat.notifyRequester(r, { kind }));
 }

@@ -3,8 +3,8 @@ import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import { buildKubeconfig, keyPathFor, usageInstructions } from '../domain/kubeconfig.js';
 import type { CsrObject } from '../ports.js';
 import { MANAGED_SELECTOR, type Deps } from './deps.js';
-import { announce } from './decide.js';
-import { reportClusterTrouble } from './submit.js';
+import { announce } from './announce.js';
+import { reportClusterTrouble } from './cluster-trouble.js';
 
 /** Poll cadence while waiting for the signer; the watch usually answers first. */
 const POLL_START_MS = 500;

@@ -1,6 +1,6 @@
 import type { CsrObject } from '../ports.js';
 import { APPROVAL_REASON, Annotations, DENIAL_REASON, MANAGED_SELECTOR, type Deps } from './deps.js';
-import { announce } from './decide.js';
+import { announce } from './announce.js';
 
 /**
  * A CSR changed in the cluster. Decisions made outside Slack (kubectl

@@ -1,5 +1,7 @@
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import { csrNameFor, type CertificateRequest, type CsrSummary, type SlackPerson } from '../domain/lifecycle.js';
+import { announce } from './announce.js';
+import { reportClusterTrouble } from './cluster-trouble.js';
 import { onceOnly } from './once-only.js';
 import { Annotations, MANAGED_BY, type Deps } from './deps.js';
 
@@ -34,11 +36,6 @@ export async function submitRequest(deps: Deps, input: NewRequest): Promise<{ cr
   return result;
 }
 
-/** Errors worth telling the requester about while we keep retrying. */
-export function isTransientClusterError(e: unknown): boolean {
-  return isCsrbotError(e) && ['CLUSTER_UNREACHABLE', 'CLUSTER_TIMEOUT', 'CLUSTER_ERROR', 'CLUSTER_CONFLICT'].includes(e.code);
-}
-
 /**
  * Job: create the CSR object, post the card, confirm to the requester. Each
  * step checks what is already done, so a retry after a crash or an outage
@@ -65,6 +62,12 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
         },
       });
     } catch (e) {
+      if (isCsrbotError(e) && (e.code === 'CSR_REJECTED_BY_API' || e.code === 'CSR_NAME_TAKEN')) {
+        // Retrying cannot change the API server's mind: tell everyone once and stop.
+        const failed = await deps.store.transition(id, ['pending'], 'failed', { failure: e.userMessage });
+        if (failed) await announce(deps, failed, 'failed');
+        return;
+      }
       await reportClusterTrouble(deps, r, e);
       throw e;
     }
@@ -76,19 +79,4 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
     log.info({ card }, 'approval card posted');
   }
   await onceOnly(deps, id, 'submitted-notice', () => deps.chat.notifyRequester(current, { kind: 'submitted' }));
-}
-
-/** Tells the requester once that things are slow, and the admins once about a missing permission. */
-export async function reportClusterTrouble(deps: Deps, r: CertificateRequest, e: unknown): Promise<void> {
-  if (isTransientClusterError(e)) {
-    await onceOnly(deps, r.id, 'delayed-notice', async () => {
-      await deps.chat.notifyRequester(r, { kind: 'delayed', reason: (e as CsrbotError).userMessage });
-      await deps.store.update(r.id, { delayNotified: true });
-    });
-  }
-  if (isCsrbotError(e) && e.code === 'CLUSTER_FORBIDDEN') {
-    await onceOnly(deps, r.id, `forbidden-${String(e.details.verb)}-${String(e.details.resource)}`, () =>
-      deps.chat.tellAdmins(`:warning: csrbot could not work on request ${r.id} (${r.csrName}): ${e.userMessage}`),
-    );
-  }
 }

@@ -28,6 +28,7 @@ export interface Config {
   };
   approval: { quorum: number; allowSelfApproval: boolean };
   delivery: { clusterName: string; serverUrl?: string; caFile?: string; keyPathTemplate: string; issuanceTimeoutSeconds: number };
+  jobs: { lockDurationMs: number; stalledIntervalMs: number; concurrency: number };
 }
 
 /**
@@ -78,6 +79,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keyPathTemplate: c.KEY_PATH_TEMPLATE,
       issuanceTimeoutSeconds: c.ISSUANCE_TIMEOUT,
     },
+    jobs: { lockDurationMs: c.JOB_LOCK_DURATION * 1000, stalledIntervalMs: c.JOB_STALLED_INTERVAL * 1000, concurrency: c.JOB_CONCURRENCY },
   };
 }
 

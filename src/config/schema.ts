@@ -97,7 +97,7 @@ export const envSchema = z
       }),
     SAN_POLICY: z.enum(['warn', 'refuse'], { message: 'SAN_POLICY must be warn or refuse' }).default('warn'),
     CERT_DEFAULT_LIFETIME: durationSetting('CERT_DEFAULT_LIFETIME', '24h'),
-    CERT_MAX_LIFETIME: durationSetting('CERT_MAX_LIFETIME', '30d'),
+    CERT_MAX_LIFETIME: durationSetting('CERT_MAX_LIFETIME', '7d'),
     ALLOWED_SIGNERS: z
       .string()
       .optional()
@@ -116,6 +116,11 @@ export const envSchema = z
     CLUSTER_CA_FILE: z.string().optional(),
     KEY_PATH_TEMPLATE: z.string().default('~/.kube/{user}.key'),
     ISSUANCE_TIMEOUT: durationSetting('ISSUANCE_TIMEOUT', '15m'),
+
+    // Jobs
+    JOB_LOCK_DURATION: durationSetting('JOB_LOCK_DURATION', '30s'),
+    JOB_STALLED_INTERVAL: durationSetting('JOB_STALLED_INTERVAL', '30s'),
+    JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   })
   .superRefine((c, ctx) => {
     if (c.CERT_DEFAULT_LIFETIME > c.CERT_MAX_LIFETIME) {

@@ -53,6 +53,8 @@ export interface Approval {
 export interface CsrSummary {
   pem: string;
   commonName: string;
+  /** openssl -subj form, e.g. /CN=jane/O=dev-team. */
+  subject?: string;
   groups: string[];
   keyDescription: string; // e.g. "RSA 2048", "ECDSA P-256", "Ed25519"
   fingerprint: string; // SHA-256 of the SPKI
