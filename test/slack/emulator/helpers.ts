@@ -8,11 +8,15 @@ export const { WebClient } = bolt.webApi;
 export type WebClientT = InstanceType<typeof bolt.webApi.WebClient>;
 export type AppT = InstanceType<typeof bolt.App>;
 
+const noop = (): void => undefined;
+/** Keeps expected-error noise (WebClient logs response_metadata [ERROR]s) out of the test output. */
+export const silentLogger = { debug: noop, info: noop, warn: noop, error: noop, setLevel: noop, getLevel: () => LogLevel.ERROR, setName: noop };
+
 /** A real WebClient pointed at the emulator; quick retries so fault tests stay fast. */
 export function webClient(emu: SlackEmulator, token: string = emu.botToken): WebClientT {
   return new WebClient(token, {
     slackApiUrl: emu.apiUrl,
-    logLevel: LogLevel.ERROR,
+    logger: silentLogger,
     retryConfig: { retries: 3, minTimeout: 20, maxTimeout: 100, factor: 2 },
   });
 }
