@@ -41,9 +41,9 @@ const messages = {
     `That input is ${str(d.bytes)} bytes; a certificate request is at most a few KB and csrbot reads at most ${str(d.limit)} bytes. ` +
     'Send only the .csr file made by `openssl req`, not a bundle or a log.',
   CSR_PRIVATE_KEY: (d) =>
-    `That is a PRIVATE KEY (${str(d.found, 'private key')}), not a certificate request. Treat this key as exposed: ` +
-    'delete the message or file you shared it in now, and never use that key again. Make a new key and a request, and send only the .csr file:\n' +
-    str(d.commands),
+    `That is a PRIVATE KEY (${str(d.found, 'private key')}), not a certificate request. This key is now exposed: anyone who can read ` +
+    'what you sent has it. Delete the message (or file) you shared it in now, and never use that key again. ' +
+    `Make a new key and a request, and send only the .csr file (the .key never leaves your machine):\n${str(d.commands)}`,
   CSR_IS_CERTIFICATE: (d) =>
     `That is a certificate${d.subject ? ` (${str(d.subject)})` : ''}, not a certificate request. csrbot issues certificates from requests: ` +
     `make a request from your key and send the .csr file:\n${str(d.commands)}`,
@@ -70,7 +70,7 @@ const messages = {
     '(Kubernetes would silently use only the first, which may not be the one you meant).',
   CSR_BAD_SIGNATURE: (d) =>
     `The request's self-signature does not verify${d.subject ? ` (subject ${str(d.subject)})` : ''}: it was altered after openssl signed it, ` +
-    `or signed with a different key. Make it again from your key, unmodified:\n${str(d.commands)}`,
+    `or signed with a different key. Make it again and send it unmodified (skip the first command if you still have your key):\n${str(d.commands)}`,
   CSR_WEAK_KEY: (d) =>
     `The request uses a weak key: ${str(d.key)} (at least ${str(d.minimum)} is required). Make a new, stronger key and request:\n${str(d.commands)}`,
   CSR_UNSUPPORTED_KEY: (d) =>
@@ -103,7 +103,7 @@ const messages = {
     `Make the request again with openssl's -utf8 flag:\n${str(d.commands)}`,
   CSR_SANS_PRESENT: (d) =>
     `The request asks for subject alternative names (${str(d.sans)}). Client certificates authenticate by CN and O only; ` +
-    `${d.refused ? 'this policy refuses SANs. Make the request again without -addext subjectAltName:' : 'they are ignored. To leave them out:'}\n${str(d.commands)}`,
+    `${d.refused ? 'this policy refuses SANs. Make the request again without -addext subjectAltName:' : 'SANs would be copied into the certificate for no purpose. To leave them out:'}\n${str(d.commands)}`,
   CSR_LIFETIME_INVALID: (d) => `The requested lifetime "${str(d.requested)}" is not a whole number of seconds. Ask for e.g. 86400 (one day).`,
   CSR_LIFETIME_TOO_SHORT: (d) => `The requested lifetime ${str(d.requested)} s is below the Kubernetes minimum of ${str(d.minimum)} s (10 minutes). Ask for at least ${str(d.minimum)} s.`,
   CSR_LIFETIME_TOO_LONG: (d) => `The requested lifetime ${str(d.requested)} s is longer than this cluster allows (${str(d.maximum)} s). Ask for at most ${str(d.maximum)} s, and renew when it runs out.`,

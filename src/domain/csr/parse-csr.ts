@@ -6,6 +6,7 @@
 import { CsrbotError } from '../errors.js';
 import { CONTEXT, DerError, Tag, bitStringBytes, bool, childSpans, directoryString, fromBinary, is, isSeq, isSet, kids, oid, parseDer, prim, smallInt, type Node } from './der.js';
 import { fail } from './fail.js';
+import { UNKNOWN_USER, opensslCommandsFor } from './openssl-commands.js';
 import { OID, attributeNames, csrAttributeNames, extensionNames } from './oids.js';
 import { MIN_RSA_BITS, planVerification, readPublicKey, verifySignature } from './public-key.js';
 import { readCsrBytes } from './read-input.js';
@@ -61,15 +62,17 @@ function parse(input: string | Uint8Array, options: ParseOptions): ParsedCsr {
   const criBytes = der.subarray(criSpan!.start, criSpan!.end);
   const spkiDer = der.subarray(spkiSpan.start, spkiSpan.end);
 
-  const subjectText = subject.text;
+  // From here on the subject is known: refusals show it, and their fix-it
+  // commands reuse its CN and groups instead of placeholders.
   let pub;
+  let plan;
   try {
     pub = readPublicKey(spkiNode, spkiDer, options.minRsaBits ?? MIN_RSA_BITS);
+    plan = planVerification(sigAlg!, pub);
+    if (!verifySignature(plan, criBytes, sigValue!)) fail('CSR_BAD_SIGNATURE');
   } catch (e) {
-    throw withSubject(e, subjectText);
+    throw withSubject(e, subject);
   }
-  const plan = planVerification(sigAlg!, pub);
-  if (!verifySignature(plan, criBytes, sigValue!)) fail('CSR_BAD_SIGNATURE', { subject: subjectText });
 
   return {
     pem: toPem(der),
@@ -83,8 +86,11 @@ function parse(input: string | Uint8Array, options: ParseOptions): ParsedCsr {
   };
 }
 
-function withSubject(e: unknown, subject: string): unknown {
-  return e instanceof CsrbotError ? new CsrbotError(e.code, { ...e.details, subject }) : e;
+function withSubject(e: unknown, subject: Subject): unknown {
+  if (!(e instanceof CsrbotError)) return e;
+  const user = subject.commonName && !/^system:/i.test(subject.commonName) ? subject.commonName : UNKNOWN_USER;
+  const groups = subject.organizations.filter((g) => !/^system:/i.test(g));
+  return new CsrbotError(e.code, { ...e.details, subject: subject.text, commands: opensslCommandsFor(user, groups).text });
 }
 
 /** 64-column base64 with LF line ends: the form Kubernetes and openssl print. */

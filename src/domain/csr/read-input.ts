@@ -97,7 +97,7 @@ function fromText(raw: string, allowBase64: boolean): CsrBytes {
 
   // A key anywhere in the input is exposed, whatever else is there.
   const keyLabel = [...text.matchAll(BEGIN_RE)].map((m) => (m[1] ?? '').trim()).find((l) => /PRIVATE KEY$/.test(l));
-  if (keyLabel !== undefined) fail('CSR_PRIVATE_KEY', { found: `${keyLabel} (PEM)` });
+  if (keyLabel !== undefined) fail('CSR_PRIVATE_KEY', { found: `a PEM block labelled "${keyLabel}"` });
   if (/PuTTY-User-Key-File-\d+:/.test(text)) fail('CSR_PRIVATE_KEY', { found: 'PuTTY private key' });
 
   const blocks = [...text.matchAll(BLOCK_RE)].map((m) => ({ label: (m[1] ?? '').trim(), body: m[2] ?? '', end: (m[3] ?? '').trim() }));

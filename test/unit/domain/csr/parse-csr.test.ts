@@ -226,9 +226,9 @@ describe('parseCsr: refusals with exact codes', () => {
     expect(e.details.found).toBe('PKCS#1 RSA private key (DER)');
     expect(errorOf(fixtureBytes('private-key-pkcs8.der')).details.found).toBe('PKCS#8 private key (DER)');
     expect(errorOf(fixtureBytes('private-key-sec1.der')).details.found).toBe('SEC1 EC private key (DER)');
-    expect(errorOf(fixtureText('private-key-encrypted.pem')).details.found).toBe('ENCRYPTED PRIVATE KEY (PEM)');
-    expect(e.userMessage).toMatch(/exposed/);
-    expect(e.userMessage).toMatch(/delete the message/);
+    expect(errorOf(fixtureText('private-key-encrypted.pem')).details.found).toBe('a PEM block labelled "ENCRYPTED PRIVATE KEY"');
+    expect(e.userMessage).toMatch(/key is now exposed/);
+    expect(e.userMessage).toMatch(/Delete the message/);
     expect(e.userMessage).toMatch(/openssl genpkey .* -out \S+\.key\nopenssl req -new -key/);
   });
 

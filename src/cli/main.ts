@@ -1,0 +1,28 @@
+/** The csrbot command line (bin/csrbot.js runs it). */
+import { CHECK_CSR_USAGE, checkCsr } from './check-csr.js';
+import { EXIT_USAGE, processIo, type CliIo } from './io.js';
+
+const USAGE = `Usage: csrbot <command> [options]
+
+Commands:
+  check-csr <file>   check a certificate signing request the way csrbot would
+
+Run "csrbot <command> --help" for a command's options.`;
+
+/** Runs one CLI invocation; returns the exit code. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'check-csr':
+      return checkCsr(rest, io);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      io.out(command === undefined ? USAGE : `${USAGE}\n\n${CHECK_CSR_USAGE}`);
+      return command === undefined ? EXIT_USAGE : 0;
+    default:
+      io.err(`Unknown command "${command}".\n\n${USAGE}`);
+      return EXIT_USAGE;
+  }
+}
