@@ -3,8 +3,8 @@
  * verification with node:crypto. The accepted set is what Kubernetes' Go
  * x509 parser accepts too, so nothing we pass is refused later by the API.
  */
-import { constants, createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { Tag, bitStringBytes, is, isSeq, kids, oid, prim, smallInt, type Node } from './der.js';
+import { constants, createHash, createPublicKey, verify, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { Tag, bitStringBytes, fromBinary, is, isSeq, kids, oid, parseDer, prim, smallInt, type Node } from './der.js';
 import { OID, curveNames, keyAlgorithmNames, signatureAlgorithmNames } from './oids.js';
 import { fail } from './fail.js';
 import type { Curve, HashName, PublicKeyInfo, SignatureInfo } from './types.js';
@@ -64,12 +64,7 @@ export function readPublicKey(spkiNode: Node, spkiDer: Uint8Array, minRsaBits = 
     return fail('CSR_UNSUPPORTED_KEY', { key: keyAlgorithmNames[algOid] ?? `unknown algorithm ${algOid}` });
   }
 
-  let key: KeyObject;
-  try {
-    key = createPublicKey({ key: Buffer.from(spkiDer), format: 'der', type: 'spki' });
-  } catch {
-    return fail('CSR_MALFORMED', { reason: `the ${algorithm} public key is damaged` });
-  }
+  const key = importKey(algorithm, curve, bitStringBytes(bits)!);
   const details = key.asymmetricKeyDetails ?? {};
   let size: number;
   if (algorithm === 'RSA') {
@@ -78,6 +73,8 @@ export function readPublicKey(spkiNode: Node, spkiDer: Uint8Array, minRsaBits = 
     if (size > MAX_RSA_BITS) fail('CSR_UNSUPPORTED_KEY', { key: `RSA ${size}-bit (more than ${MAX_RSA_BITS} bits)` });
     if (size < minRsaBits) fail('CSR_WEAK_KEY', { key: `RSA ${size}-bit`, minimum: `RSA ${minRsaBits}-bit` });
     // e = 1 or even makes signatures forgeable or keys broken.
+    // Go refuses exponents above 2^31-1; the API would reject the CSR.
+    if (e > 0x7fffffffn) fail('CSR_UNSUPPORTED_KEY', { key: `RSA with public exponent ${e.toString()} (larger than Kubernetes accepts)` });
     if (e < 3n || e % 2n === 0n) fail('CSR_WEAK_KEY', { key: `RSA with public exponent ${e.toString()}`, minimum: 'an odd exponent >= 3 (normally 65537)' });
   } else if (algorithm === 'EC') {
     if (details.namedCurve !== NODE_CURVE[curve!]) fail('CSR_MALFORMED', { reason: 'the EC key does not match its curve' });
@@ -89,6 +86,48 @@ export function readPublicKey(spkiNode: Node, spkiDer: Uint8Array, minRsaBits = 
   const fingerprintSha256 = createHash('sha256').update(spkiDer).digest('hex');
   const info: PublicKeyInfo = curve ? { algorithm, bits: size, curve, fingerprintSha256 } : { algorithm, bits: size, fingerprintSha256 };
   return { info, key };
+}
+
+const COORD_BYTES: Readonly<Record<Curve, number>> = { 'P-256': 32, 'P-384': 48, 'P-521': 66 };
+const b64u = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
+
+/**
+ * Imports the key as a JWK built from the SPKI's fields: Node's SPKI decoder
+ * goes through OpenSSL 3's generic decoder chain and costs 2-15x more (see
+ * bench/RESULTS.md). Node checks that EC points lie on the curve.
+ */
+function importKey(algorithm: PublicKeyInfo['algorithm'], curve: Curve | undefined, raw: Uint8Array): KeyObject {
+  const damaged = (): never => fail('CSR_MALFORMED', { reason: `the ${algorithm} public key is damaged` });
+  let jwk: JsonWebKey;
+  if (algorithm === 'RSA') {
+    let seq: Node;
+    try {
+      seq = parseDer(raw);
+    } catch {
+      return damaged();
+    }
+    const [n, e, ...rest] = kids(seq) ?? [];
+    const nb = prim(n, Tag.INTEGER);
+    const eb = prim(e, Tag.INTEGER);
+    // Positive, minimally encoded (parseDer checked) integers only.
+    if (!isSeq(seq) || rest.length > 0 || !nb || !eb || nb.charCodeAt(0) & 0x80 || eb.charCodeAt(0) & 0x80) return damaged();
+    const strip = (v: string) => fromBinary(v.replace(/^\x00+/, ''));
+    jwk = { kty: 'RSA', n: b64u(strip(nb)), e: b64u(strip(eb)) };
+  } else if (algorithm === 'EC') {
+    const len = COORD_BYTES[curve!];
+    // Go reads only uncompressed points; the API would refuse anything else.
+    if (raw[0] === 0x02 || raw[0] === 0x03) fail('CSR_UNSUPPORTED_KEY', { key: `EC ${curve!} with a compressed point (make the key without -conv_form compressed)` });
+    if (raw[0] !== 0x04 || raw.length !== 1 + 2 * len) return damaged();
+    jwk = { kty: 'EC', crv: curve!, x: b64u(raw.subarray(1, 1 + len)), y: b64u(raw.subarray(1 + len)) };
+  } else {
+    if (raw.length !== 32) return damaged();
+    jwk = { kty: 'OKP', crv: 'Ed25519', x: b64u(raw) };
+  }
+  try {
+    return createPublicKey({ key: jwk, format: 'jwk' });
+  } catch {
+    return damaged();
+  }
 }
 
 type VerifyPlan = { info: SignatureInfo; run: (data: Uint8Array, sig: Uint8Array) => boolean };

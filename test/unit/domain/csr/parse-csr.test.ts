@@ -214,6 +214,8 @@ describe('parseCsr: refusals with exact codes', () => {
     ['dsa.csr', 'CSR_UNSUPPORTED_KEY'],
     ['secp256k1.csr', 'CSR_UNSUPPORTED_KEY'],
     ['ed448.csr', 'CSR_UNSUPPORTED_KEY'],
+    ['p256-compressed-point.csr', 'CSR_UNSUPPORTED_KEY'],
+    ['rsa-big-exponent.csr', 'CSR_UNSUPPORTED_KEY'],
     ['rsapss-key.csr', 'CSR_UNSUPPORTED_KEY'],
     ['rsa2048-pss-maxsalt.csr', 'CSR_UNSUPPORTED_SIGNATURE'],
     ['rsa2048-sha1.csr', 'CSR_UNSUPPORTED_SIGNATURE'],
