@@ -111,7 +111,11 @@ function importKey(algorithm: PublicKeyInfo['algorithm'], curve: Curve | undefin
     const eb = prim(e, Tag.INTEGER);
     // Positive, minimally encoded (parseDer checked) integers only.
     if (!isSeq(seq) || rest.length > 0 || !nb || !eb || nb.charCodeAt(0) & 0x80 || eb.charCodeAt(0) & 0x80) return damaged();
-    const strip = (v: string) => fromBinary(v.replace(/^\x00+/, ''));
+    const strip = (v: string) => {
+      let i = 0;
+      while (i < v.length - 1 && v.charCodeAt(i) === 0) i++;
+      return fromBinary(v.slice(i));
+    };
     jwk = { kty: 'RSA', n: b64u(strip(nb)), e: b64u(strip(eb)) };
   } else if (algorithm === 'EC') {
     const len = COORD_BYTES[curve!];
