@@ -5,7 +5,11 @@ import { UNKNOWN_USER, opensslCommandsFor } from './openssl-commands.js';
 // message with their own `commands` (see errors.ts).
 const NEW_KEY = opensslCommandsFor(UNKNOWN_USER).text;
 
-/** Throws a coded intake error carrying the generic "make a key and request" commands. */
+/** A coded intake error carrying the generic "make a key and request" commands. */
+export function intakeError(code: ErrorCode, details: Details = {}, cause?: unknown): CsrbotError {
+  return new CsrbotError(code, { commands: NEW_KEY, ...details }, cause === undefined ? undefined : { cause });
+}
+
 export function fail(code: ErrorCode, details: Details = {}): never {
-  throw new CsrbotError(code, { commands: NEW_KEY, ...details });
+  throw intakeError(code, details);
 }

@@ -5,7 +5,7 @@
  */
 import { CsrbotError } from '../errors.js';
 import { CONTEXT, DerError, Tag, bitStringBytes, bool, childSpans, directoryString, fromBinary, is, isSeq, isSet, kids, oid, parseDer, prim, smallInt, type Node } from './der.js';
-import { fail } from './fail.js';
+import { fail, intakeError } from './fail.js';
 import { UNKNOWN_USER, opensslCommandsFor } from './openssl-commands.js';
 import { OID, attributeNames, csrAttributeNames, extensionNames } from './oids.js';
 import { MIN_RSA_BITS, planVerification, readPublicKey, verifySignature } from './public-key.js';
@@ -28,7 +28,7 @@ export function parseCsr(input: string | Uint8Array, options: ParseOptions = {})
   } catch (e) {
     if (e instanceof CsrbotError) throw e;
     // Hostile input must never surface as a bare exception.
-    throw new CsrbotError('CSR_MALFORMED', { reason: 'it could not be read', commands: undefined }, { cause: e });
+    throw intakeError('CSR_MALFORMED', { reason: 'it could not be read' }, e);
   }
 }
 
