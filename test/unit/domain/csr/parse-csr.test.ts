@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseCsr, type ParsedCsr } from '../../../../src/domain/csr/index.js';
-import { CsrbotError, errorCodes, type ErrorCode } from '../../../../src/domain/errors.js';
+import { opensslCommandsFor, parseCsr, type ParsedCsr } from '../../../../src/domain/csr/index.js';
+import { CsrbotError, describeError, errorCodes, type ErrorCode } from '../../../../src/domain/errors.js';
 import { fixtureBytes, fixtureText, opensslFingerprints } from './fixtures.js';
 
 function codeOf(input: string | Uint8Array): ErrorCode | 'ok' {
@@ -265,6 +265,13 @@ describe('parseCsr: refusals with exact codes', () => {
     const e = errorOf('-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n');
     expect(e.code).toBe('CSR_UNEXPECTED_PEM');
     expect(e.details.label).toBe('X509 CRL');
+  });
+
+  it('a caller that knows the user can re-render the message with their commands', () => {
+    const e = errorOf(fixtureText('empty.csr'));
+    expect(e.userMessage).toContain('YOUR-USERNAME');
+    const mine = describeError(e.code, { ...e.details, commands: opensslCommandsFor('jane', ['developers']).text });
+    expect(mine).toContain('openssl req -new -key jane.key -subj "/CN=jane/O=developers" -out jane.csr');
   });
 
   it('every CSR code has a message that says what to do', () => {

@@ -49,6 +49,13 @@ describe('evaluatePolicy', () => {
     expect(v.errors[0]!.message).toMatch(/cluster-admin/);
   });
 
+  it('refuses several CNs: Kubernetes would silently take the last', () => {
+    const c = csr('two-cns.csr');
+    expect(c.subject.commonNames).toEqual(['jane', 'system:admin']);
+    expect(c.subject.commonName).toBe('system:admin');
+    expect(codes(evaluatePolicy(c, { username: 'jane' }, config()).errors)).toEqual(['CSR_AMBIGUOUS_CN', 'CSR_SYSTEM_CN']);
+  });
+
   it('refuses a request without CN', () => {
     expect(codes(evaluatePolicy(csr('no-cn.csr'), { username: 'jane' }, config()).errors)).toEqual(['CSR_NO_CN']);
   });
