@@ -4,7 +4,7 @@ import bolt from '@slack/bolt';
 import type { SlackEmulator } from '../../support/slack-emulator/index.js';
 
 export const { App, LogLevel, HTTPReceiver } = bolt;
-export const { WebClient } = bolt.webApi;
+export const { WebClient, WebClientEvent } = bolt.webApi;
 export type WebClientT = InstanceType<typeof bolt.webApi.WebClient>;
 export type AppT = InstanceType<typeof bolt.App>;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SlackEmulator } from '../../support/slack-emulator/index.js';
-import { httpCall, webClient, type WebClientT } from './helpers.js';
+import { httpCall, webClient, WebClientEvent, type WebClientT } from './helpers.js';
 
 describe('Web API', () => {
   let emu: SlackEmulator;
@@ -68,7 +68,7 @@ describe('Web API', () => {
     await expect(client.conversations.open({ users: 'U0NOPE' })).rejects.toMatchObject({ data: { error: 'user_not_found' } });
     await client.chat.postMessage({ channel: jane.id, text: 'hi jane' });
     expect(jane.dms().map((m) => m.text)).toContain('hi jane');
-    const members = await client.conversations.members({ channel: a.channel!.id });
+    const members = await client.conversations.members({ channel: a.channel!.id! });
     expect(members.members!.sort()).toEqual([jane.id, emu.botUserId].sort());
   });
 
@@ -127,7 +127,7 @@ describe('Web API', () => {
     emu.rateLimits.set('chat.postMessage', { limit: 1, windowMs: 1000, retryAfterSec: 1 });
     try {
       const limited: number[] = [];
-      client.on('rate_limited', (sec: number) => limited.push(sec));
+      client.on(WebClientEvent.RATE_LIMITED, (sec: number) => limited.push(sec));
       const before = jane.dms().length;
       await client.chat.postMessage({ channel: jane.id, text: 'first' });
       const started = Date.now();
@@ -141,7 +141,7 @@ describe('Web API', () => {
       expect(calls[1]!.error).toBe('ratelimited');
     } finally {
       emu.rateLimits.set('chat.postMessage', undefined);
-      client.removeAllListeners('rate_limited');
+      client.removeAllListeners(WebClientEvent.RATE_LIMITED);
     }
   });
 
