@@ -424,7 +424,15 @@ function stateValue(el: El, o: { value?: string; values?: string[] }): El | unde
 /** Builds view.state.values for a submission the way the Slack client would, refusing what the client would refuse. */
 function buildState(view: View, values: Record<string, unknown>, transcript: () => string): Record<string, Record<string, unknown>> {
   const state: Record<string, Record<string, unknown>> = structuredClone(view.state.values);
-  const used = new Set<string>();
+  const known = new Set<string>();
+  for (const raw of view.blocks) {
+    const b = raw as El;
+    if (b.type !== 'input') continue;
+    const a = String((b.element as El).action_id);
+    for (const k of [`${String(b.block_id)}/${a}`, a, String(b.block_id)]) known.add(k);
+  }
+  const unknown = Object.keys(values).filter((k) => !known.has(k));
+  if (unknown.length > 0) throw new Error(`view ${view.id} has no input for ${unknown.join(', ')}\n\n${transcript()}`);
   for (const raw of view.blocks) {
     const block = raw as El;
     if (block.type !== 'input') continue;
@@ -433,7 +441,6 @@ function buildState(view: View, values: Record<string, unknown>, transcript: () 
     const actionId = String(el.action_id);
     const key = [`${blockId}/${actionId}`, actionId, blockId].find((k) => k in values);
     let given: unknown = key !== undefined ? values[key] : undefined;
-    if (key !== undefined) used.add(key);
     if (key === blockId && typeof given === 'object' && given !== null && !Array.isArray(given) && actionId in given) given = (given as El)[actionId];
     const label = String((block.label as El | undefined)?.text ?? blockId);
     const entry = encodeInput(el, given);
@@ -447,8 +454,6 @@ function buildState(view: View, values: Record<string, unknown>, transcript: () 
     }
     (state[blockId] ??= {})[actionId] = entry;
   }
-  const unused = Object.keys(values).filter((k) => !used.has(k));
-  if (unused.length > 0) throw new Error(`view ${view.id} has no input for ${unused.join(', ')}\n\n${transcript()}`);
   return state;
 }
 
