@@ -89,6 +89,17 @@ describe('Socket Mode', () => {
     await closed;
   });
 
+  it('can cut connections (a dropped socket); deliveries then find nobody', async () => {
+    const c = await rawClient(emu);
+    sockets.push(c.ws);
+    const closed = new Promise<void>((resolve) => c.ws.on('close', () => resolve()));
+    emu.dropSockets();
+    await closed;
+    await emu.user('jane').dm().say('anyone?');
+    await emu.idle();
+    expect(emu.deliveries.at(-1)).toMatchObject({ acked: false, via: 'none', reason: 'no_connection' });
+  });
+
   describe('with a real Bolt App', () => {
     let app: AppT;
     let replica: AppT | undefined;
