@@ -108,7 +108,7 @@ export class UserDriver {
 
   /** A channel (id or #name) the user is in. */
   in(channel: string): Conversation {
-    const c = this.emu.resolveChannel(channel.startsWith('C') ? channel : `#${channel.replace(/^#/, '')}`);
+    const c = this.emu.workspace.channels.get(channel) ?? this.emu.resolveChannel(`#${channel.replace(/^#/, '')}`);
     if (!c.members.includes(this.id)) throw new Error(`@${this.name} is not a member of #${c.name}`);
     return new Conversation(this.emu, this, c.id);
   }
