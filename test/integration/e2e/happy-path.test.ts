@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { KubeConfig } from '@kubernetes/client-node';
+import { X509Certificate } from 'node:crypto';
+import { selfSubjectReview } from '../../../src/adapters/kubernetes/index.js';
+import { signerCaPem } from '../../support/cluster/cluster.js';
+import { validateMessage } from '../../support/slack-emulator/index.js';
+import { WAIT, conditionCount, csrNameOf, currentCard, deliveredKubeconfig, isCertificateDm, janesKeyAndCsr, readCsr, requestViaDm, startWorld, type World } from './world.js';
+
+/** jane's delivered kubeconfig, used as she would: with her own key next to it. */
+async function whoAmI(kubeconfig: string) {
+  const kc = new KubeConfig();
+  kc.loadFromString(kubeconfig);
+  return selfSubjectReview(kc);
+}
+
+describe('the happy path: DM upload, one click, certificate in the DM', () => {
+  let w: World;
+  beforeAll(async () => {
+    w = await startWorld();
+  });
+  afterAll(async () => {
+    await w?.stop();
+  });
+
+  it('jane uploads her CSR, alice approves, jane can use the kubeconfig she receives', async () => {
+    const { csrPem } = janesKeyAndCsr(w);
+    const card = await requestViaDm(w, w.jane, csrPem);
+    const cardText = JSON.stringify(card.blocks);
+    expect(cardText).toContain(`<@${w.jane.id}>`);
+    expect(cardText).toContain('jane@example.com');
+    expect(cardText).toContain('`dev-team`');
+    expect(cardText).toContain('ECDSA P-256');
+    expect(cardText).toContain('1 day');
+    const csrName = csrNameOf(card);
+
+    // The request is confirmed to jane with its id.
+    await w.jane.waitForDm((m) => m.text.includes('was sent to the admins'), WAIT);
+
+    await w.alice.click(card, 'csrbot_approve');
+    const dm = await w.jane.waitForDm(isCertificateDm, WAIT);
+    const { kubeconfig, certificate } = deliveredKubeconfig(w, dm);
+
+    // The certificate is the cluster's, for jane's key, with her groups.
+    const cert = new X509Certificate(certificate);
+    expect(cert.verify(new X509Certificate(signerCaPem()).publicKey)).toBe(true);
+    expect(cert.subject).toContain('CN=jane');
+    expect(cert.subject).toContain('O=dev-team');
+
+    // The cluster records who approved, as kubectl would show it.
+    const obj = await readCsr(w, csrName);
+    const approved = obj.status?.conditions?.find((c) => c.type === 'Approved');
+    expect(approved?.reason).toBe('CsrbotApproved');
+    expect(approved?.message).toBe(`Approved in Slack by Alice Admin (${w.alice.id})`);
+    expect(obj.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('csrbot');
+    expect(obj.metadata?.annotations?.['csrbot.io/slack-user-id']).toBe(w.jane.id);
+
+    // The kubeconfig works against the real API server with jane's key.
+    const me = await whoAmI(kubeconfig);
+    expect(me.username).toBe('jane');
+    expect(me.groups).toEqual(expect.arrayContaining(['dev-team', 'system:authenticated']));
+
+    // The card shows the outcome for everyone, buttons gone.
+    await w.emu.waitFor(() => (JSON.stringify(currentCard(w, card).blocks).includes('Approved and issued') ? true : undefined), 'card shows issued', WAIT);
+    const finalCard = currentCard(w, card);
+    expect(JSON.stringify(finalCard.blocks)).not.toContain('csrbot_approve');
+    expect(JSON.stringify(finalCard.blocks)).toContain('Alice Admin');
+
+    // Exactly one approval and one certificate DM.
+    expect(await conditionCount(w, csrName, 'Approved')).toBe(1);
+    expect(w.jane.dms().filter(isCertificateDm)).toHaveLength(1);
+
+    // Every message the bot sent passed Slack's Block Kit checks.
+    const rejected = w.emu.callLog.filter((c) => c.error === 'invalid_blocks' || c.error === 'invalid_arguments');
+    expect(rejected).toEqual([]);
+    for (const m of [...w.emu.messagesIn(w.emu.adminChannelId), ...w.jane.dms()].filter((m) => m.user === w.emu.botUserId)) {
+      expect(validateMessage({ blocks: m.blocks })).toEqual([]);
+    }
+  });
+});
