@@ -136,6 +136,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     concurrency: config.jobs.concurrency,
     lockDurationMs: config.jobs.lockDurationMs,
     stalledIntervalMs: config.jobs.stalledIntervalMs,
+    backoff: { capMs: config.jobs.retryMaxDelayMs },
     nonRetryableCodes: NON_RETRYABLE,
     log,
     handlers: {

@@ -55,8 +55,10 @@ export async function approveRequest(deps: Deps, id: string, who: DecisionSource
   const names = approvals.map((a) => a.name).join(', ');
   const won = await deps.store.transition(id, ['pending'], 'approved', { decision: { by: names, at: deps.clock.now().toISOString() } });
   if (!won) {
+    // Another click (or replica) reached the quorum first; the request is decided either way.
     const now = await deps.store.get(id);
-    if (now && now.approvals.some((a) => a.userId === who.userId) && now.state === 'approved') return { kind: 'decided' };
+    if (now?.state === 'approved' && now.decision?.by.includes(person.realName || person.name)) return { kind: 'decided' };
+    await deps.chat.tellUser(who.channel, who.userId, new CsrbotError('REQUEST_ALREADY_DECIDED', { state: now?.state ?? 'decided', by: now?.decision?.by ?? '' }).userMessage);
     return { kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' };
   }
   deps.log.info({ requestId: id, approvers: approvals.map((a) => a.userId) }, 'request approved in Slack');
@@ -73,7 +75,11 @@ export async function denyRequest(deps: Deps, id: string, who: DecisionSource, r
   const won = await deps.store.transition(id, ['pending'], 'denied', {
     decision: { by: `${person.realName || person.name} (${who.userId})`, at: deps.clock.now().toISOString(), reason },
   });
-  if (!won) return { kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' };
+  if (!won) {
+    const now = await deps.store.get(id);
+    await deps.chat.tellUser(who.channel, who.userId, new CsrbotError('REQUEST_ALREADY_DECIDED', { state: now?.state ?? 'decided', by: now?.decision?.by ?? '' }).userMessage);
+    return { kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' };
+  }
   deps.log.info({ requestId: id, by: who.userId }, 'request denied in Slack');
   await deps.jobs.enqueue('deny', id);
   return { kind: 'decided' };

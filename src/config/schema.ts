@@ -121,6 +121,7 @@ export const envSchema = z
     JOB_LOCK_DURATION: durationSetting('JOB_LOCK_DURATION', '30s'),
     JOB_STALLED_INTERVAL: durationSetting('JOB_STALLED_INTERVAL', '30s'),
     JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    JOB_RETRY_MAX_DELAY: durationSetting('JOB_RETRY_MAX_DELAY', '30s'),
   })
   .superRefine((c, ctx) => {
     if (c.CERT_DEFAULT_LIFETIME > c.CERT_MAX_LIFETIME) {

@@ -35,6 +35,8 @@ export interface WorldOptions {
   env?: Record<string, string>;
   /** Replicas started at once; 0 to start them yourself (e.g. as child processes). */
   replicas?: number;
+  /** Who is in SLACK_ADMIN_USERS. Default alice and bob. */
+  admins?: Array<'jane' | 'alice' | 'bob'>;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     SLACK_APP_TOKEN: emu.appToken,
     SLACK_API_URL: emu.apiUrl,
     SLACK_ADMIN_CHANNEL: emu.adminChannelId,
-    SLACK_ADMIN_USERS: `${alice.id},${bob.id}`,
+    SLACK_ADMIN_USERS: (o.admins ?? ['alice', 'bob']).map((n) => ({ jane, alice, bob })[n].id).join(','),
     KUBECONFIG: kubeconfigPaths().csrbot,
     REDIS_URL: redisUrl,
     REDIS_PREFIX: prefix,
@@ -66,6 +68,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     KEY_PATH_TEMPLATE: join(keyDir, '{user}.key'),
     JOB_LOCK_DURATION: '5s',
     JOB_STALLED_INTERVAL: '2s',
+    JOB_RETRY_MAX_DELAY: '4s',
     LOG_LEVEL: 'info',
     ...o.env,
   };
@@ -164,4 +167,39 @@ export function deliveredKubeconfig(w: World, dm: Message): { kubeconfig: string
 
 export function readKey(w: World, user: string): string {
   return readFileSync(join(w.keyDir, `${user}.key`), 'utf8');
+}
+
+export interface BotProcess {
+  pid: number;
+  output(): string;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+/** csrbot as its own process (`node src/main.ts` through tsx), for crash tests. */
+export async function spawnBot(w: World): Promise<BotProcess> {
+  const { spawn } = await import('node:child_process');
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...w.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const deadline = Date.now() + 60_000;
+  while (!out.includes('csrbot started')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`csrbot did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // Socket Mode connects after start; wait for the emulator to see it.
+  await w.emu.waitFor(() => (w.emu.socketMode.open().length > 0 ? true : undefined), 'a Socket Mode connection', WAIT);
+  return {
+    pid: child.pid!,
+    output: () => out,
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
 }

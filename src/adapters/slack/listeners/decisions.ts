@@ -20,11 +20,17 @@ interface ButtonBody {
 export function registerDecisions(app: App, ctx: FlowContext): void {
   const { deps } = ctx;
 
+  // The approval is made durable (counted in Redis, job enqueued) before the
+  // ack: a crash right after the click must not lose it. That is a few Redis
+  // calls and one users.info, well inside Slack's 3 s.
   app.action(Actions.approve, async ({ ack, body }) => {
-    await ack();
     const b = body as unknown as ButtonBody;
     const id = b.actions[0]?.value ?? '';
-    await approveRequest(deps, id, { userId: b.user.id, channel: b.channel?.id ?? '' });
+    try {
+      await approveRequest(deps, id, { userId: b.user.id, channel: b.channel?.id ?? '' });
+    } finally {
+      await ack();
+    }
   });
 
   app.action(Actions.deny, async ({ ack, body, client }) => {
@@ -50,8 +56,11 @@ export function registerDecisions(app: App, ctx: FlowContext): void {
       await ack({ response_action: 'errors', errors: { [Inputs.denyReason.block]: 'Say why, so the requester can fix it.' } });
       return;
     }
-    await ack();
     const { id, channel } = JSON.parse(view.private_metadata) as { id: string; channel: string };
-    await denyRequest(deps, id, { userId: body.user.id, channel }, reason);
+    try {
+      await denyRequest(deps, id, { userId: body.user.id, channel }, reason);
+    } finally {
+      await ack();
+    }
   });
 }

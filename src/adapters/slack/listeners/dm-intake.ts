@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { App, RespondFn } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import { checkCsr } from '../../../app/intake.js';
 import { submitRequest } from '../../../app/submit.js';
@@ -74,8 +74,16 @@ export function registerDmIntake(app: App, ctx: FlowContext): void {
     await ack();
   });
 
+  // Acked after the request is stored and its job enqueued, so a crash cannot swallow a Submit.
   app.action(Actions.submitRequest, async ({ ack, body, respond, client }) => {
-    await ack();
+    try {
+      await submitDraft(body, respond, client);
+    } finally {
+      await ack();
+    }
+  });
+
+  async function submitDraft(body: unknown, respond: RespondFn, client: WebClient): Promise<void> {
     const b = body as unknown as {
       user: { id: string };
       channel?: { id: string };
@@ -109,5 +117,5 @@ export function registerDmIntake(app: App, ctx: FlowContext): void {
       dmChannel: draft.dmChannel,
     });
     await respond({ replace_original: true, ...submittedSummary(request.kubernetesUsername, request.id) });
-  });
+  }
 }

@@ -32,7 +32,7 @@ export function requestSubcommand(ctx: FlowContext, app: App): SubcommandHandler
 }
 
 export function registerRequestModal(app: App, ctx: FlowContext): void {
-  app.view(Views.request, async ({ ack, view, body, client }) => {
+  app.view(Views.request, async ({ ack, view, body }) => {
     const v = view.state.values;
     const pem = v[Inputs.csr.block]?.[Inputs.csr.action]?.value ?? '';
     const lifetime = Number(v[Inputs.lifetime.block]?.[Inputs.lifetime.action]?.selected_option?.value ?? ctx.intake.policy.lifetime.defaultSeconds);
@@ -44,8 +44,7 @@ export function registerRequestModal(app: App, ctx: FlowContext): void {
       await ack({ response_action: 'errors', errors: { [Inputs.csr.block]: clip(result.problems.join(' · '), 2000) } });
       return;
     }
-    await ack();
-    const dm = await client.conversations.open({ users: body.user.id });
+    // Durable before the ack: once the modal closes, the request exists.
     await submitRequest(ctx.deps, {
       id: requestIdFrom(body.team?.id ?? person.teamId, view.id),
       requester: person,
@@ -54,7 +53,7 @@ export function registerRequestModal(app: App, ctx: FlowContext): void {
       signerName: result.signerName,
       lifetimeSeconds: result.lifetimeSeconds,
       reason,
-      dmChannel: dm.channel?.id,
     });
+    await ack();
   });
 }

@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { clusterState, startApiserver, startPrivateControlPlane, stopApiserver, stopPrivateControlPlane } from '../../support/cluster/cluster.js';
+import {
+  WAIT, conditionCount, csrNameOf, hasAction, isCertificateDm, janesKeyAndCsr, requestViaDm, spawnBot, startWorld, waitForCard, type BotProcess, type World,
+} from './world.js';
+
+const settle = () => new Promise((r) => setTimeout(r, 2000));
+
+describe('nothing is lost', () => {
+  let w: World | undefined;
+  let bot: BotProcess | undefined;
+  afterEach(async () => {
+    await bot?.kill('SIGTERM');
+    bot = undefined;
+    await w?.stop();
+    w = undefined;
+  });
+
+  it.each([
+    ['right after the Approve click', 'click'],
+    ['once jane was told it is approved, before delivery', 'approved-notice'],
+  ])('crash: csrbot SIGKILLed %s and restarted delivers exactly once', async (_label, when) => {
+    w = await startWorld({ replicas: 0 });
+    bot = await spawnBot(w);
+    const card = await requestViaDm(w, w.jane, janesKeyAndCsr(w).csrPem);
+    const click = await w.alice.click(card, 'csrbot_approve');
+    expect(click.acked).toBe(true);
+    if (when === 'approved-notice') await w.jane.waitForDm((m) => m.text.includes('was approved by'), WAIT);
+    await bot.kill('SIGKILL');
+    const deliveredBeforeCrash = w.jane.dms().filter(isCertificateDm).length;
+
+    bot = await spawnBot(w);
+    await w.jane.waitForDm(isCertificateDm, { timeoutMs: 60_000 });
+    await settle();
+    expect(w.jane.dms().filter(isCertificateDm)).toHaveLength(1);
+    expect(deliveredBeforeCrash).toBeLessThanOrEqual(1);
+    expect(await conditionCount(w, csrNameOf(card), 'Approved')).toBe(1);
+  }, 120_000);
+
+  it('API outage: with kube-apiserver down for 30 s, jane is told of the delay and the request completes', async () => {
+    // A control plane of its own, so other test files keep a working API server.
+    const plane = await startPrivateControlPlane();
+    try {
+      await outage(plane);
+    } finally {
+      await stopPrivateControlPlane(plane);
+    }
+  }, 180_000);
+
+  async function outage(plane: string): Promise<void> {
+    w = await startWorld({ env: { KUBECONFIG: clusterState(plane).csrbotKubeconfig } });
+    const { csrPem } = janesKeyAndCsr(w);
+    const downAt = Date.now();
+    await stopApiserver(plane);
+    try {
+      await w.jane.dm(w.emu.bot).upload('jane.csr', csrPem);
+      const summary = await w.jane.waitForDm(hasAction('csrbot_submit_request'), WAIT);
+      await w.jane.click(summary, 'csrbot_submit_request');
+      const delayed = await w.jane.waitForDm((m) => m.text.includes('is delayed'), WAIT);
+      expect(delayed.text).toContain('keep retrying');
+      const left = 30_000 - (Date.now() - downAt);
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
+      expect(w.emu.messagesIn(w.emu.adminChannelId).filter(hasAction('csrbot_approve'))).toHaveLength(0);
+    } finally {
+      await startApiserver(plane);
+    }
+    const card = await waitForCard(w, hasAction('csrbot_approve'));
+    await w.alice.click(card, 'csrbot_approve');
+    await w.jane.waitForDm(isCertificateDm, { timeoutMs: 60_000 });
+    await settle();
+    expect(w.jane.dms().filter(isCertificateDm)).toHaveLength(1);
+    expect(w.jane.dms().filter((m) => m.text.includes('is delayed'))).toHaveLength(1);
+  }
+});
