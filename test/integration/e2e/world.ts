@@ -96,10 +96,14 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     startReplica,
     stop: async () => {
       for (const r of replicas) await r.stop().catch(() => undefined);
+      // Every message and view csrbot sent in the test must pass Slack's Block Kit checks.
+      const refused = emu.callLog.filter((c) => c.error === 'invalid_blocks' || (c.method.startsWith('views.') && c.error === 'invalid_arguments'));
+      const transcript = refused.length ? emu.transcript() : '';
       await emu.stop();
       const redis = new Redis(redisUrl);
       await cleanupPrefix(redis, prefix);
       redis.disconnect();
+      if (refused.length) throw new Error(`Slack refused blocks csrbot sent: ${JSON.stringify(refused.map((c) => ({ method: c.method, response: c.response })))}\n${transcript}`);
     },
   };
 }
