@@ -5,8 +5,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import type { Redis } from 'ioredis';
+import { freePort } from './free-port.js';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
@@ -76,18 +77,6 @@ function answersPing(host: string, port: number): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** A key prefix no other test uses, e.g. `test-store-3f9a1c2b`. No `:` so it is also a valid BullMQ name. */
 export function uniquePrefix(name: string): string {

@@ -1,7 +1,6 @@
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,21 +10,11 @@ import { makePki, writeTokenKubeconfig } from './pki.js';
 import { isAlive, spawnLogged, stopProcess, tail } from './processes.js';
 import { readState, writeState } from './state.js';
 import type { ClusterState, ProcessName } from './state.js';
+import { freePort } from '../free-port.js';
 
 /** The `csrbot` identity in the harness token file; deploy/rbac.yaml binds User csrbot. */
 export const CSRBOT_USER = 'csrbot';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** GET over TLS; resolves with the status code (0 when nothing answers). */
 export function httpsStatus(url: string, opts: { ca?: string; token?: string; timeoutMs?: number }): Promise<{ status: number; body: string }> {
