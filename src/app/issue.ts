@@ -89,7 +89,8 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
     if (failed) await announce(deps, failed, 'failed');
     return;
   }
-  const { spkiFingerprint: _spki, ...issued } = facts;
+  const { spkiFingerprint: _spki, ...cert } = facts;
+  const issued = { ...cert, requesterId: r.requester.userId, approvers: r.approvals.map((a) => a.userId) };
   await deps.store.saveIssued(id, issued);
 
   const d = deps.settings.delivery;

@@ -69,6 +69,10 @@ export interface IssuedCertificate {
   subject: string;
   username: string;
   groups: string[];
+  /** Slack user id of the requester, for reminders and renewal. */
+  requesterId?: string;
+  /** Slack user ids of the approvers (empty when approved outside Slack). */
+  approvers?: string[];
 }
 
 export interface CertificateRequest {
