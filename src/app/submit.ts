@@ -45,6 +45,11 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
   const r = await deps.store.get(id);
   if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
   const log = deps.log.child({ requestId: id, csrName: r.csrName });
+  if (r.state === 'failed' && !r.card) {
+    // The API refused the CSR on an earlier attempt, whose announcement may not have got through.
+    await announce(deps, r, 'failed');
+    return;
+  }
   if (r.state === 'pending') {
     try {
       await deps.csrApi.create({
@@ -78,5 +83,7 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
     current = await deps.store.update(id, { card });
     log.info({ card }, 'approval card posted');
   }
+  // Decided (e.g. by kubectl) before the card went up: the requester was told that instead.
+  if (current.state !== 'pending') return;
   await onceOnly(deps, id, 'submitted-notice', () => deps.chat.notifyRequester(current, { kind: 'submitted' }));
 }
