@@ -1,5 +1,5 @@
 import { kubernetesIdentityOf, parseCsr, type ParsedCsr } from '../domain/csr/index.js';
-import { isCsrbotError } from '../domain/errors.js';
+import { describeError, isCsrbotError } from '../domain/errors.js';
 import type { CsrSummary, SlackPerson } from '../domain/lifecycle.js';
 import { allowedGroupsFor, evaluatePolicy, kubernetesUsernameFor, opensslCommandsFor, type PolicyConfig, type UsernameRule } from '../domain/policy/index.js';
 import type { Directory } from '../ports.js';
@@ -47,14 +47,16 @@ export function keyDescription(p: ParsedCsr): string {
  * nothing it may not. Returns every problem with its fix, or a summary.
  */
 export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, person: SlackPerson, lifetimeSeconds?: number): Promise<IntakeResult> {
+  const profile = await requesterProfile(deps, person);
   let parsed: ParsedCsr;
   try {
-    parsed = parseCsr(input);
+    parsed = parseCsr(input, { minRsaBits: deps.policy.minRsaBits });
   } catch (e) {
-    if (isCsrbotError(e)) return { ok: false, problems: [e.userMessage], warnings: [] };
-    throw e;
+    if (!isCsrbotError(e)) throw e;
+    // The parser only knows generic commands; this user gets theirs, with their username and groups.
+    const details = 'problem' in profile || e.details.commands === undefined ? e.details : { ...e.details, commands: opensslCommandsFor(profile.username, profile.groups).text };
+    return { ok: false, problems: [describeError(e.code, details)], warnings: [] };
   }
-  const profile = await requesterProfile(deps, person);
   if ('problem' in profile) return { ok: false, problems: [profile.problem], warnings: [] };
   const verdict = evaluatePolicy(
     parsed,
