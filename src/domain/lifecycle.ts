@@ -14,7 +14,9 @@ export type RequestState =
 
 export const transitions: Record<RequestState, readonly RequestState[]> = {
   pending: ['approved', 'denied', 'failed', 'deleted'],
-  approved: ['issued', 'failed', 'deleted'],
+  // approved -> denied: Slack approved, but the CSR was denied in the cluster
+  // (kubectl) before our approval was written; the cluster's word stands.
+  approved: ['issued', 'denied', 'failed', 'deleted'],
   issued: [],
   denied: [],
   failed: [],
