@@ -1,5 +1,6 @@
 import { validateView } from './block-kit.js';
 import type { BotRef, DeliveryOutcome, SlackEmulator, WaitOptions } from './slack-emulator.js';
+import { InputStates, dispatchesOnChange, encodeInput, findElement, isStateful, isTextInput, pickOption, type Located, type StateValues } from './input-state.js';
 import type { Ephemeral, Message, SlackFile, SlackUser, View } from './workspace.js';
 
 /** What the user saw after typing a slash command. */
@@ -45,7 +46,25 @@ export interface SubmitResult {
   body: Record<string, unknown>;
 }
 
+/** What `fill` did: the state the user now sees, and the block_actions delivery if the element dispatches on change. */
+export interface FillResult {
+  dispatched: boolean;
+  state: StateValues;
+  delivery?: ClickResult;
+}
+
 type Target = Message | Ephemeral | View;
+type El = Record<string, unknown>;
+
+/** Input state is the client's: one memory per emulator, keyed by user and surface. */
+const inputStates = new WeakMap<SlackEmulator, InputStates>();
+function statesOf(emu: SlackEmulator): InputStates {
+  let s = inputStates.get(emu);
+  if (!s) inputStates.set(emu, (s = new InputStates()));
+  return s;
+}
+
+const surfaceKey = (t: Message | Ephemeral): string => `${isEphemeral(t) ? 'ephemeral' : 'message'} ${t.channel} ${t.ts}`;
 
 const isView = (t: Target): t is View => 'callback_id' in t && 'hash' in t;
 const isEphemeral = (t: Target): t is Ephemeral => 'via' in t && 'from' in t;
@@ -167,56 +186,135 @@ export class UserDriver {
   /**
    * Clicks (or picks, for selects: pass `value`/`values`) the element with
    * `actionId` in a message, ephemeral or view. A confirm dialog is confirmed.
+   * Always delivers block_actions; a pick is also remembered as the element's
+   * state. In a message or ephemeral, `state.values` carries every stateful
+   * element as this user sees it (initial values, then what `fill` changed).
    */
   async click(target: Target, actionId: string, o: { value?: string; values?: string[]; blockId?: string } = {}): Promise<ClickResult> {
-    const emu = this.emu;
-    const found = findElement(currentBlocks(emu, target), actionId, o.blockId);
-    if (!found) {
-      throw new Error(`@${this.name} cannot click "${actionId}": no such element in ${describeTarget(target)}\n\n${emu.transcript()}`);
-    }
-    const { block, element } = found;
+    const { block, element } = this.locate(target, actionId, o.blockId, 'click');
     const action: Record<string, unknown> = { action_id: actionId, block_id: block.block_id, type: element.type, action_ts: String(Date.now() / 1000) };
-    Object.assign(action, selection(element, o));
+    Object.assign(action, this.guard(actionId, () => selection(element, o)));
     if (element.type === 'button') {
       action.text = element.text;
       if (element.value !== undefined) action.value = element.value;
       if (element.style !== undefined) action.style = element.style;
       if (element.url !== undefined) action.url = element.url;
     }
+    if (isStateful(element)) this.remember(target, block, element, { type: element.type, ...selection(element, o) });
+    this.emu.workspace.log(`@${this.name} clicked ${String(element.type)} "${actionId}"${element.confirm ? ' (and confirmed)' : ''} in ${describeTarget(target)}`);
+    return this.sendAction(target, action, `block_actions ${actionId} by @${this.name}`);
+  }
+
+  /**
+   * Types into a text input or picks in a select/picker/checkboxes of a
+   * message, ephemeral or view, without pressing anything: `value` is the
+   * text (''/null = empty), an option value, a user/channel id or a date;
+   * an array (or one string) for multi-selects and checkboxes; null clears a
+   * select. The change is remembered for this user and sent in `state.values`
+   * by later clicks. As in Slack, it delivers block_actions only where the
+   * element dispatches on change: selects, pickers, checkboxes and radios in
+   * actions blocks and section accessories, and anything in an input block
+   * with `dispatch_action: true` (a text input then dispatches as if Enter
+   * was pressed). Picking a value the element does not offer throws.
+   */
+  async fill(target: Target, actionId: string, value: string | string[] | null, o: { blockId?: string } = {}): Promise<FillResult> {
+    const { block, element } = this.locate(target, actionId, o.blockId, 'fill');
+    const type = String(element.type);
+    if (!isStateful(element)) {
+      throw new Error(`@${this.name} cannot fill "${actionId}": it is a ${type}, which holds no value (use click)\n\n${this.emu.transcript()}`);
+    }
+    const multi = type.startsWith('multi_') || type === 'checkboxes';
+    if (!multi && Array.isArray(value)) throw new Error(`@${this.name} cannot fill ${type} "${actionId}" with several values\n\n${this.emu.transcript()}`);
+    const given = multi && typeof value === 'string' ? [value] : multi && value === null ? [] : value;
+    const entry = this.guard(actionId, () => encodeInput(element, given));
+    this.remember(target, block, element, entry);
+    const verb = isTextInput(element) ? `typed ${JSON.stringify(value ?? '')} into` : `picked ${JSON.stringify(value)} in`;
+    const dispatched = dispatchesOnChange({ block, element });
+    this.emu.workspace.log(`@${this.name} ${verb} ${type} "${actionId}" in ${describeTarget(target)}${dispatched ? '' : ' (no block_actions: it does not dispatch on change)'}`);
+    if (!dispatched) return { dispatched: false, state: this.stateOf(target) };
+    const { type: _t, ...fields } = entry;
+    const action: Record<string, unknown> = { type, action_id: actionId, block_id: block.block_id, action_ts: String(Date.now() / 1000), ...fields };
+    if (element.initial_option !== undefined) action.initial_option = element.initial_option;
+    if (element.placeholder !== undefined) action.placeholder = element.placeholder;
+    const delivery = await this.sendAction(target, action, `block_actions ${actionId} by @${this.name}`);
+    return { dispatched: true, state: this.stateOf(target), delivery };
+  }
+
+  /** The `state.values` a click by this user in `target` would carry now. */
+  stateOf(target: Target): StateValues {
+    const emu = this.emu;
+    if (isView(target)) return structuredClone(emu.workspace.views.get(target.id)?.state.values ?? target.state.values) as StateValues;
+    return statesOf(emu).values(this.id, surfaceKey(target), currentBlocks(emu, target));
+  }
+
+  /** Finds an element the user can act on, or throws with the transcript. */
+  private locate(target: Target, actionId: string, blockId: string | undefined, verb: string): Located {
+    const emu = this.emu;
+    const cannot = (why: string): Error => new Error(`@${this.name} cannot ${verb} "${actionId}": ${why}\n\n${emu.transcript()}`);
+    if (isView(target)) {
+      const view = emu.workspace.views.get(target.id);
+      if (!view || !view.open) throw cannot(`view ${target.id} is not open`);
+    } else if (isEphemeral(target)) {
+      if (target.user !== this.id) throw cannot(`they cannot see the ephemeral shown to ${emu.workspace.describeUser(target.user)}`);
+      if (target.deleted) throw cannot('the ephemeral is gone');
+    } else {
+      const msg = emu.workspace.findMessage(target.channel, target.ts);
+      if (!msg) throw cannot(`message ${target.ts} is gone`);
+      if (!emu.workspace.channels.get(msg.channel)?.members.includes(this.id)) throw cannot(`they cannot see ${emu.workspace.describeChannel(msg.channel)}`);
+    }
+    const found = findElement(currentBlocks(emu, target), actionId, blockId);
+    if (!found) throw cannot(`no such element in ${describeTarget(target)}`);
+    return found;
+  }
+
+  /** Runs a pick, turning "no such option" into an error with the transcript. */
+  private guard<T>(actionId: string, f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      throw new Error(`@${this.name} cannot pick in "${actionId}": ${(e as Error).message}\n\n${this.emu.transcript()}`);
+    }
+  }
+
+  private remember(target: Target, block: El, element: El, entry: El): void {
+    const blockId = String(block.block_id);
+    const actionId = String(element.action_id);
+    if (isView(target)) {
+      const view = this.emu.workspace.views.get(target.id);
+      if (view) (view.state.values[blockId] ??= {})[actionId] = entry;
+      return;
+    }
+    statesOf(this.emu).remember(this.id, surfaceKey(target), blockId, actionId, entry);
+  }
+
+  /** Delivers a block_actions payload for `action` in `target`, with the container, state and response_url Slack sends. */
+  private async sendAction(target: Target, action: Record<string, unknown>, label: string): Promise<ClickResult> {
+    const emu = this.emu;
     const triggerId = emu.issueTrigger(this.id);
     const body: Record<string, unknown> = { type: 'block_actions', ...emu.interactionBase(this.profile), trigger_id: triggerId };
     let responseUrl: string | undefined;
     if (isView(target)) {
-      const view = emu.workspace.views.get(target.id);
-      if (!view || !view.open) throw new Error(`@${this.name} cannot click in view ${target.id}: it is not open\n\n${emu.transcript()}`);
-      const stateful = stateValue(element, o);
-      if (stateful) (view.state.values[String(block.block_id)] ??= {})[actionId] = stateful;
+      const view = emu.workspace.views.get(target.id)!;
       body.container = { type: 'view', view_id: view.id };
       body.view = emu.publicView(view);
     } else if (isEphemeral(target)) {
-      if (target.user !== this.id) throw new Error(`@${this.name} cannot see the ephemeral shown to ${emu.workspace.describeUser(target.user)}`);
-      if (target.deleted) throw new Error(`@${this.name} cannot click: the ephemeral is gone\n\n${emu.transcript()}`);
       responseUrl = emu.issueResponseUrl({ kind: 'action', user: this.id, channel: target.channel, ephemeral: target });
       body.container = { type: 'message', message_ts: target.ts, channel_id: target.channel, is_ephemeral: true };
       body.channel = { id: target.channel, name: emu.channelNameFor(target.channel) };
-      body.state = { values: {} };
+      body.state = { values: this.stateOf(target) };
       body.response_url = responseUrl;
     } else {
-      const msg = emu.workspace.findMessage(target.channel, target.ts);
-      if (!msg) throw new Error(`@${this.name} cannot click: message ${target.ts} is gone\n\n${emu.transcript()}`);
-      const channel = emu.workspace.channels.get(msg.channel);
-      if (!channel?.members.includes(this.id)) throw new Error(`@${this.name} cannot see ${emu.workspace.describeChannel(msg.channel)}`);
+      const msg = emu.workspace.findMessage(target.channel, target.ts)!;
       responseUrl = emu.issueResponseUrl({ kind: 'action', user: this.id, channel: msg.channel, messageTs: msg.ts });
       body.container = { type: 'message', message_ts: msg.ts, channel_id: msg.channel, is_ephemeral: false };
       body.channel = { id: msg.channel, name: emu.channelNameFor(msg.channel) };
       const { deleted: _d, channel: _c, ...publicMsg } = structuredClone(msg);
       body.message = publicMsg;
-      body.state = { values: {} };
+      body.state = { values: this.stateOf(target) };
       body.response_url = responseUrl;
     }
     body.actions = [action];
-    emu.workspace.log(`@${this.name} clicked ${String(element.type)} "${actionId}"${element.confirm ? ' (and confirmed)' : ''} in ${describeTarget(target)}`);
-    const outcome = await emu.deliver('interactive', body, `block_actions ${actionId} by @${this.name}`);
+    const outcome = await emu.deliver('interactive', body, label);
     return { ...outcomeFields(outcome), triggerId, body, ...(responseUrl ? { responseUrl } : {}) };
   }
 
@@ -354,33 +452,6 @@ function currentBlocks(emu: SlackEmulator, t: Target): unknown[] {
   return emu.workspace.findMessage(t.channel, t.ts)?.blocks ?? t.blocks ?? [];
 }
 
-type El = Record<string, unknown>;
-
-function findElement(blocks: unknown[], actionId: string, blockId?: string): { block: El; element: El } | undefined {
-  for (const raw of blocks) {
-    const block = raw as El;
-    if (blockId !== undefined && block.block_id !== blockId) continue;
-    const candidates: unknown[] = [];
-    if (block.type === 'actions' && Array.isArray(block.elements)) candidates.push(...block.elements);
-    if (block.type === 'section' && block.accessory) candidates.push(block.accessory);
-    if (block.type === 'input' && block.element) candidates.push(block.element);
-    for (const c of candidates) if ((c as El).action_id === actionId) return { block, element: c as El };
-  }
-  return undefined;
-}
-
-function allOptions(el: El): El[] {
-  const opts = Array.isArray(el.options) ? (el.options as El[]) : [];
-  const groups = Array.isArray(el.option_groups) ? (el.option_groups as El[]).flatMap((g) => (Array.isArray(g.options) ? (g.options as El[]) : [])) : [];
-  return [...opts, ...groups];
-}
-
-function pickOption(el: El, value: string): El {
-  const opt = allOptions(el).find((o) => o.value === value);
-  if (!opt) throw new Error(`no option with value "${value}" in ${String(el.type)} ${String(el.action_id)}`);
-  return opt;
-}
-
 /** The block_actions fields describing what was picked. */
 function selection(el: El, o: { value?: string; values?: string[] }): El {
   const need = (): string => {
@@ -416,11 +487,6 @@ function selection(el: El, o: { value?: string; values?: string[] }): El {
   }
 }
 
-function stateValue(el: El, o: { value?: string; values?: string[] }): El | undefined {
-  if (el.type === 'button' || el.type === 'overflow') return undefined;
-  return { type: el.type, ...selection(el, o) };
-}
-
 /** Builds view.state.values for a submission the way the Slack client would, refusing what the client would refuse. */
 function buildState(view: View, values: Record<string, unknown>, transcript: () => string): Record<string, Record<string, unknown>> {
   const state: Record<string, Record<string, unknown>> = structuredClone(view.state.values);
@@ -443,7 +509,14 @@ function buildState(view: View, values: Record<string, unknown>, transcript: () 
     let given: unknown = key !== undefined ? values[key] : undefined;
     if (key === blockId && typeof given === 'object' && given !== null && !Array.isArray(given) && actionId in given) given = (given as El)[actionId];
     const label = String((block.label as El | undefined)?.text ?? blockId);
-    const entry = encodeInput(el, given);
+    // What the user already typed or picked (fill) stays unless the submission names the input again.
+    const earlier = state[blockId]?.[actionId] as El | undefined;
+    let entry: El;
+    try {
+      entry = given === undefined && earlier !== undefined && earlier.type === el.type ? earlier : encodeInput(el, given);
+    } catch (e) {
+      throw new Error(`Slack would not let the user pick that in "${label}": ${(e as Error).message}\n\n${transcript()}`);
+    }
     if (block.optional !== true && isEmpty(entry)) {
       throw new Error(`Slack would not let the user submit view ${view.id}: "${label}" is required\n\n${transcript()}`);
     }
@@ -460,46 +533,4 @@ function buildState(view: View, values: Record<string, unknown>, transcript: () 
 function isEmpty(entry: El): boolean {
   const v = Object.entries(entry).find(([k]) => k !== 'type')?.[1];
   return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
-}
-
-function encodeInput(el: El, given: unknown): El {
-  const type = el.type;
-  if (typeof given === 'object' && given !== null && !Array.isArray(given)) return { type, ...(given as El) };
-  const s = given === undefined ? undefined : String(given);
-  const list = Array.isArray(given) ? given.map(String) : undefined;
-  switch (type) {
-    case 'plain_text_input':
-    case 'email_text_input':
-    case 'url_text_input':
-    case 'number_text_input':
-      return { type, value: s ?? (typeof el.initial_value === 'string' ? el.initial_value : null) };
-    case 'static_select':
-    case 'radio_buttons':
-      return { type, selected_option: s !== undefined ? pickOption(el, s) : ((el.initial_option as El | undefined) ?? null) };
-    case 'external_select':
-      return { type, selected_option: s !== undefined ? { text: { type: 'plain_text', text: s }, value: s } : ((el.initial_option as El | undefined) ?? null) };
-    case 'multi_static_select':
-    case 'checkboxes':
-      return { type, selected_options: list ? list.map((v) => pickOption(el, v)) : ((el.initial_options as El[] | undefined) ?? []) };
-    case 'users_select':
-      return { type, selected_user: s ?? (el.initial_user as string | undefined) ?? null };
-    case 'multi_users_select':
-      return { type, selected_users: list ?? (el.initial_users as string[] | undefined) ?? [] };
-    case 'conversations_select':
-      return { type, selected_conversation: s ?? (el.initial_conversation as string | undefined) ?? null };
-    case 'multi_conversations_select':
-      return { type, selected_conversations: list ?? (el.initial_conversations as string[] | undefined) ?? [] };
-    case 'channels_select':
-      return { type, selected_channel: s ?? (el.initial_channel as string | undefined) ?? null };
-    case 'multi_channels_select':
-      return { type, selected_channels: list ?? (el.initial_channels as string[] | undefined) ?? [] };
-    case 'datepicker':
-      return { type, selected_date: s ?? (el.initial_date as string | undefined) ?? null };
-    case 'timepicker':
-      return { type, selected_time: s ?? (el.initial_time as string | undefined) ?? null };
-    case 'datetimepicker':
-      return { type, selected_date_time: given !== undefined ? Number(given) : ((el.initial_date_time as number | undefined) ?? null) };
-    default:
-      return { type, value: s ?? null };
-  }
 }

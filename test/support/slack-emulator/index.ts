@@ -1,7 +1,8 @@
 export { SlackEmulator } from './slack-emulator.js';
 export type { AddUserOptions, SlackEmulatorOptions, CallRecord, DeliveryOutcome, DeliveryRecord, BotRef, WaitOptions } from './slack-emulator.js';
 export { UserDriver, Conversation } from './driver.js';
-export type { SlashResponse, ClickResult, SubmitResult } from './driver.js';
+export type { SlashResponse, ClickResult, SubmitResult, FillResult } from './driver.js';
+export type { StateValues } from './input-state.js';
 export { validateBlocks, validateView, validateMessage } from './block-kit.js';
 export type { Surface } from './block-kit.js';
 export { slackSignature } from './signing.js';
