@@ -99,6 +99,12 @@ export async function processApprove(deps: Deps, id: string): Promise<void> {
         if (denied) await announce(deps, denied, 'denied');
         return;
       }
+      if (isCsrbotError(e) && e.code === 'CSR_NOT_FOUND') {
+        // Deleted (kubectl delete csr) before the approval reached it; retrying cannot bring it back.
+        const gone = await deps.store.transition(id, ['approved'], 'deleted', {});
+        if (gone) await announce(deps, gone, 'deleted');
+        return;
+      }
       await reportClusterTrouble(deps, r, e);
       throw e;
     }
