@@ -178,6 +178,16 @@ describe('processApprove', () => {
     expect(t.chat.lastCard).toMatchObject({ state: 'denied' });
     expect(t.jobs.enqueued.map((j) => j.kind)).not.toContain('issue');
   });
+  it('the CSR was deleted before the approval was written: the request becomes deleted and that is announced, the job does not fail forever', async () => {
+    const t = await submitted(pki);
+    await approveRequest(t.deps, t.id, admin(people.alice));
+    t.csrApi.remove(t.request.csrName);
+    await expect(t.jobs.runAll(t.handlers)).resolves.toEqual([{ kind: 'approve', requestId: t.id }]);
+    expect((await state(t, t.id)).state).toBe('deleted');
+    expect(t.chat.noticesOf('deleted')).toHaveLength(1);
+    expect(t.chat.noticesOf('approved')).toHaveLength(0);
+    expect(t.chat.lastCard).toMatchObject({ state: 'deleted' });
+  });
 });
 
 describe('denyRequest / processDeny', () => {

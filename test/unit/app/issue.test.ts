@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { X509Certificate } from 'node:crypto';
+import { KubeConfig } from '@kubernetes/client-node';
+import { approveRequest } from '../../../src/app/decide.js';
+import { processIssue } from '../../../src/app/issue.js';
+import { people } from '../../support/fakes/make-deps.js';
+import { TestPki } from '../../support/fakes/test-pki.js';
+import { admin, state, submitted, type Submitted } from './flow.js';
+
+let pki: TestPki;
+beforeAll(() => {
+  pki = TestPki.create();
+});
+afterAll(() => pki.cleanup());
+
+/** A request approved by alice, the approval written to the cluster; the issue job is pending. */
+async function approved(opts: Parameters<typeof submitted>[1] = {}): Promise<Submitted> {
+  const t = await submitted(pki, { ...opts, settings: { ...opts.settings, delivery: { clusterName: 'prod-eu', serverUrl: 'https://k8s.example.com:6443', caPem: pki.caPem, keyPathTemplate: '~/.kube/{user}.key' } } });
+  await approveRequest(t.deps, t.id, admin(people.alice));
+  // Run the approve job only: runAll stops with an error when it reaches the issue job.
+  await expect(t.jobs.runAll(t.handlers, { maxJobs: 1 })).rejects.toThrow(/more than 1 jobs/);
+  expect(t.jobs.pending.map((j) => j.kind)).toEqual(['issue']);
+  expect(t.csrApi.object(t.request.csrName)?.state).toBe('approved');
+  return t;
+}
+
+describe('processIssue', () => {
+  it('delivers the certificate and a kubeconfig once, records the issued certificate, and shows it on the card', async () => {
+    const t = await approved();
+    const certPem = pki.sign(t.key.csrPem);
+    const x509 = new X509Certificate(certPem);
+    t.csrApi.issue(t.request.csrName, certPem);
+    await t.jobs.runAll(t.handlers);
+    await processIssue(t.deps, t.id); // a repeat (already issued) does nothing
+
+    expect(t.chat.deliveries).toHaveLength(1);
+    const { files, request } = t.chat.deliveries[0]!;
+    expect(request.dmChannel).toBe('DJANE');
+    expect(files.certificatePem).toBe(certPem);
+    expect(files.certificateFilename).toBe('jane.crt');
+    expect(files.kubeconfigFilename).toBe('jane-prod-eu.kubeconfig');
+    expect(files.instructions).toContain('~/.kube/jane.key');
+    expect(files.instructions).toContain(new Date(x509.validTo).toISOString());
+    for (const text of Object.values(files)) expect(text).not.toContain('PRIVATE KEY');
+
+    const kc = new KubeConfig();
+    kc.loadFromString(files.kubeconfig);
+    expect(kc.getCurrentCluster()).toMatchObject({ name: 'prod-eu', server: 'https://k8s.example.com:6443' });
+    expect(Buffer.from(kc.getCurrentCluster()!.caData!, 'base64').toString()).toBe(pki.caPem);
+    expect(kc.getCurrentUser()).toMatchObject({ name: 'jane', keyFile: '~/.kube/jane.key' });
+    expect(Buffer.from(kc.getCurrentUser()!.certData!, 'base64').toString()).toBe(certPem);
+    expect(kc.getCurrentUser()?.keyData).toBeUndefined();
+
+    const r = await state(t, t.id);
+    expect(r.state).toBe('issued');
+    expect(r.issued).toMatchObject({ serial: x509.serialNumber.toLowerCase(), notAfter: new Date(x509.validTo).toISOString(), username: 'jane', groups: ['developers'] });
+    expect(t.store.issued.get(x509.serialNumber.toLowerCase())).toMatchObject({ requestId: t.id, notAfter: new Date(x509.validTo).toISOString() });
+    expect(t.chat.lastCard).toMatchObject({ state: 'issued', issued: { serial: x509.serialNumber.toLowerCase() } });
+    expect(t.chat.noticesOf('approved')).toHaveLength(1);
+    expect(t.chat.noticesOf('failed')).toHaveLength(0);
+  });
+
+  it('waits for the signer and is woken by the watch, not the poll', async () => {
+    const t = await approved();
+    const started = Date.now();
+    const job = processIssue(t.deps, t.id);
+    while (t.csrApi.watcherCount === 0) await new Promise((r) => setImmediate(r));
+    t.csrApi.issue(t.request.csrName, pki.sign(t.key.csrPem));
+    await job;
+    expect(Date.now() - started).toBeLessThan(450);
+    expect(t.chat.deliveries).toHaveLength(1);
+    expect(t.csrApi.watcherCount).toBe(0);
+  });
+
+  it('signer Failed: the requester and the card get the signer message; state failed; nothing delivered', async () => {
+    const t = await approved();
+    t.csrApi.failSigning(t.request.csrName, 'requested duration exceeds the signer maximum');
+    await t.jobs.runAll(t.handlers);
+    const r = await state(t, t.id);
+    expect(r.state).toBe('failed');
+    expect(r.failure).toContain('requested duration exceeds the signer maximum');
+    const failed = t.chat.noticesOf('failed');
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.request.failure).toContain('requested duration exceeds the signer maximum');
+    expect(t.chat.lastCard).toMatchObject({ state: 'failed', failure: expect.stringContaining('signer maximum') });
+    expect(t.chat.deliveries).toHaveLength(0);
+  });
+
+  it('a certificate for another key: failed with CERTIFICATE_KEY_MISMATCH, nothing delivered or recorded', async () => {
+    const t = await approved();
+    const stranger = pki.userKey('/CN=jane/O=developers');
+    t.csrApi.issue(t.request.csrName, pki.sign(stranger.csrPem));
+    await t.jobs.runAll(t.handlers);
+    const r = await state(t, t.id);
+    expect(r.state).toBe('failed');
+    expect(r.failure).toContain('is not for the key in the request');
+    expect(r.failure).toContain(t.key.summary.fingerprint);
+    expect(r.failure).toContain(stranger.summary.fingerprint);
+    expect(r.issued).toBeUndefined();
+    expect(t.store.issued.size).toBe(0);
+    expect(t.chat.deliveries).toHaveLength(0);
+    expect(t.chat.noticesOf('failed')).toHaveLength(1);
+  });
+
+  it('no certificate by the deadline: ISSUANCE_TIMEOUT failure, announced once', async () => {
+    // Decided an hour ago with a 10-minute timeout: the deadline has passed.
+    const t = await approved({ now: new Date(Date.now() - 3600_000), settings: { issuanceTimeoutSeconds: 600 } });
+    await t.jobs.runAll(t.handlers);
+    const r = await state(t, t.id);
+    expect(r.state).toBe('failed');
+    expect(r.failure).toContain('issued no certificate within 600s');
+    expect(t.chat.noticesOf('failed')).toHaveLength(1);
+    expect(t.chat.lastCard).toMatchObject({ state: 'failed' });
+    expect(t.csrApi.watcherCount).toBe(0);
+  });
+
+  it('CSR deleted before the signer answered: state deleted, announced once', async () => {
+    const t = await approved();
+    t.csrApi.remove(t.request.csrName);
+    await t.jobs.runAll(t.handlers);
+    await processIssue(t.deps, t.id);
+    expect((await state(t, t.id)).state).toBe('deleted');
+    expect(t.chat.noticesOf('deleted')).toHaveLength(1);
+    expect(t.chat.lastCard).toMatchObject({ state: 'deleted' });
+    expect(t.chat.deliveries).toHaveLength(0);
+  });
+
+  it('delivery fails once: the job throws, and the retry delivers exactly once', async () => {
+    const t = await approved();
+    t.csrApi.issue(t.request.csrName, pki.sign(t.key.csrPem));
+    t.chat.failNext('deliver', new Error('files.uploadV2: 500'));
+    await expect(t.jobs.runAll(t.handlers)).rejects.toThrow('files.uploadV2: 500');
+    expect((await state(t, t.id)).state).toBe('approved');
+    expect(t.chat.deliveries).toHaveLength(0);
+    await t.jobs.runAll(t.handlers);
+    expect(t.chat.deliveries).toHaveLength(1);
+    expect((await state(t, t.id)).state).toBe('issued');
+    expect(t.store.issued.size).toBe(1);
+  });
+
+  it('cluster unreachable while waiting: throws for a retry and tells the requester "delayed" once', async () => {
+    const t = await approved();
+    t.csrApi.failNext('get', 'CLUSTER_UNREACHABLE', { reason: 'ECONNRESET' }, 2);
+    await expect(t.jobs.runAll(t.handlers)).rejects.toMatchObject({ code: 'CLUSTER_UNREACHABLE' });
+    await expect(t.jobs.runAll(t.handlers)).rejects.toMatchObject({ code: 'CLUSTER_UNREACHABLE' });
+    expect(t.chat.noticesOf('delayed')).toHaveLength(1);
+    expect(t.csrApi.watcherCount).toBe(0);
+    t.csrApi.issue(t.request.csrName, pki.sign(t.key.csrPem));
+    await t.jobs.runAll(t.handlers);
+    expect(t.chat.deliveries).toHaveLength(1);
+  });
+
+  it('does nothing for a request that is not approved', async () => {
+    const t = await submitted(pki);
+    await processIssue(t.deps, t.id);
+    expect(t.csrApi.calls.filter((c) => c === 'get')).toHaveLength(0);
+    await expect(processIssue(t.deps, 'nope')).rejects.toMatchObject({ code: 'REQUEST_NOT_FOUND' });
+  });
+});
