@@ -99,7 +99,8 @@ export function registerDmIntake(app: App, ctx: FlowContext): void {
     if (draft.requester.userId !== b.user.id) return;
     const values = Object.values(b.state?.values ?? {}).reduce((acc, block) => ({ ...acc, ...block }), {} as Record<string, { selected_option?: { value: string } | null; value?: string | null }>);
     const lifetime = Number(values[Actions.lifetime]?.selected_option?.value ?? ctx.intake.policy.lifetime.defaultSeconds);
-    const reason = values[Inputs.reason.action]?.value?.trim() || undefined;
+    // Slack enforces max_length only in modals: a message input can send more.
+    const reason = values[Inputs.reason.action]?.value?.trim().slice(0, 500) || undefined;
     // Re-check with the chosen lifetime: the policy owns the limits, not the select.
     const result = await checkCsr(ctx.intake, draft.csr.pem, draft.requester, lifetime);
     if (!result.ok) {
