@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { request } from 'node:http';
 import bolt from '@slack/bolt';
 import type { SlackEmulator } from '../../support/slack-emulator/index.js';
@@ -21,18 +20,7 @@ export function webClient(emu: SlackEmulator, token: string = emu.botToken): Web
   });
 }
 
-/** A free TCP port on 127.0.0.1 (Bolt's HTTPReceiver does not report the port it got for 0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../support/free-port.js';
 
 /** Plain HTTP without keep-alive (no sockets left open after a test). */
 export function httpCall(
