@@ -18,7 +18,8 @@ const stateLine: Record<CertificateRequest['state'], string> = {
  */
 export function approvalCard(r: CertificateRequest): { text: string; blocks: KnownBlock[] } {
   const who = `<@${r.requester.userId}>${r.requester.email ? ` (${esc(r.requester.email)})` : ''}`;
-  const text = `Certificate request from ${r.requester.realName || r.requester.name} for ${r.kubernetesUsername}: ${stateLine[r.state].replace(/^:[a-z_]+: /, '')}`;
+  // The fallback text is mrkdwn too (and drives notifications): a real name like <!channel> must not ping the admin channel.
+  const text = clip(`Certificate request from ${esc(r.requester.realName || r.requester.name)} for ${esc(r.kubernetesUsername)}: ${stateLine[r.state].replace(/^:[a-z_]+: /, '')}`, 3000);
   const facts = [
     `*Requester:* ${who}`,
     `*Kubernetes username:* \`${esc(r.kubernetesUsername)}\``,

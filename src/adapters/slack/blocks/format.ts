@@ -5,7 +5,8 @@ export function esc(s: string): string {
 
 /** Cuts to Slack's limit with an ellipsis, counting characters as Slack does. */
 export function clip(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+  // Never end inside an escape (&amp; cut to "&am…" would show as text).
+  return s.length <= max ? s : `${s.slice(0, max - 1).replace(/&[a-z]{0,3}$/, '')}…`;
 }
 
 export function humanDuration(seconds: number): string {

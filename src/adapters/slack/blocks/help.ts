@@ -1,4 +1,5 @@
 import { COMMAND } from '../ids.js';
+import { clip, esc } from './format.js';
 import type { KnownBlock } from './types.js';
 
 /** Usage of /cert, shown for `/cert`, `/cert help` and unknown subcommands. */
@@ -9,7 +10,8 @@ export function helpBlocks(opts: { unknown?: string } = {}): { text: string; blo
     '',
     'You can also send me a CSR file (or paste the PEM) in this DM. Your private key never leaves your machine: only send the `.csr`.',
   ];
-  const intro = opts.unknown ? `I don't know \`${COMMAND} ${opts.unknown}\`. ` : '';
+  // The subcommand is whatever the user typed: escape it, and keep the section under Slack's 3000 characters.
+  const intro = opts.unknown ? `I don't know \`${COMMAND} ${clip(esc(opts.unknown), 200)}\`. ` : '';
   const text = `${intro}csrbot issues Kubernetes client certificates approved by your cluster admins.`;
   return {
     text,

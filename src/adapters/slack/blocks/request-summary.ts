@@ -16,7 +16,7 @@ export interface SummaryInput {
 
 /** The DM reply to an uploaded or pasted CSR that passed the checks. */
 export function requestSummary(s: SummaryInput): { text: string; blocks: KnownBlock[] } {
-  const text = `Your CSR checks out: it would authenticate as ${s.username}${s.groups.length ? ` in ${s.groups.join(', ')}` : ''}.`;
+  const text = clip(esc(`Your CSR checks out: it would authenticate as ${s.username}${s.groups.length ? ` in ${s.groups.join(', ')}` : ''}.`), 3000);
   const facts = [
     `*Kubernetes username:* \`${esc(s.username)}\``,
     `*Groups:* ${s.groups.length ? s.groups.map((g) => `\`${esc(g)}\``).join(', ') : '_none_'}`,
@@ -25,7 +25,7 @@ export function requestSummary(s: SummaryInput): { text: string; blocks: KnownBl
     `*Public key SHA-256:* \`${fingerprintText(s.fingerprint)}\``,
   ].join('\n');
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: clip(esc(text), 3000) } },
+    { type: 'section', text: { type: 'mrkdwn', text } },
     { type: 'section', text: { type: 'mrkdwn', text: clip(facts, 3000) } },
   ];
   if (s.warnings.length) {
