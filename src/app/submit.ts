@@ -45,9 +45,10 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
   const r = await deps.store.get(id);
   if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
   const log = deps.log.child({ requestId: id, csrName: r.csrName });
-  if (r.state === 'failed' && !r.card) {
-    // The API refused the CSR on an earlier attempt, whose announcement may not have got through.
-    await announce(deps, r, 'failed');
+  if (r.state === 'failed') {
+    // The API refused the CSR on an earlier attempt, whose announcement may not have got through
+    // (announce is idempotent: the card re-renders, the requester is told once).
+    await announce(deps, await ensureCard(deps, r), 'failed');
     return;
   }
   if (r.state === 'pending') {
@@ -69,21 +70,26 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
     } catch (e) {
       if (isCsrbotError(e) && (e.code === 'CSR_REJECTED_BY_API' || e.code === 'CSR_NAME_TAKEN')) {
         // Retrying cannot change the API server's mind: tell everyone once and stop.
+        // The admins get a card too (without buttons): a refused request is theirs to know about.
         const failed = await deps.store.transition(id, ['pending'], 'failed', { failure: e.userMessage });
-        if (failed) await announce(deps, failed, 'failed');
+        if (failed) await announce(deps, await ensureCard(deps, failed), 'failed');
         return;
       }
       await reportClusterTrouble(deps, r, e);
       throw e;
     }
   }
-  let current = (await deps.store.get(id)) ?? r;
-  if (!current.card) {
-    const card = await deps.chat.postCard(current);
-    current = await deps.store.update(id, { card });
-    log.info({ card }, 'approval card posted');
-  }
+  const current = await ensureCard(deps, (await deps.store.get(id)) ?? r);
+  log.debug({ card: current.card }, 'approval card in place');
   // Decided (e.g. by kubectl) before the card went up: the requester was told that instead.
   if (current.state !== 'pending') return;
   await onceOnly(deps, id, 'submitted-notice', () => deps.chat.notifyRequester(current, { kind: 'submitted' }));
+}
+
+/** Posts the card unless the request has one; returns the request with it. */
+async function ensureCard(deps: Deps, r: CertificateRequest): Promise<CertificateRequest> {
+  if (r.card) return r;
+  const card = await deps.chat.postCard(r);
+  deps.log.info({ requestId: r.id, card }, 'approval card posted');
+  return deps.store.update(r.id, { card });
 }

@@ -150,7 +150,7 @@ describe('processSubmit', () => {
     expect(t.csrApi.names).toEqual([]);
   });
 
-  it('CSR_REJECTED_BY_API whose "failed" DM could not be sent: the retry sends "failed", never "submitted", and posts no card for it', async () => {
+  it('CSR_REJECTED_BY_API whose "failed" DM could not be sent: the retry sends "failed", never "submitted"; admins get one card without buttons', async () => {
     const t = makeDeps();
     const { request } = await submitRequest(t.deps, newRequest(key));
     t.csrApi.failNext('create', 'CSR_REJECTED_BY_API', { name: request.csrName, message: 'spec.usages: Unsupported value' });
@@ -159,7 +159,8 @@ describe('processSubmit', () => {
     await t.jobs.runAll(t.handlers);
     expect(t.chat.notices.map((n) => n.notice.kind)).toEqual(['failed']);
     expect(t.chat.noticesOf('failed')[0]!.request.failure).toContain('spec.usages: Unsupported value');
-    expect(t.chat.cards).toHaveLength(0);
+    expect(t.chat.cards).toHaveLength(1);
+    expect(t.chat.cards[0]!.request.state).toBe('failed');
     expect((await state(t, 'req-0001')).state).toBe('failed');
   });
 
