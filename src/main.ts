@@ -9,6 +9,7 @@ import { startReconciler } from './app/reconcile.js';
 import { processSubmit } from './app/submit.js';
 import { healthRoutes, type ReadinessProbe } from './adapters/http/routes.js';
 import { ClusterCsrApi } from './adapters/kubernetes/csr-api-port.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesCsrApi, loadKubeConfig } from './adapters/kubernetes/index.js';
 import { BullMqJobs } from './adapters/queue/bullmq-jobs.js';
 import { startWorker } from './adapters/queue/start-worker.js';
@@ -28,10 +29,30 @@ import { createLogger, type Logger } from './log/logger.js';
 /** Retrying these cannot help: the job fails at once (the use case has already told the people concerned). */
 const NON_RETRYABLE = ['REQUEST_NOT_FOUND', 'CSR_REJECTED_BY_API', 'CSR_NAME_TAKEN'];
 
+/** Reads a file a setting names; a failure is a configuration problem, reported like the others. */
+function settingFile(setting: string, path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new CsrbotError('CONFIG_INVALID', { problems: `  - ${setting}: cannot read ${path} (${reason}). Point it at ${what}.` });
+  }
+}
+
 function usernameRule(config: Config): UsernameRule {
   if (config.identity.rule !== 'mapping') return { kind: config.identity.rule };
   const file = config.identity.mappingFile!;
-  return { kind: 'mapping', mapping: parseUsernameMapping(readFileSync(file, 'utf8'), file) };
+  return { kind: 'mapping', mapping: parseUsernameMapping(settingFile('USERNAME_MAPPING_FILE', file, 'a JSON file mapping Slack user IDs or emails to Kubernetes usernames'), file) };
+}
+
+function kubeConfig(config: Config): KubeConfig {
+  const path = config.kubernetes.kubeconfigPath;
+  if (path) settingFile('KUBECONFIG', path, 'a kubeconfig for csrbot (bound by deploy/rbac.yaml)');
+  try {
+    return loadKubeConfig({ kubeconfigPath: path });
+  } catch (e) {
+    throw new CsrbotError('CONFIG_INVALID', { problems: `  - KUBECONFIG: ${(e as Error).message}` });
+  }
 }
 
 /**
@@ -52,10 +73,10 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     allowedSigners: config.policy.allowedSigners,
   }, 'environment');
   const rule = usernameRule(config);
-  const kc = loadKubeConfig({ kubeconfigPath: config.kubernetes.kubeconfigPath });
+  const kc = kubeConfig(config);
   const cluster = kc.getCurrentCluster();
   const caPem = config.delivery.caFile
-    ? readFileSync(config.delivery.caFile, 'utf8')
+    ? settingFile('CLUSTER_CA_FILE', config.delivery.caFile, 'the PEM of the cluster CA')
     : cluster?.caData
       ? Buffer.from(cluster.caData, 'base64').toString('utf8')
       : cluster?.caFile
@@ -99,7 +120,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
   });
   const chat = SlackChat.create({ client: app.client, adminChannel: config.slack.adminChannel });
   const queueName = 'csrbot';
-  const jobs = BullMqJobs.create({ connection: config.redis.url, prefix: config.redis.prefix, queueName });
+  const jobs = BullMqJobs.create({ connection: config.redis.url, prefix: config.redis.prefix, queueName, onError: (err) => log.warn({ err }, 'job queue connection error') });
   const settings: FlowSettings = {
     adminUsers: config.slack.adminUsers,
     adminGroup: config.slack.adminGroup,

@@ -22,6 +22,8 @@ export interface BullMqJobsOptions {
   attempts?: number;
   /** How long finished jobs are kept, which is how long a late duplicate is still ignored. Default 7 days. */
   keepFinishedSeconds?: number;
+  /** Connection errors of the queue (Redis down); without a listener BullMQ prints them raw. */
+  onError?: (err: Error) => void;
 }
 
 /** BullMQ reserves `:` in job ids. */
@@ -43,6 +45,7 @@ export class BullMqJobs implements Jobs {
       connection: bullConnection(opts.connection, 'producer'),
       ...(opts.prefix ? { prefix: opts.prefix } : {}),
     });
+    queue.on('error', opts.onError ?? (() => undefined));
     return new BullMqJobs(queue, opts.attempts ?? 50, opts.keepFinishedSeconds ?? 7 * 24 * 3600);
   }
 

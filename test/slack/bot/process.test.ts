@@ -28,7 +28,10 @@ describe('npm start', () => {
     expect(res.stderr).toContain('OAuth & Permissions');
   });
 
-  describe('in HTTP mode with the cluster unreachable', () => {
+  describe.each([
+    ['the cluster unreachable', undefined],
+    ['the cluster and Redis unreachable', 'redis://127.0.0.1:9'],
+  ])('in HTTP mode with %s', (_label, redisUrl) => {
     let emu: SlackEmulator;
     let bot: ChildProcess;
     let port: number;
@@ -48,6 +51,7 @@ describe('npm start', () => {
           PORT: String(port),
           KUBECONFIG: unreachableKubeconfig(),
           REDIS_PREFIX: `test-process-${process.pid}`,
+          ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
         },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,13 +98,16 @@ describe('npm start', () => {
       expect(ready.status).toBe(503);
       const checks = ((await ready.json()) as { checks: Array<{ name: string; ok: boolean }> }).checks;
       expect(checks.find((c) => c.name === 'kubernetes')?.ok).toBe(false);
-      expect(checks.find((c) => c.name === 'redis')?.ok).toBe(true);
+      expect(checks.find((c) => c.name === 'redis')?.ok).toBe(redisUrl === undefined);
     });
 
     it('never logs the token or the signing secret', () => {
       expect(output.length).toBeGreaterThan(0);
       expect(output).not.toContain(emu.botToken);
       expect(output).not.toContain(emu.signingSecret);
+      // Every line is structured: nothing printed raw behind the logger's back.
+      const raw = output.split('\n').filter((l) => l.trim() && !l.startsWith('{'));
+      expect(raw).toEqual([]);
     });
 
     it('stops cleanly on SIGTERM', async () => {
