@@ -7,6 +7,7 @@ import { processApprove, processDeny } from './app/decide.js';
 import { processIssue } from './app/issue.js';
 import { startReconciler } from './app/reconcile.js';
 import { processSubmit } from './app/submit.js';
+import { prometheusMetrics } from './adapters/http/prometheus-metrics.js';
 import { healthRoutes, type ReadinessProbe } from './adapters/http/routes.js';
 import { ClusterCsrApi } from './adapters/kubernetes/csr-api-port.js';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -63,6 +64,7 @@ function kubeConfig(config: Config): KubeConfig {
 export async function start(config: Config, log: Logger): Promise<{ stop: () => Promise<void> }> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const metrics = prometheusMetrics(registry);
 
   // Settings that need files are read before anything connects, so mistakes stop start-up.
   const policy = parsePolicyConfig({
@@ -138,8 +140,9 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     clock: { now: () => new Date() },
     log,
     settings,
+    metrics,
   };
-  const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule };
+  const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule, metrics };
   const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }), botToken: config.slack.botToken };
 
   registerCertCommand(app, log, { request: requestSubcommand(flow, app) });

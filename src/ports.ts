@@ -127,3 +127,13 @@ export interface Jobs {
 export interface Clock {
   now(): Date;
 }
+
+/** What the flow reports for dashboards and alerts; counted once per event, in the replica that did it. */
+export interface FlowMetrics {
+  requestEvent(event: 'submitted' | 'approved' | 'denied' | 'failed' | 'deleted' | 'issued'): void;
+  intakeRefused(code: string): void;
+  /** From the decision to the certificate in the requester's DM. */
+  issuanceSeconds(seconds: number): void;
+}
+
+export const noMetrics: FlowMetrics = { requestEvent: () => undefined, intakeRefused: () => undefined, issuanceSeconds: () => undefined };

@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import type { Chat, Clock, CsrApi, Directory, Jobs, RequestStore } from '../ports.js';
+import type { Chat, Clock, CsrApi, Directory, FlowMetrics, Jobs, RequestStore } from '../ports.js';
 
 /** Settings the use cases read; main.ts derives them from Config. */
 export interface FlowSettings {
@@ -20,6 +20,8 @@ export interface Deps {
   clock: Clock;
   log: Logger;
   settings: FlowSettings;
+  /** Default: nothing recorded. */
+  metrics?: FlowMetrics;
 }
 
 /** Labels and annotations csrbot puts on every CSR it creates. */

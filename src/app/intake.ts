@@ -2,10 +2,12 @@ import { kubernetesIdentityOf, parseCsr, type ParsedCsr } from '../domain/csr/in
 import { describeError, isCsrbotError } from '../domain/errors.js';
 import type { CsrSummary, SlackPerson } from '../domain/lifecycle.js';
 import { allowedGroupsFor, evaluatePolicy, kubernetesUsernameFor, opensslCommandsFor, type PolicyConfig, type UsernameRule } from '../domain/policy/index.js';
-import type { Directory } from '../ports.js';
+import type { Directory, FlowMetrics } from '../ports.js';
 
 export interface IntakeDeps {
   directory: Directory;
+  /** Default: nothing recorded. */
+  metrics?: FlowMetrics;
   policy: PolicyConfig;
   usernameRule: UsernameRule;
 }
@@ -54,6 +56,7 @@ export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, per
   } catch (e) {
     if (!isCsrbotError(e)) throw e;
     // The parser only knows generic commands; this user gets theirs, with their username and groups.
+    deps.metrics?.intakeRefused(e.code);
     const details = 'problem' in profile || e.details.commands === undefined ? e.details : { ...e.details, commands: opensslCommandsFor(profile.username, profile.groups).text };
     return { ok: false, problems: [describeError(e.code, details)], warnings: [] };
   }
@@ -65,6 +68,7 @@ export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, per
   );
   const warnings = verdict.warnings.map((w) => w.message);
   if (verdict.verdict === 'refuse') {
+    for (const e of verdict.errors) deps.metrics?.intakeRefused(e.code);
     const problems = verdict.errors.map((e) => e.message);
     return { ok: false, problems, warnings };
   }

@@ -108,6 +108,10 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
       },
   );
   const done = await deps.store.transition(id, ['approved'], 'issued', { issued });
-  if (done) await deps.chat.updateCard(done);
+  if (done) {
+    deps.metrics?.requestEvent('issued');
+    deps.metrics?.issuanceSeconds((deps.clock.now().getTime() - decidedAt) / 1000);
+    await deps.chat.updateCard(done);
+  }
   log.info({ serial: issued.serial, notAfter: issued.notAfter }, 'certificate delivered');
 }

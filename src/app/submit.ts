@@ -33,6 +33,7 @@ export async function submitRequest(deps: Deps, input: NewRequest): Promise<{ cr
   const result = await deps.store.create(request);
   await deps.jobs.enqueue('submit', input.id);
   deps.log.info({ requestId: input.id, csrName: result.request.csrName, created: result.created }, 'request submitted');
+  if (result.created) deps.metrics?.requestEvent('submitted');
   return result;
 }
 

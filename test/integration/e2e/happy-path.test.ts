@@ -69,6 +69,12 @@ describe('the happy path: DM upload, one click, certificate in the DM', () => {
     expect(await conditionCount(w, csrName, 'Approved')).toBe(1);
     expect(w.jane.dms().filter(isCertificateDm)).toHaveLength(1);
 
+    // Operators see it in the metrics.
+    const metrics = await (await fetch(`http://127.0.0.1:${w.ports[0]}/metrics`)).text();
+    for (const event of ['submitted', 'approved', 'issued']) expect(metrics).toContain(`csrbot_request_events_total{event="${event}"} 1`);
+    expect(metrics).toMatch(/csrbot_issuance_seconds_count 1/);
+    expect((await fetch(`http://127.0.0.1:${w.ports[0]}/readyz`)).status).toBe(200);
+
     // Every message the bot sent passed Slack's Block Kit checks.
     const rejected = w.emu.callLog.filter((c) => c.error === 'invalid_blocks' || c.error === 'invalid_arguments');
     expect(rejected).toEqual([]);

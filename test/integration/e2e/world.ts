@@ -25,6 +25,8 @@ export interface World {
   env: Record<string, string>;
   keyDir: string;
   logs: string[];
+  /** Each in-process replica's PORT (/healthz, /readyz, /metrics). */
+  ports: number[];
   admin: KubeConfig;
   /** Starts one more csrbot replica in this process (same Redis prefix, same workspace). */
   startReplica(): Promise<{ stop(): Promise<void> }>;
@@ -74,8 +76,11 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   };
   const logs: string[] = [];
   const replicas: Array<{ stop(): Promise<void> }> = [];
+  const ports: number[] = [];
   const startReplica = async () => {
-    const config = loadConfig({ ...env, PORT: String(await freePort()) });
+    const port = await freePort();
+    ports.push(port);
+    const config = loadConfig({ ...env, PORT: String(port) });
     const destination = new Writable({ write: (c: Buffer, _e, cb) => (logs.push(c.toString()), cb()) });
     const log = createLogger({ level: config.logLevel, destination, secrets: [emu.botToken, emu.appToken] });
     const r = await start(config, log);
@@ -92,6 +97,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     env,
     keyDir,
     logs,
+    ports,
     admin: adminKubeConfig(),
     startReplica,
     stop: async () => {
