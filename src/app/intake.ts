@@ -77,15 +77,20 @@ export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, per
     username: profile.username,
     signerName: verdict.signerName,
     lifetimeSeconds: verdict.expirationSeconds,
-    csr: {
-      pem: parsed.pem,
-      commonName: parsed.subject.commonName ?? '',
-      subject: parsed.subject.text,
-      groups: kubernetesIdentityOf(parsed).groups.filter((g) => g !== 'system:authenticated'),
-      keyDescription: keyDescription(parsed),
-      fingerprint: parsed.publicKey.fingerprintSha256,
-      warnings,
-    },
+    csr: summarizeCsr(parsed, warnings),
+  };
+}
+
+/** The public facts about a checked CSR that the card, the store and the kubeconfig need. */
+export function summarizeCsr(parsed: ParsedCsr, warnings: string[] = []): CsrSummary {
+  return {
+    pem: parsed.pem,
+    commonName: parsed.subject.commonName ?? '',
+    subject: parsed.subject.text,
+    groups: kubernetesIdentityOf(parsed).groups.filter((g) => g !== 'system:authenticated'),
+    keyDescription: keyDescription(parsed),
+    fingerprint: parsed.publicKey.fingerprintSha256,
+    warnings,
   };
 }
 

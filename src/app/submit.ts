@@ -1,21 +1,12 @@
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
-import { csrNameFor, type CertificateRequest, type CsrSummary, type SlackPerson } from '../domain/lifecycle.js';
+import { csrNameFor, type CertificateRequest } from '../domain/lifecycle.js';
 import { announce } from './announce.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 import { onceOnly } from './once-only.js';
 import { Annotations, MANAGED_BY, type Deps } from './deps.js';
 
-export interface NewRequest {
-  /** Deterministic: the same Slack interaction gives the same id, so a redelivery finds the request it already made. */
-  id: string;
-  requester: SlackPerson;
-  kubernetesUsername: string;
-  csr: CsrSummary;
-  signerName: string;
-  lifetimeSeconds: number;
-  reason?: string;
-  dmChannel?: string;
-}
+/** What a submission carries; `id` is deterministic: the same Slack interaction gives the same id, so a redelivery finds the request it already made. */
+export type NewRequest = Pick<CertificateRequest, 'id' | 'requester' | 'kubernetesUsername' | 'csr' | 'signerName' | 'lifetimeSeconds' | 'reason' | 'dmChannel'>;
 
 /**
  * Records the request and hands the slow part (cluster, card) to a durable

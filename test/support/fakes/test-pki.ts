@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubernetesIdentityOf, parseCsr } from '../../../src/domain/csr/index.js';
-import { keyDescription } from '../../../src/app/intake.js';
+import { parseCsr } from '../../../src/domain/csr/index.js';
+import { summarizeCsr } from '../../../src/app/intake.js';
 import type { CsrSummary } from '../../../src/domain/lifecycle.js';
 
 export interface UserKey {
@@ -50,15 +50,7 @@ export class TestPki {
     return {
       keyPem: readFileSync(key, 'utf8'),
       csrPem,
-      summary: {
-        pem: p.pem,
-        commonName: p.subject.commonName ?? '',
-        subject: p.subject.text,
-        groups: kubernetesIdentityOf(p).groups.filter((g) => g !== 'system:authenticated'),
-        keyDescription: keyDescription(p),
-        fingerprint: p.publicKey.fingerprintSha256,
-        warnings: [],
-      },
+      summary: summarizeCsr(p),
     };
   }
 
