@@ -16,7 +16,16 @@ export type DecisionOutcome =
   | { kind: 'recorded'; approvals: number; quorum: number }
   | { kind: 'decided' };
 
-async function authorise(deps: Deps, r: CertificateRequest | undefined, id: string, who: DecisionSource): Promise<DecisionOutcome | undefined> {
+/**
+ * May `who` decide request `id` now? Tells them privately why not and returns
+ * the refusal; undefined when they may. The Deny button asks this before it
+ * opens the reason modal.
+ */
+export async function refusalFor(deps: Deps, id: string, who: DecisionSource): Promise<Extract<DecisionOutcome, { kind: 'refused' }> | undefined> {
+  return authorise(deps, await deps.store.get(id), id, who);
+}
+
+async function authorise(deps: Deps, r: CertificateRequest | undefined, id: string, who: DecisionSource): Promise<Extract<DecisionOutcome, { kind: 'refused' }> | undefined> {
   const refuse = async (code: Extract<DecisionOutcome, { kind: 'refused' }>['code'], details: Record<string, string> = {}) => {
     await deps.chat.tellUser(who.channel, who.userId, new CsrbotError(code, details).userMessage);
     return { kind: 'refused', code } as const;

@@ -1,7 +1,5 @@
 import type { App } from '@slack/bolt';
-import { approveRequest, denyRequest } from '../../../app/decide.js';
-import { checkApprover } from '../../../domain/approvers.js';
-import { CsrbotError } from '../../../domain/errors.js';
+import { approveRequest, denyRequest, refusalFor } from '../../../app/decide.js';
 import { denyModal } from '../blocks/deny-modal.js';
 import { Actions, Inputs, Views } from '../ids.js';
 import type { FlowContext } from './flow-context.js';
@@ -38,15 +36,10 @@ export function registerDecisions(app: App, ctx: FlowContext): void {
     const b = body as unknown as ButtonBody;
     const id = b.actions[0]?.value ?? '';
     const channel = b.channel?.id ?? '';
-    const r = await deps.store.get(id);
     // Check before opening the modal: a non-admin should not be asked for a reason that cannot count.
-    const { adminGroup, adminUsers, allowSelfApproval } = deps.settings;
-    const members = adminGroup && !adminUsers.includes(b.user.id) ? await deps.directory.groupMembers(adminGroup) : [];
-    const verdict = checkApprover({ approverId: b.user.id, requesterId: r?.requester.userId ?? '', adminUsers, adminGroupMembers: members, allowSelfApproval });
-    if (!r || !verdict.ok) {
-      await deps.chat.tellUser(channel, b.user.id, new CsrbotError(!r ? 'REQUEST_NOT_FOUND' : verdict.ok ? 'NOT_AN_APPROVER' : verdict.why === 'self-approval' ? 'SELF_APPROVAL' : 'NOT_AN_APPROVER', { id, group: adminGroup }).userMessage);
-      return;
-    }
+    if (await refusalFor(deps, id, { userId: b.user.id, channel })) return;
+    const r = await deps.store.get(id);
+    if (!r) return;
     await client.views.open({ trigger_id: b.trigger_id, view: { ...denyModal(id, r.kubernetesUsername), private_metadata: JSON.stringify({ id, channel }) } });
   });
 
