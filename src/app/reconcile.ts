@@ -12,7 +12,9 @@ export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELET
   const id = csr.annotations[Annotations.requestId];
   if (!id) return;
   const r = await deps.store.get(id);
-  if (!r) return;
+  // The annotation is only a pointer: anyone who can create CSRs can copy it.
+  // The request's own CSR is the one with the name csrbot gave it.
+  if (!r || r.csrName !== csr.name) return;
   const at = deps.clock.now().toISOString();
   const log = deps.log.child({ requestId: id, csrName: csr.name, event: type });
 

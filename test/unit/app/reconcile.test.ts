@@ -109,6 +109,15 @@ describe('onCsrEvent', () => {
     await onCsrEvent(t.deps, 'MODIFIED', { ...approvedOutside(t), annotations: { [Annotations.requestId]: 'someone-else' } });
     expect(t.chat.calls.length).toBe(before);
   });
+
+  it('ignores another CSR that copies the request annotation (only the CSR csrbot named counts)', async () => {
+    const t = await submitted(pki);
+    const before = t.chat.calls.length;
+    await onCsrEvent(t.deps, 'MODIFIED', { ...approvedOutside(t), name: 'mallory-made-this' });
+    await onCsrEvent(t.deps, 'DELETED', { ...approvedOutside(t), name: 'mallory-made-this' });
+    expect(t.chat.calls.length).toBe(before);
+    expect((await state(t, t.id)).state).toBe('pending');
+  });
 });
 
 describe('startReconciler', () => {
