@@ -30,6 +30,15 @@ export interface CreateCsr {
   annotations: Record<string, string>;
 }
 
+/** Which CSR changes a watch reports. */
+export interface WatchFilter {
+  labelSelector: string;
+  /** Only this CSR (a field selector on the server, not a filter here). */
+  name?: string;
+  /** Resume after a list(): without it the watch first replays every current CSR. */
+  resourceVersion?: string;
+}
+
 export interface CsrApi {
   /** Idempotent: the same name and request again returns the existing object. */
   create(spec: CreateCsr): Promise<CsrObject>;
@@ -37,9 +46,10 @@ export interface CsrApi {
   /** Already approved: no-op. Already denied: CSR_ALREADY_DECIDED. */
   approve(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }>;
   deny(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }>;
-  list(labelSelector: string): Promise<CsrObject[]>;
+  /** The matching CSRs, and the version to watch from so nothing is missed or seen twice. */
+  list(labelSelector: string): Promise<{ items: CsrObject[]; resourceVersion?: string }>;
   /** Watches until stopped; reconnects by itself. */
-  watch(labelSelector: string, onEvent: (type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject) => void): { stop(): void };
+  watch(filter: WatchFilter, onEvent: (type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject) => void): { stop(): void };
 }
 
 // ---- Slack --------------------------------------------------------------

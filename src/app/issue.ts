@@ -18,7 +18,8 @@ const POLL_MAX_MS = 5_000;
 export async function waitForSigner(deps: Deps, name: string, deadline: number): Promise<CsrObject | undefined> {
   const settled = (o: CsrObject | undefined) => !o || o.state === 'issued' || o.state === 'failed' || o.state === 'denied';
   let wake: (() => void) | undefined;
-  const watch = deps.csrApi.watch(MANAGED_SELECTOR, (_type, o) => {
+  // A watch on this one CSR: the server sends only its changes.
+  const watch = deps.csrApi.watch({ labelSelector: MANAGED_SELECTOR, name }, (_type, o) => {
     if (o.name === name) wake?.();
   });
   try {

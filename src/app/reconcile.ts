@@ -56,10 +56,15 @@ function outsideActor(reason?: string, message?: string): string {
 export async function startReconciler(deps: Deps): Promise<{ stop(): void }> {
   const handle = (type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject) =>
     onCsrEvent(deps, type, csr).catch((err: unknown) => deps.log.warn({ err, csrName: csr.name }, 'could not reconcile a CSR event'));
+  // List, then watch from the list's version: each CSR is handled once at
+  // start-up. Without a version (the list failed) the watch replays them all.
+  let resourceVersion: string | undefined;
   try {
-    for (const csr of await deps.csrApi.list(MANAGED_SELECTOR)) await handle('MODIFIED', csr);
+    const listed = await deps.csrApi.list(MANAGED_SELECTOR);
+    for (const csr of listed.items) await handle('MODIFIED', csr);
+    resourceVersion = listed.resourceVersion;
   } catch (err) {
     deps.log.warn({ err }, 'initial CSR resync failed; the watch will catch up');
   }
-  return deps.csrApi.watch(MANAGED_SELECTOR, (type, csr) => void handle(type, csr));
+  return deps.csrApi.watch({ labelSelector: MANAGED_SELECTOR, resourceVersion }, (type, csr) => void handle(type, csr));
 }

@@ -1,5 +1,5 @@
 import { isCsrbotError } from '../../domain/errors.js';
-import type { CreateCsr, CsrApi, CsrObject } from '../../ports.js';
+import type { CreateCsr, CsrApi, CsrObject, WatchFilter } from '../../ports.js';
 import type { KubernetesCsrApi } from './kubernetes-csr-api.js';
 import type { CsrView } from './types.js';
 
@@ -46,11 +46,12 @@ export class ClusterCsrApi implements CsrApi {
     return { changed: r.outcome === 'denied' };
   }
 
-  async list(labelSelector: string): Promise<CsrObject[]> {
-    return (await this.k8s.list({ labelSelector })).items.map(toObject);
+  async list(labelSelector: string): Promise<{ items: CsrObject[]; resourceVersion?: string }> {
+    const { items, resourceVersion } = await this.k8s.list({ labelSelector });
+    return { items: items.map(toObject), resourceVersion: resourceVersion || undefined };
   }
 
-  watch(labelSelector: string, onEvent: (type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject) => void): { stop(): void } {
+  watch(filter: WatchFilter, onEvent: (type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject) => void): { stop(): void } {
     let stopped = false;
     let stopFn: (() => void) | undefined;
     void this.k8s
@@ -59,7 +60,12 @@ export class ClusterCsrApi implements CsrApi {
           if (e.type === 'resync') return;
           onEvent(e.type === 'added' ? 'ADDED' : e.type === 'deleted' ? 'DELETED' : 'MODIFIED', toObject(e.csr));
         },
-        { labelSelector, onError: this.onWatchError },
+        {
+          labelSelector: filter.labelSelector,
+          fieldSelector: filter.name ? `metadata.name=${filter.name}` : undefined,
+          resourceVersion: filter.resourceVersion,
+          onError: this.onWatchError,
+        },
       )
       .then((stop) => {
         if (stopped) stop();

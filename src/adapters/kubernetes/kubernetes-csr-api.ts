@@ -183,7 +183,7 @@ export class KubernetesCsrApi {
       try {
         controller = await watcher.watch(
           csrPath,
-          { labelSelector: labelSelector || undefined, resourceVersion, allowWatchBookmarks: true },
+          { labelSelector: labelSelector || undefined, fieldSelector: opts.fieldSelector, resourceVersion, allowWatchBookmarks: true },
           (phase: string, obj: unknown) => {
             if (stopped) return;
             failures = 0;

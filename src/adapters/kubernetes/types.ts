@@ -80,6 +80,8 @@ export type CsrWatchEvent =
 export interface WatchOptions {
   /** Default app.kubernetes.io/managed-by=csrbot. Pass '' for all CSRs. */
   labelSelector?: string;
+  /** e.g. metadata.name=<csr>: watch one CSR instead of all that match the labels. */
+  fieldSelector?: string;
   /** Start after this resourceVersion (from list()); default: current state replayed as 'added'. */
   resourceVersion?: string;
   /** Called when the watch connection fails; the watch keeps reconnecting until stopped. */

@@ -10,7 +10,7 @@
  * (every change is sent to watchers, and fire() sends any event).
  */
 import { CsrbotError, type Details, type ErrorCode } from '../../../src/domain/errors.js';
-import type { CreateCsr, CsrApi, CsrObject } from '../../../src/ports.js';
+import type { CreateCsr, CsrApi, CsrObject, WatchFilter } from '../../../src/ports.js';
 
 export type CsrApiMethod = 'create' | 'get' | 'approve' | 'deny' | 'list';
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -115,15 +115,17 @@ export class FakeCsrApi implements CsrApi {
     return { changed };
   }
 
-  async list(labelSelector: string): Promise<CsrObject[]> {
+  async list(labelSelector: string): Promise<{ items: CsrObject[]; resourceVersion?: string }> {
     this.enter('list');
     const [key, value] = labelSelector.split('=') as [string, string | undefined];
-    return [...this.objects.values()].filter((s) => s.spec.labels[key] === value).map((s) => copy(s.obj));
+    return { items: [...this.objects.values()].filter((s) => s.spec.labels[key] === value).map((s) => copy(s.obj)) };
   }
 
-  watch(_labelSelector: string, onEvent: Watcher): { stop(): void } {
-    this.watchers.add(onEvent);
-    return { stop: () => void this.watchers.delete(onEvent) };
+  /** Like a field selector on the server: with `name`, only that CSR's events arrive. */
+  watch(filter: WatchFilter, onEvent: Watcher): { stop(): void } {
+    const watcher: Watcher = filter.name ? (type, o) => (o.name === filter.name ? onEvent(type, o) : undefined) : onEvent;
+    this.watchers.add(watcher);
+    return { stop: () => void this.watchers.delete(watcher) };
   }
 
   // ---- the cluster's side ---------------------------------------------------

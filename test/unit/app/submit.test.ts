@@ -48,7 +48,7 @@ describe('processSubmit', () => {
       },
     });
     // The reconciler finds it by the same selector.
-    expect((await t.csrApi.list(MANAGED_SELECTOR)).map((o) => o.name)).toEqual([request.csrName]);
+    expect((await t.csrApi.list(MANAGED_SELECTOR)).items.map((o) => o.name)).toEqual([request.csrName]);
   });
 
   it('leaves out the reason annotation when no reason was given', async () => {
