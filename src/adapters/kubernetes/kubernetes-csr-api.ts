@@ -220,23 +220,6 @@ export class KubernetesCsrApi {
     };
   }
 
-  /**
-   * Resolves once the signer has issued the certificate. Throws
-   * CSR_SIGNING_FAILED (with the signer's message) if it records Failed,
-   * CSR_ALREADY_DECIDED if the CSR is denied, CLUSTER_TIMEOUT after timeoutMs.
-   */
-  async waitForCertificate(name: string, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<CsrView> {
-    const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-    for (;;) {
-      const csr = await this.get(name);
-      if (csr.state === 'issued') return csr;
-      if (csr.state === 'failed') throw new CsrbotError('CSR_SIGNING_FAILED', { name, message: csr.failureMessage });
-      if (csr.state === 'denied') throw new CsrbotError('CSR_ALREADY_DECIDED', { name, decision: 'denied', attempted: 'issue' });
-      if (Date.now() > deadline) throw new CsrbotError('CLUSTER_TIMEOUT', { operation: `waiting for the certificate of ${name}` });
-      await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
-    }
-  }
-
   private async read(name: string): Promise<V1CertificateSigningRequest> {
     try {
       return await this.api.readCertificateSigningRequest({ name }, this.options());

@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { KubernetesCsrApi, selfSubjectReview } from '../../../src/adapters/kubernetes/index.js';
 import type { CsrWatchEvent } from '../../../src/adapters/kubernetes/index.js';
 import { clientCertKubeConfig, csrbotKubeConfig, signerCaPem } from '../../support/cluster/cluster.js';
-import { CLIENT_AUTH_EKU, opensslKeyAndCsr, subjectOf, uniqueName } from './support.js';
+import { CLIENT_AUTH_EKU, opensslKeyAndCsr, subjectOf, uniqueName, waitForCertificate } from './support.js';
 
 const approver = { reason: 'CsrbotApproved', message: 'approved in Slack by @alice (U0ALICE)' };
 
@@ -50,7 +50,7 @@ describe('approving jane’s request', () => {
     expect(approved).toMatchObject({ status: 'True', reason: 'CsrbotApproved', message: 'approved in Slack by @alice (U0ALICE)' });
     expect(approved?.lastUpdateTime).toBeDefined();
 
-    const issued = await api.waitForCertificate(name, { timeoutMs: 30_000 });
+    const issued = await waitForCertificate(api, name, { timeoutMs: 30_000 });
     expect(issued.state).toBe('issued');
     certPem = issued.certificatePem ?? '';
     expect(certPem).toContain('BEGIN CERTIFICATE');
@@ -97,7 +97,7 @@ describe('the signer caps the validity', () => {
     const requestedAt = Date.now();
     await api.create({ name, csrPem, expirationSeconds: 48 * 3600 });
     await api.approve(name, approver);
-    const issued = await api.waitForCertificate(name);
+    const issued = await waitForCertificate(api, name);
     const notAfter = Date.parse(new X509Certificate(issued.certificatePem ?? '').validTo);
     expect(notAfter).toBeGreaterThan(requestedAt + 24 * 3600_000 - 6 * 60_000);
     expect(notAfter).toBeLessThanOrEqual(Date.now() + 24 * 3600_000 + 60_000);

@@ -3,6 +3,8 @@ import { X509Certificate, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { CsrView, KubernetesCsrApi } from '../../../src/adapters/kubernetes/index.js';
+import { CsrbotError } from '../../../src/domain/errors.js';
 
 /** A CSR name no other test (or earlier run on a reused cluster) uses. */
 export function uniqueName(prefix: string): string {
@@ -36,3 +38,21 @@ export function subjectOf(cert: X509Certificate): Record<string, string[]> {
 }
 
 export const CLIENT_AUTH_EKU = '1.3.6.1.5.5.7.3.2';
+
+/**
+ * Polls the adapter until the signer has decided: the issued CSR, or
+ * CSR_SIGNING_FAILED / CSR_ALREADY_DECIDED / CLUSTER_TIMEOUT as CsrbotErrors.
+ * (csrbot itself waits in app/issue.ts with a watch; the adapter tests only
+ * need to see what the cluster recorded.)
+ */
+export async function waitForCertificate(api: Pick<KubernetesCsrApi, 'get'>, name: string, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<CsrView> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  for (;;) {
+    const csr = await api.get(name);
+    if (csr.state === 'issued') return csr;
+    if (csr.state === 'failed') throw new CsrbotError('CSR_SIGNING_FAILED', { name, message: csr.failureMessage });
+    if (csr.state === 'denied') throw new CsrbotError('CSR_ALREADY_DECIDED', { name, decision: 'denied', attempted: 'issue' });
+    if (Date.now() > deadline) throw new CsrbotError('CLUSTER_TIMEOUT', { operation: `waiting for the certificate of ${name}` });
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
+  }
+}
