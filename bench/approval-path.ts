@@ -25,7 +25,14 @@ function request(id: string): CertificateRequest {
     state: 'pending',
     requester: { userId: 'U0JANE', teamId: 'T0TEAM', name: 'jane', realName: 'Jane Doe', email: 'jane@example.com' },
     kubernetesUsername: 'jane',
-    csr: { pem: `-----BEGIN CERTIFICATE REQUEST-----\n${'A'.repeat(600)}\n-----END CERTIFICATE REQUEST-----\n`, commonName: 'jane', groups: ['dev-team'], keyDescription: 'ECDSA P-256', fingerprint: 'ab'.repeat(32), warnings: [] },
+    csr: {
+      pem: `-----BEGIN CERTIFICATE REQUEST-----\n${'A'.repeat(600)}\n-----END CERTIFICATE REQUEST-----\n`,
+      commonName: 'jane',
+      groups: ['dev-team'],
+      keyDescription: 'ECDSA P-256',
+      fingerprint: 'ab'.repeat(32),
+      warnings: [],
+    },
     signerName: 'kubernetes.io/kube-apiserver-client',
     lifetimeSeconds: 86400,
     createdAt: new Date().toISOString(),
@@ -75,7 +82,9 @@ export async function run(): Promise<void> {
       await redis.ping();
       await redis.ping();
     };
-    console.log(`approval-path: ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, Node ${process.version}, Redis at ${redis.options.host}:${redis.options.port}`);
+    console.log(
+      `approval-path: ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, Node ${process.version}, Redis at ${redis.options.host}:${redis.options.port}`,
+    );
     console.log('| concurrency | clicks/s (csrbot store) | 4 PINGs/s (baseline) | ratio |');
     console.log('|---:|---:|---:|---:|');
     for (const c of [1, 16]) {

@@ -48,7 +48,11 @@ function cases(): Case[] {
   const read = (f: string) => readFileSync(`${FIXTURES}${f}`, 'utf8');
   return [
     { name: 'RSA-2048 (sha256WithRSAEncryption)', pem: read('rsa2048.csr'), baseline: () => verify('sha256', rsa.cri, rsa.key, rsa.sig) },
-    { name: 'ECDSA P-256 (ecdsa-with-SHA256)', pem: read('p256.csr'), baseline: () => verify('sha256', p256.cri, { key: p256.key, dsaEncoding: 'der' }, p256.sig) },
+    {
+      name: 'ECDSA P-256 (ecdsa-with-SHA256)',
+      pem: read('p256.csr'),
+      baseline: () => verify('sha256', p256.cri, { key: p256.key, dsaEncoding: 'der' }, p256.sig),
+    },
     { name: 'Ed25519', pem: read('ed25519.csr'), baseline: () => verify(null, ed.cri, ed.key, ed.sig) },
   ];
 }

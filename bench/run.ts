@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const only = process.argv.slice(2);
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && f !== 'run.ts').sort()) {
+for (const file of readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+  .sort()) {
   if (only.length > 0 && !only.some((o) => file.includes(o))) continue;
   const mod = (await import(new URL(file, import.meta.url).href)) as { run?: () => Promise<void> };
   if (typeof mod.run !== 'function') continue;

@@ -43,7 +43,10 @@ function settingFile(setting: string, path: string, what: string): string {
 function usernameRule(config: Config): UsernameRule {
   if (config.identity.rule !== 'mapping') return { kind: config.identity.rule };
   const file = config.identity.mappingFile!;
-  return { kind: 'mapping', mapping: parseUsernameMapping(settingFile('USERNAME_MAPPING_FILE', file, 'a JSON file mapping Slack user IDs or emails to Kubernetes usernames'), file) };
+  return {
+    kind: 'mapping',
+    mapping: parseUsernameMapping(settingFile('USERNAME_MAPPING_FILE', file, 'a JSON file mapping Slack user IDs or emails to Kubernetes usernames'), file),
+  };
 }
 
 function kubeConfig(config: Config): KubeConfig {
@@ -67,13 +70,16 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
   const metrics = prometheusMetrics(registry);
 
   // Settings that need files are read before anything connects, so mistakes stop start-up.
-  const policy = parsePolicyConfig({
-    allowedGroups: config.policy.allowedGroups,
-    usergroupGroups: config.policy.groupMappings,
-    sans: config.policy.sanPolicy,
-    lifetime: { defaultSeconds: config.policy.defaultLifetimeSeconds, maxSeconds: config.policy.maxLifetimeSeconds },
-    allowedSigners: config.policy.allowedSigners,
-  }, 'environment');
+  const policy = parsePolicyConfig(
+    {
+      allowedGroups: config.policy.allowedGroups,
+      usergroupGroups: config.policy.groupMappings,
+      sans: config.policy.sanPolicy,
+      lifetime: { defaultSeconds: config.policy.defaultLifetimeSeconds, maxSeconds: config.policy.maxLifetimeSeconds },
+      allowedSigners: config.policy.allowedSigners,
+    },
+    'environment',
+  );
   const rule = usernameRule(config);
   const kc = kubeConfig(config);
   const cluster = kc.getCurrentCluster();
@@ -85,7 +91,10 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
         ? readFileSync(cluster.caFile, 'utf8')
         : undefined;
   const serverUrl = config.delivery.serverUrl ?? cluster?.server;
-  if (!serverUrl) throw new CsrbotError('CONFIG_INVALID', { problems: '  - CLUSTER_SERVER_URL: set it to the https:// URL users reach the API server at (the kubeconfig has none).' });
+  if (!serverUrl)
+    throw new CsrbotError('CONFIG_INVALID', {
+      problems: '  - CLUSTER_SERVER_URL: set it to the https:// URL users reach the API server at (the kubeconfig has none).',
+    });
 
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
   redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
@@ -122,7 +131,12 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
   });
   const chat = SlackChat.create({ client: app.client, adminChannel: config.slack.adminChannel });
   const queueName = 'csrbot';
-  const jobs = BullMqJobs.create({ connection: config.redis.url, prefix: config.redis.prefix, queueName, onError: (err) => log.warn({ err }, 'job queue connection error') });
+  const jobs = BullMqJobs.create({
+    connection: config.redis.url,
+    prefix: config.redis.prefix,
+    queueName,
+    onError: (err) => log.warn({ err }, 'job queue connection error'),
+  });
   const settings: FlowSettings = {
     adminUsers: config.slack.adminUsers,
     adminGroup: config.slack.adminGroup,

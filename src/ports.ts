@@ -56,12 +56,7 @@ export interface CsrApi {
 
 /** Something the requester is told in their DM. */
 export type RequesterNotice =
-  | { kind: 'submitted' }
-  | { kind: 'delayed'; reason: string }
-  | { kind: 'approved' }
-  | { kind: 'denied' }
-  | { kind: 'failed' }
-  | { kind: 'deleted' };
+  { kind: 'submitted' } | { kind: 'delayed'; reason: string } | { kind: 'approved' } | { kind: 'denied' } | { kind: 'failed' } | { kind: 'deleted' };
 
 export interface DeliveredFiles {
   certificatePem: string;

@@ -25,7 +25,12 @@ export async function refusalFor(deps: Deps, id: string, who: DecisionSource): P
   return authorise(deps, await deps.store.get(id), id, who);
 }
 
-async function authorise(deps: Deps, r: CertificateRequest | undefined, id: string, who: DecisionSource): Promise<Extract<DecisionOutcome, { kind: 'refused' }> | undefined> {
+async function authorise(
+  deps: Deps,
+  r: CertificateRequest | undefined,
+  id: string,
+  who: DecisionSource,
+): Promise<Extract<DecisionOutcome, { kind: 'refused' }> | undefined> {
   const refuse = async (code: Extract<DecisionOutcome, { kind: 'refused' }>['code'], details: Record<string, string> = {}) => {
     await deps.chat.tellUser(who.channel, who.userId, new CsrbotError(code, details).userMessage);
     return { kind: 'refused', code } as const;
@@ -67,7 +72,11 @@ export async function approveRequest(deps: Deps, id: string, who: DecisionSource
     // Another click (or replica) reached the quorum first; the request is decided either way.
     const now = await deps.store.get(id);
     if (now?.state === 'approved' && now.decision?.by.includes(person.realName || person.name)) return { kind: 'decided' };
-    await deps.chat.tellUser(who.channel, who.userId, new CsrbotError('REQUEST_ALREADY_DECIDED', { state: now?.state ?? 'decided', by: now?.decision?.by ?? '' }).userMessage);
+    await deps.chat.tellUser(
+      who.channel,
+      who.userId,
+      new CsrbotError('REQUEST_ALREADY_DECIDED', { state: now?.state ?? 'decided', by: now?.decision?.by ?? '' }).userMessage,
+    );
     return { kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' };
   }
   deps.log.info({ requestId: id, approvers: approvals.map((a) => a.userId) }, 'request approved in Slack');
@@ -86,7 +95,11 @@ export async function denyRequest(deps: Deps, id: string, who: DecisionSource, r
   });
   if (!won) {
     const now = await deps.store.get(id);
-    await deps.chat.tellUser(who.channel, who.userId, new CsrbotError('REQUEST_ALREADY_DECIDED', { state: now?.state ?? 'decided', by: now?.decision?.by ?? '' }).userMessage);
+    await deps.chat.tellUser(
+      who.channel,
+      who.userId,
+      new CsrbotError('REQUEST_ALREADY_DECIDED', { state: now?.state ?? 'decided', by: now?.decision?.by ?? '' }).userMessage,
+    );
     return { kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' };
   }
   deps.log.info({ requestId: id, by: who.userId }, 'request denied in Slack');
@@ -104,7 +117,9 @@ export async function processApprove(deps: Deps, id: string): Promise<void> {
     } catch (e) {
       if (isCsrbotError(e) && e.code === 'CSR_ALREADY_DECIDED') {
         // Denied outside Slack between the click and now: the cluster's word stands.
-        const denied = await deps.store.transition(id, ['approved'], 'denied', { decision: { by: 'the cluster (denied outside Slack)', at: deps.clock.now().toISOString(), outside: true } });
+        const denied = await deps.store.transition(id, ['approved'], 'denied', {
+          decision: { by: 'the cluster (denied outside Slack)', at: deps.clock.now().toISOString(), outside: true },
+        });
         if (denied) await announce(deps, denied, 'denied');
         return;
       }
@@ -132,7 +147,10 @@ export async function processDeny(deps: Deps, id: string): Promise<void> {
   if (r.state !== 'denied') return;
   if (!r.decision?.outside) {
     try {
-      await deps.csrApi.deny(r.csrName, { reason: DENIAL_REASON, message: `Denied in Slack by ${r.decision?.by ?? 'an admin'}: ${r.decision?.reason ?? ''}`.trim() });
+      await deps.csrApi.deny(r.csrName, {
+        reason: DENIAL_REASON,
+        message: `Denied in Slack by ${r.decision?.by ?? 'an admin'}: ${r.decision?.reason ?? ''}`.trim(),
+      });
     } catch (e) {
       if (!(isCsrbotError(e) && (e.code === 'CSR_ALREADY_DECIDED' || e.code === 'CSR_NOT_FOUND'))) {
         await reportClusterTrouble(deps, r, e);

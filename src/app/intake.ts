@@ -13,8 +13,7 @@ export interface IntakeDeps {
 }
 
 export type IntakeResult =
-  | { ok: true; username: string; csr: CsrSummary; signerName: string; lifetimeSeconds: number }
-  | { ok: false; problems: string[]; warnings: string[] };
+  { ok: true; username: string; csr: CsrSummary; signerName: string; lifetimeSeconds: number } | { ok: false; problems: string[]; warnings: string[] };
 
 /** The Slack user groups (among those the policy maps) the user belongs to. */
 async function usergroupsOf(deps: IntakeDeps, userId: string): Promise<string[]> {
@@ -24,7 +23,10 @@ async function usergroupsOf(deps: IntakeDeps, userId: string): Promise<string[]>
 }
 
 /** Who the requester is in Kubernetes and which groups they may ask for; used for the openssl hints too. */
-export async function requesterProfile(deps: IntakeDeps, person: SlackPerson): Promise<{ username: string; groups: string[]; usergroups: string[] } | { problem: string }> {
+export async function requesterProfile(
+  deps: IntakeDeps,
+  person: SlackPerson,
+): Promise<{ username: string; groups: string[]; usergroups: string[] } | { problem: string }> {
   try {
     const username = kubernetesUsernameFor({ id: person.userId, username: person.name, email: person.email }, deps.usernameRule);
     const usergroups = await usergroupsOf(deps, person.userId);
@@ -57,15 +59,14 @@ export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, per
     if (!isCsrbotError(e)) throw e;
     // The parser only knows generic commands; this user gets theirs, with their username and groups.
     deps.metrics?.intakeRefused(e.code);
-    const details = 'problem' in profile || e.details.commands === undefined ? e.details : { ...e.details, commands: opensslCommandsFor(profile.username, profile.groups).text };
+    const details =
+      'problem' in profile || e.details.commands === undefined
+        ? e.details
+        : { ...e.details, commands: opensslCommandsFor(profile.username, profile.groups).text };
     return { ok: false, problems: [describeError(e.code, details)], warnings: [] };
   }
   if ('problem' in profile) return { ok: false, problems: [profile.problem], warnings: [] };
-  const verdict = evaluatePolicy(
-    parsed,
-    { username: profile.username, slackUsergroups: profile.usergroups, expirationSeconds: lifetimeSeconds },
-    deps.policy,
-  );
+  const verdict = evaluatePolicy(parsed, { username: profile.username, slackUsergroups: profile.usergroups, expirationSeconds: lifetimeSeconds }, deps.policy);
   const warnings = verdict.warnings.map((w) => w.message);
   if (verdict.verdict === 'refuse') {
     for (const e of verdict.errors) deps.metrics?.intakeRefused(e.code);

@@ -99,14 +99,26 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
   // Not onceOnly: a crash mid-upload must not lose the delivery. One issue
   // job runs per request (deterministic job id), so only a crash repeats it.
   await deps.chat.deliver(
-      { ...r, issued },
-      {
+    { ...r, issued },
+    {
+      certificatePem: obj.certificatePem!,
+      certificateFilename: `${r.kubernetesUsername}.crt`,
+      kubeconfig: buildKubeconfig({
+        clusterName: d.clusterName,
+        serverUrl: d.serverUrl,
+        caPem: d.caPem,
+        username: r.kubernetesUsername,
         certificatePem: obj.certificatePem!,
-        certificateFilename: `${r.kubernetesUsername}.crt`,
-        kubeconfig: buildKubeconfig({ clusterName: d.clusterName, serverUrl: d.serverUrl, caPem: d.caPem, username: r.kubernetesUsername, certificatePem: obj.certificatePem!, keyPathTemplate: d.keyPathTemplate }),
+        keyPathTemplate: d.keyPathTemplate,
+      }),
+      kubeconfigFilename,
+      instructions: usageInstructions({
+        username: r.kubernetesUsername,
+        keyPath: keyPathFor(d.keyPathTemplate, r.kubernetesUsername),
         kubeconfigFilename,
-        instructions: usageInstructions({ username: r.kubernetesUsername, keyPath: keyPathFor(d.keyPathTemplate, r.kubernetesUsername), kubeconfigFilename, notAfter: issued.notAfter }),
-      },
+        notAfter: issued.notAfter,
+      }),
+    },
   );
   const done = await deps.store.transition(id, ['approved'], 'issued', { issued });
   if (done) {

@@ -19,7 +19,9 @@ export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELET
   const log = deps.log.child({ requestId: id, csrName: csr.name, event: type });
 
   if (type === 'DELETED') {
-    const gone = await deps.store.transition(id, ['pending', 'approved'], 'deleted', { decision: r.decision ?? { by: 'the cluster (CSR deleted)', at, outside: true } });
+    const gone = await deps.store.transition(id, ['pending', 'approved'], 'deleted', {
+      decision: r.decision ?? { by: 'the cluster (CSR deleted)', at, outside: true },
+    });
     if (gone) {
       log.info('CSR deleted outside Slack');
       await announce(deps, gone, 'deleted');
@@ -36,7 +38,9 @@ export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELET
       await deps.jobs.enqueue('issue', id);
     }
   } else if (d.type === 'Denied' && d.reason !== DENIAL_REASON) {
-    const won = await deps.store.transition(id, ['pending'], 'denied', { decision: { by: outsideActor(d.reason, d.message), at, outside: true, reason: d.message } });
+    const won = await deps.store.transition(id, ['pending'], 'denied', {
+      decision: { by: outsideActor(d.reason, d.message), at, outside: true, reason: d.message },
+    });
     if (won) {
       log.info({ reason: d.reason }, 'CSR denied outside Slack');
       await announce(deps, won, 'denied');

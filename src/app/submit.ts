@@ -6,7 +6,10 @@ import { onceOnly } from './once-only.js';
 import { Annotations, MANAGED_BY, type Deps } from './deps.js';
 
 /** What a submission carries; `id` is deterministic: the same Slack interaction gives the same id, so a redelivery finds the request it already made. */
-export type NewRequest = Pick<CertificateRequest, 'id' | 'requester' | 'kubernetesUsername' | 'csr' | 'signerName' | 'lifetimeSeconds' | 'reason' | 'dmChannel'>;
+export type NewRequest = Pick<
+  CertificateRequest,
+  'id' | 'requester' | 'kubernetesUsername' | 'csr' | 'signerName' | 'lifetimeSeconds' | 'reason' | 'dmChannel'
+>;
 
 /**
  * Records the request and hands the slow part (cluster, card) to a durable

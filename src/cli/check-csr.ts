@@ -31,8 +31,18 @@ empty, several requests), ${EXIT_USAGE} usage or policy file error, ${EXIT_NO_IN
 
 /** Codes for input that is not a (single, readable) CSR at all: exit 2. */
 const NOT_A_CSR: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'CSR_EMPTY', 'CSR_TOO_LARGE', 'CSR_PRIVATE_KEY', 'CSR_IS_CERTIFICATE', 'CSR_IS_PUBLIC_KEY', 'CSR_UNEXPECTED_PEM',
-  'CSR_NOT_PEM', 'CSR_GARBAGE', 'CSR_BAD_BASE64', 'CSR_TRUNCATED', 'CSR_MALFORMED', 'CSR_MULTIPLE',
+  'CSR_EMPTY',
+  'CSR_TOO_LARGE',
+  'CSR_PRIVATE_KEY',
+  'CSR_IS_CERTIFICATE',
+  'CSR_IS_PUBLIC_KEY',
+  'CSR_UNEXPECTED_PEM',
+  'CSR_NOT_PEM',
+  'CSR_GARBAGE',
+  'CSR_BAD_BASE64',
+  'CSR_TRUNCATED',
+  'CSR_MALFORMED',
+  'CSR_MULTIPLE',
 ]);
 
 export function exitCodeFor(code: ErrorCode): 1 | 2 {
@@ -70,7 +80,11 @@ export function checkCsr(argv: string[], io: CliIo): number {
     return EXIT_USAGE;
   }
   const file = positionals[0]!;
-  const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  const list = (s: string | undefined) =>
+    (s ?? '')
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   const groups = opt.groups === undefined ? undefined : list(opt.groups);
   let lifetime: number | undefined;
   if (opt.lifetime !== undefined) {
@@ -131,7 +145,11 @@ export function checkCsr(argv: string[], io: CliIo): number {
     return exit;
   }
 
-  const verdict = evaluatePolicy(csr, { username: opt.user, slackUsergroups: list(opt['slack-usergroups']), expirationSeconds: lifetime, signerName: opt.signer }, config);
+  const verdict = evaluatePolicy(
+    csr,
+    { username: opt.user, slackUsergroups: list(opt['slack-usergroups']), expirationSeconds: lifetime, signerName: opt.signer },
+    config,
+  );
   if (opt.json) io.out(JSON.stringify({ file, csr, identity: kubernetesIdentityOf(csr), policy: policySource, ...verdict }, null, 2));
   else io.out(renderText(file, csr, verdict, policySource, opt.user));
   return verdict.verdict === 'accept' ? 0 : 1;
@@ -140,13 +158,21 @@ export function checkCsr(argv: string[], io: CliIo): number {
 function renderText(file: string, csr: ParsedCsr, v: PolicyVerdict, policySource: string, user: string | undefined): string {
   const id = kubernetesIdentityOf(csr);
   const k = csr.publicKey;
-  const sans = [...csr.sans.dns.map((d) => `DNS:${d}`), ...csr.sans.ip.map((i) => `IP:${i}`), ...csr.sans.email.map((e) => `email:${e}`), ...csr.sans.uri.map((u) => `URI:${u}`), ...csr.sans.other];
+  const sans = [
+    ...csr.sans.dns.map((d) => `DNS:${d}`),
+    ...csr.sans.ip.map((i) => `IP:${i}`),
+    ...csr.sans.email.map((e) => `email:${e}`),
+    ...csr.sans.uri.map((u) => `URI:${u}`),
+    ...csr.sans.other,
+  ];
   const row = (label: string, value: string) => `  ${`${label}:`.padEnd(18)}${value}`;
   const lines = [
     `${file}: certificate request (${csr.inputForm.toUpperCase()}), signature verified`,
     '',
     row('Subject', csr.subject.text || '(empty)'),
-    ...csr.subject.attributes.map((a) => row(`  ${a.name}`, `${a.value}${a.stringType === 'UTF8String' || a.stringType === 'PrintableString' ? '' : `  (${a.stringType})`}`)),
+    ...csr.subject.attributes.map((a) =>
+      row(`  ${a.name}`, `${a.value}${a.stringType === 'UTF8String' || a.stringType === 'PrintableString' ? '' : `  (${a.stringType})`}`),
+    ),
     row('Public key', `${k.algorithm} ${k.curve ?? `${k.bits}-bit`}`),
     row('Key SHA-256', k.fingerprintSha256),
     row('Signature', `${csr.signature.name}${csr.signature.saltLength !== undefined ? ` (salt ${csr.signature.saltLength})` : ''}`),
@@ -161,7 +187,10 @@ function renderText(file: string, csr: ParsedCsr, v: PolicyVerdict, policySource
     `Policy: ${policySource}${user !== undefined ? `; requester ${user}` : '; identity not pinned (no --user)'}`,
     row('Lifetime', `${v.expirationSeconds} s`),
     row('Signer', v.signerName),
-    row('Verdict', v.verdict === 'accept' ? (v.warnings.length ? `ACCEPT with ${v.warnings.length} warning(s)` : 'ACCEPT') : `REFUSE (${v.errors.length} error(s))`),
+    row(
+      'Verdict',
+      v.verdict === 'accept' ? (v.warnings.length ? `ACCEPT with ${v.warnings.length} warning(s)` : 'ACCEPT') : `REFUSE (${v.errors.length} error(s))`,
+    ),
     ...v.errors.map((f) => finding(f)),
     ...v.warnings.map((f) => finding(f)),
   ];

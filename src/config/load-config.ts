@@ -79,7 +79,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       keyPathTemplate: c.KEY_PATH_TEMPLATE,
       issuanceTimeoutSeconds: c.ISSUANCE_TIMEOUT,
     },
-    jobs: { lockDurationMs: c.JOB_LOCK_DURATION * 1000, stalledIntervalMs: c.JOB_STALLED_INTERVAL * 1000, concurrency: c.JOB_CONCURRENCY, retryMaxDelayMs: c.JOB_RETRY_MAX_DELAY * 1000 },
+    jobs: {
+      lockDurationMs: c.JOB_LOCK_DURATION * 1000,
+      stalledIntervalMs: c.JOB_STALLED_INTERVAL * 1000,
+      concurrency: c.JOB_CONCURRENCY,
+      retryMaxDelayMs: c.JOB_RETRY_MAX_DELAY * 1000,
+    },
   };
 }
 

@@ -6,7 +6,10 @@ import { z } from 'zod';
  */
 
 const list = (v: string | undefined): string[] =>
-  (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  (v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 
 const duration = /^(\d+)(s|m|h|d)?$/;
 /** Parse "600", "10m", "24h", "7d" into seconds. */
@@ -44,7 +47,10 @@ export const envSchema = z
       .regex(/^xoxb-/, 'SLACK_BOT_TOKEN must be a bot token starting with xoxb- (Slack app > OAuth & Permissions > Bot User OAuth Token).'),
     SLACK_APP_TOKEN: z
       .string()
-      .regex(/^xapp-/, 'SLACK_APP_TOKEN must be an app-level token starting with xapp- with the connections:write scope (Slack app > Basic Information > App-Level Tokens). Unset it to use HTTP mode.')
+      .regex(
+        /^xapp-/,
+        'SLACK_APP_TOKEN must be an app-level token starting with xapp- with the connections:write scope (Slack app > Basic Information > App-Level Tokens). Unset it to use HTTP mode.',
+      )
       .optional(),
     SLACK_SIGNING_SECRET: z.string().min(1).optional(),
     SLACK_API_URL: z
@@ -52,7 +58,10 @@ export const envSchema = z
       .default('https://slack.com/api/')
       .refine((v) => /^https?:\/\/.+\/$/.test(v), 'SLACK_API_URL must be an http(s) URL ending with "/", e.g. https://slack.com/api/'),
     SLACK_ADMIN_CHANNEL: z
-      .string({ message: 'SLACK_ADMIN_CHANNEL is missing. Set it to the ID (C...) of the channel where approval cards are posted, and invite the bot there (/invite @csrbot).' })
+      .string({
+        message:
+          'SLACK_ADMIN_CHANNEL is missing. Set it to the ID (C...) of the channel where approval cards are posted, and invite the bot there (/invite @csrbot).',
+      })
       .regex(/^[CG][A-Z0-9]+$/, 'SLACK_ADMIN_CHANNEL must be a channel ID such as C0123ABCD (channel details > About > Channel ID), not a #name.'),
     SLACK_ADMIN_GROUP: z
       .string()
@@ -67,10 +76,17 @@ export const envSchema = z
       .string()
       .default('redis://127.0.0.1:6379')
       .refine((v) => /^rediss?:\/\//.test(v), 'REDIS_URL must look like redis://host:6379 or rediss://host:6380.'),
-    REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9_-]+$/, 'REDIS_PREFIX may only hold letters, digits, - and _ (BullMQ uses it in key names).').default('csrbot'),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]+$/, 'REDIS_PREFIX may only hold letters, digits, - and _ (BullMQ uses it in key names).')
+      .default('csrbot'),
     KUBECONFIG: z.string().optional(),
     PORT: z.coerce.number({ message: 'PORT must be a number' }).int().min(1).max(65535, 'PORT must be between 1 and 65535').default(3000),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+        message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
+      })
+      .default('info'),
 
     // Who is who
     USERNAME_RULE: z
@@ -88,7 +104,10 @@ export const envSchema = z
         for (const pair of list(v)) {
           const m = /^(S[A-Z0-9]+)=([^=]+)$/.exec(pair);
           if (!m) {
-            ctx.addIssue({ code: 'custom', message: `GROUP_MAPPINGS entry "${pair}" must be <slack user group id>=<kubernetes group>, e.g. S0123ABCD=dev-team` });
+            ctx.addIssue({
+              code: 'custom',
+              message: `GROUP_MAPPINGS entry "${pair}" must be <slack user group id>=<kubernetes group>, e.g. S0123ABCD=dev-team`,
+            });
             continue;
           }
           (out[m[1]!] ??= []).push(m[2]!.trim());
@@ -125,10 +144,18 @@ export const envSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.CERT_DEFAULT_LIFETIME > c.CERT_MAX_LIFETIME) {
-      ctx.addIssue({ code: 'custom', path: ['CERT_DEFAULT_LIFETIME'], message: 'CERT_DEFAULT_LIFETIME is longer than CERT_MAX_LIFETIME; lower the default or raise the maximum.' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CERT_DEFAULT_LIFETIME'],
+        message: 'CERT_DEFAULT_LIFETIME is longer than CERT_MAX_LIFETIME; lower the default or raise the maximum.',
+      });
     }
     if (c.CERT_DEFAULT_LIFETIME < 600) {
-      ctx.addIssue({ code: 'custom', path: ['CERT_DEFAULT_LIFETIME'], message: 'CERT_DEFAULT_LIFETIME must be at least 10m (600 s), the Kubernetes minimum for expirationSeconds.' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CERT_DEFAULT_LIFETIME'],
+        message: 'CERT_DEFAULT_LIFETIME must be at least 10m (600 s), the Kubernetes minimum for expirationSeconds.',
+      });
     }
   });
 
@@ -155,7 +182,10 @@ export function crossFieldProblems(env: Record<string, string | undefined>): { p
     });
   }
   if (env.USERNAME_RULE === 'mapping' && !env.USERNAME_MAPPING_FILE) {
-    out.push({ path: 'USERNAME_MAPPING_FILE', message: 'USERNAME_RULE=mapping needs USERNAME_MAPPING_FILE: a JSON file mapping Slack user IDs to Kubernetes usernames.' });
+    out.push({
+      path: 'USERNAME_MAPPING_FILE',
+      message: 'USERNAME_RULE=mapping needs USERNAME_MAPPING_FILE: a JSON file mapping Slack user IDs to Kubernetes usernames.',
+    });
   }
   return out;
 }

@@ -105,8 +105,10 @@ const messages = {
     `The request asks for subject alternative names (${str(d.sans)}). Client certificates authenticate by CN and O only; ` +
     `${d.refused ? 'this policy refuses SANs. Make the request again without -addext subjectAltName:' : 'SANs would be copied into the certificate for no purpose. To leave them out:'}\n${str(d.commands)}`,
   CSR_LIFETIME_INVALID: (d) => `The requested lifetime "${str(d.requested)}" is not a whole number of seconds. Ask for e.g. 86400 (one day).`,
-  CSR_LIFETIME_TOO_SHORT: (d) => `The requested lifetime ${str(d.requested)} s is below the Kubernetes minimum of ${str(d.minimum)} s (10 minutes). Ask for at least ${str(d.minimum)} s.`,
-  CSR_LIFETIME_TOO_LONG: (d) => `The requested lifetime ${str(d.requested)} s is longer than this cluster allows (${str(d.maximum)} s). Ask for at most ${str(d.maximum)} s, and renew when it runs out.`,
+  CSR_LIFETIME_TOO_SHORT: (d) =>
+    `The requested lifetime ${str(d.requested)} s is below the Kubernetes minimum of ${str(d.minimum)} s (10 minutes). Ask for at least ${str(d.minimum)} s.`,
+  CSR_LIFETIME_TOO_LONG: (d) =>
+    `The requested lifetime ${str(d.requested)} s is longer than this cluster allows (${str(d.maximum)} s). Ask for at most ${str(d.maximum)} s, and renew when it runs out.`,
   CSR_SIGNER_NOT_ALLOWED: (d) => `The signer "${str(d.signer)}" is not allowed here. Allowed signers: ${str(d.allowed)}.`,
   USERNAME_NO_EMAIL: (d) =>
     `csrbot takes your Kubernetes username from your Slack profile email, but Slack shows none for ${str(d.slackUser, 'you')}. ` +
@@ -115,7 +117,8 @@ const messages = {
   USERNAME_NOT_MAPPED: (d) =>
     `You (${str(d.slackUser)}${d.email ? `, ${str(d.email)}` : ''}) are not in csrbot's username mapping, so csrbot does not know your Kubernetes username. ` +
     'Ask an admin to add a line for you to the mapping file.',
-  USERNAME_INVALID: (d) => `The Kubernetes username "${str(d.username)}" derived for ${str(d.slackUser, 'you')} cannot be used: ${str(d.reason)}. Ask an admin to map you to a valid username.`,
+  USERNAME_INVALID: (d) =>
+    `The Kubernetes username "${str(d.username)}" derived for ${str(d.slackUser, 'you')} cannot be used: ${str(d.reason)}. Ask an admin to map you to a valid username.`,
   USERNAME_MAPPING_INVALID: (d) => `The username mapping file ${str(d.source, '')} is invalid; fix these entries:\n${str(d.problems)}`,
   POLICY_CONFIG_INVALID: (d) => `The CSR policy ${str(d.source, '')} is invalid; fix these settings:\n${str(d.problems)}`,
 
@@ -127,14 +130,14 @@ const messages = {
     `The Kubernetes API refused csrbot: ${str(d.message)}. ` +
     `Grant the missing permission (${str(d.verb, '?')} on ${str(d.resource, '?')}) with deploy/rbac.yaml: kubectl apply -f deploy/rbac.yaml`,
   CSR_NOT_FOUND: (d) => `The CertificateSigningRequest ${str(d.name)} no longer exists in the cluster (it was deleted or garbage-collected).`,
-  CSR_ALREADY_DECIDED: (d) => `The CertificateSigningRequest ${str(d.name)} was already ${str(d.decision, 'decided')}; it cannot be ${str(d.attempted, 'changed')} now.`,
+  CSR_ALREADY_DECIDED: (d) =>
+    `The CertificateSigningRequest ${str(d.name)} was already ${str(d.decision, 'decided')}; it cannot be ${str(d.attempted, 'changed')} now.`,
   CSR_REJECTED_BY_API: (d) => `The Kubernetes API refused the CertificateSigningRequest ${str(d.name)}: ${str(d.message)}`,
   CSR_SIGNING_FAILED: (d) => `The cluster signer failed to issue a certificate for ${str(d.name)}: ${str(d.message)}`,
   CLUSTER_UNAUTHORIZED: (d) =>
     `The Kubernetes API at ${str(d.server, 'the configured server')} did not accept csrbot's credentials (${str(d.message, '401')}). ` +
     'Check the token or client certificate in KUBECONFIG (or the mounted ServiceAccount token).',
-  CSR_NAME_TAKEN: (d) =>
-    `A different CertificateSigningRequest named ${str(d.name)} already exists in the cluster; csrbot will not reuse the name.`,
+  CSR_NAME_TAKEN: (d) => `A different CertificateSigningRequest named ${str(d.name)} already exists in the cluster; csrbot will not reuse the name.`,
   CLUSTER_CONFLICT: (d) => `The CertificateSigningRequest ${str(d.name)} kept changing while csrbot updated it; try again.`,
   CLUSTER_TIMEOUT: (d) => `The Kubernetes API did not answer in time (${str(d.operation, 'request')}). csrbot will retry.`,
   CLUSTER_ERROR: (d) => `The Kubernetes API answered with an error (${str(d.status, '?')}): ${str(d.message)}`,

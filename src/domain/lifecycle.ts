@@ -104,6 +104,11 @@ export interface CertificateRequest {
 export function csrNameFor(requestId: string, username: string): string {
   // Dots become dashes too: a dot next to a dash, two dots, or a dot left at the
   // 40-character cut would make an empty or dash-edged DNS label, which the API refuses.
-  const slug = username.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 40).replace(/^-+|-+$/g, '') || 'user';
+  const slug =
+    username
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .slice(0, 40)
+      .replace(/^-+|-+$/g, '') || 'user';
   return `csrbot-${slug}-${requestId.toLowerCase().slice(0, 12)}`;
 }

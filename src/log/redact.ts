@@ -10,8 +10,20 @@ export const REDACTED = '[REDACTED]';
 
 /** Field names whose values are never logged, wherever they appear. */
 export const SECRET_KEYS = new Set([
-  'token', 'botToken', 'appToken', 'signingSecret', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET',
-  'authorization', 'Authorization', 'password', 'client-key-data', 'clientKeyData', 'keyData', 'privateKey',
+  'token',
+  'botToken',
+  'appToken',
+  'signingSecret',
+  'SLACK_BOT_TOKEN',
+  'SLACK_APP_TOKEN',
+  'SLACK_SIGNING_SECRET',
+  'authorization',
+  'Authorization',
+  'password',
+  'client-key-data',
+  'clientKeyData',
+  'keyData',
+  'privateKey',
 ]);
 
 export function scrubString(s: string, extraSecrets: readonly string[] = []): string {

@@ -77,7 +77,6 @@ function answersPing(host: string, port: number): Promise<boolean> {
   });
 }
 
-
 /** A key prefix no other test uses, e.g. `test-store-3f9a1c2b`. No `:` so it is also a valid BullMQ name. */
 export function uniquePrefix(name: string): string {
   const slug = name.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40);

@@ -17,7 +17,7 @@ export function prometheusMetrics(registry: Registry): FlowMetrics {
   });
   const issuance = new Histogram({
     name: 'csrbot_issuance_seconds',
-    help: 'Time from the decision to the certificate in the requester\'s DM.',
+    help: "Time from the decision to the certificate in the requester's DM.",
     buckets: [0.5, 1, 2, 5, 10, 30, 60, 300, 900],
     registers: [registry],
   });

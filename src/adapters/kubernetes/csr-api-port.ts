@@ -17,7 +17,10 @@ function toObject(v: CsrView): CsrObject {
 
 /** The use cases' CsrApi port over KubernetesCsrApi. */
 export class ClusterCsrApi implements CsrApi {
-  private constructor(private readonly k8s: KubernetesCsrApi, private readonly onWatchError: (e: Error) => void) {}
+  private constructor(
+    private readonly k8s: KubernetesCsrApi,
+    private readonly onWatchError: (e: Error) => void,
+  ) {}
 
   static create(deps: { k8s: KubernetesCsrApi; onWatchError?: (e: Error) => void }): ClusterCsrApi {
     return new ClusterCsrApi(deps.k8s, deps.onWatchError ?? (() => undefined));

@@ -103,7 +103,10 @@ export class KubernetesCsrApi {
   /** CSRs matching labelSelector (default: the ones csrbot created), and the list's resourceVersion to watch from. */
   async list(opts: { labelSelector?: string } = {}): Promise<{ items: CsrView[]; resourceVersion: string }> {
     try {
-      const r = await this.api.listCertificateSigningRequest({ labelSelector: opts.labelSelector ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}` }, this.options());
+      const r = await this.api.listCertificateSigningRequest(
+        { labelSelector: opts.labelSelector ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}` },
+        this.options(),
+      );
       return { items: r.items.map(toCsrView), resourceVersion: r.metadata?.resourceVersion ?? '' };
     } catch (e) {
       throw this.fail(e, { operation: 'list', verb: 'list', resource: 'certificatesigningrequests' });

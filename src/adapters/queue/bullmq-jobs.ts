@@ -51,13 +51,17 @@ export class BullMqJobs implements Jobs {
 
   async enqueue(kind: JobKind, requestId: string): Promise<void> {
     // If a job with this id exists (waiting, active, delayed, completed or failed), BullMQ keeps it and adds nothing.
-    await this.queue.add(kind, { requestId }, {
-      jobId: jobIdFor(kind, requestId),
-      attempts: this.attempts,
-      backoff: { type: CAPPED_EXPONENTIAL },
-      removeOnComplete: { age: this.keepSeconds },
-      removeOnFail: { age: this.keepSeconds },
-    });
+    await this.queue.add(
+      kind,
+      { requestId },
+      {
+        jobId: jobIdFor(kind, requestId),
+        attempts: this.attempts,
+        backoff: { type: CAPPED_EXPONENTIAL },
+        removeOnComplete: { age: this.keepSeconds },
+        removeOnFail: { age: this.keepSeconds },
+      },
+    );
   }
 
   /** The underlying queue, for health checks and tests. */

@@ -12,11 +12,13 @@ const toPino: Record<LogLevel, 'debug' | 'info' | 'warn' | 'error'> = {
 export function boltLogger(log: Logger): SlackLogger {
   let level: LogLevel = LogLevel.INFO;
   const child = log.child({ component: 'bolt' });
-  const emit = (l: 'debug' | 'info' | 'warn' | 'error') => (...msg: unknown[]) => {
-    const [first, ...rest] = msg;
-    if (first instanceof Error) child[l]({ err: first, extra: rest }, first.message);
-    else child[l](rest.length > 0 ? { extra: rest } : {}, String(first));
-  };
+  const emit =
+    (l: 'debug' | 'info' | 'warn' | 'error') =>
+    (...msg: unknown[]) => {
+      const [first, ...rest] = msg;
+      if (first instanceof Error) child[l]({ err: first, extra: rest }, first.message);
+      else child[l](rest.length > 0 ? { extra: rest } : {}, String(first));
+    };
   return {
     debug: emit('debug'),
     info: emit('info'),

@@ -5,7 +5,10 @@ import type { Draft, DraftStore } from '../../ports.js';
 const TTL_SECONDS = 24 * 3600;
 
 export class RedisDraftStore implements DraftStore {
-  private constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  private constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
   static create(deps: { redis: Redis; prefix: string }): RedisDraftStore {
     return new RedisDraftStore(deps.redis, deps.prefix);

@@ -125,12 +125,11 @@ export class RedisRequestStore implements RequestStore {
     checkId(request.id);
     const fields = encodeRequestFields(request);
     const approvals = request.approvals.map((a): [string, string] => [a.userId, encodeApproval(a)]);
-    const [created, snap] = (await this.run(CREATE, [this.requestKey(request.id), this.approvalsKey(request.id), this.csrKey(request.csrName)], [
-      request.id,
-      fields.length,
-      ...fields.flat(),
-      ...approvals.flat(),
-    ])) as [number, Snapshot];
+    const [created, snap] = (await this.run(
+      CREATE,
+      [this.requestKey(request.id), this.approvalsKey(request.id), this.csrKey(request.csrName)],
+      [request.id, fields.length, ...fields.flat(), ...approvals.flat()],
+    )) as [number, Snapshot];
     return { created: created === 1, request: decode(snap) };
   }
 
@@ -163,12 +162,11 @@ export class RedisRequestStore implements RequestStore {
     checkTransition(from, to);
     checkPatch(patch, 'transition');
     const froms = from.map((s) => JSON.stringify(s));
-    const [ok, snap] = (await this.run(TRANSITION, [this.requestKey(id), this.approvalsKey(id)], [
-      JSON.stringify(to),
-      froms.length,
-      ...froms,
-      ...patchArgs(patch),
-    ])) as [number, Snapshot?];
+    const [ok, snap] = (await this.run(
+      TRANSITION,
+      [this.requestKey(id), this.approvalsKey(id)],
+      [JSON.stringify(to), froms.length, ...froms, ...patchArgs(patch)],
+    )) as [number, Snapshot?];
     return ok === 1 && snap ? decode(snap) : undefined;
   }
 
@@ -201,12 +199,11 @@ export class RedisRequestStore implements RequestStore {
     const issued = JSON.stringify(cert);
     refusePrivateKey(issued, 'an issued certificate');
     const record: IssuedRecord = { ...cert, requestId: id };
-    const ok = await this.run(SAVE_ISSUED, [this.requestKey(id), this.certKey(cert.serial), this.byExpiryKey()], [
-      issued,
-      JSON.stringify(record),
-      notAfter,
-      cert.serial,
-    ]);
+    const ok = await this.run(
+      SAVE_ISSUED,
+      [this.requestKey(id), this.certKey(cert.serial), this.byExpiryKey()],
+      [issued, JSON.stringify(record), notAfter, cert.serial],
+    );
     if (ok !== 1) throw new Error(`RequestStore.saveIssued: no request ${id}`);
   }
 

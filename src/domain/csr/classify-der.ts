@@ -5,11 +5,7 @@
 import { CONTEXT, Tag, is, isSeq, kids, oid, prim, smallInt, type Node } from './der.js';
 
 export type DerKind =
-  | { kind: 'csr' }
-  | { kind: 'certificate' }
-  | { kind: 'public-key' }
-  | { kind: 'private-key'; found: string }
-  | { kind: 'other'; found: string };
+  { kind: 'csr' } | { kind: 'certificate' } | { kind: 'public-key' } | { kind: 'private-key'; found: string } | { kind: 'other'; found: string };
 
 const PBES_PREFIXES = ['1.2.840.113549.1.5.', '1.2.840.113549.1.12.1.'];
 

@@ -35,7 +35,12 @@ export function opensslCommandsFor(username: string, groups: readonly string[] =
 }
 
 /** Just the `openssl req` line, for users whose key is fine but whose subject is wrong. */
-export function opensslReqCommand(username: string, groups: readonly string[] = [], keyFile = `${fileBase(username)}.key`, csrFile = `${fileBase(username)}.csr`): string {
+export function opensslReqCommand(
+  username: string,
+  groups: readonly string[] = [],
+  keyFile = `${fileBase(username)}.key`,
+  csrFile = `${fileBase(username)}.csr`,
+): string {
   const subject = opensslSubject(username, groups);
   // openssl reads -subj as ASCII unless told otherwise; -utf8 keeps "김민준" intact.
   const utf8 = /[^\x20-\x7e]/.test(subject) ? ' -utf8' : '';

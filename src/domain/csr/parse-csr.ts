@@ -4,7 +4,25 @@
  * exactly, or throws a CsrbotError whose code says what was wrong.
  */
 import { CsrbotError } from '../errors.js';
-import { CONTEXT, DerError, Tag, bitStringBytes, bool, childSpans, directoryString, fromBinary, is, isSeq, isSet, kids, oid, parseDer, prim, smallInt, type Node } from './der.js';
+import {
+  CONTEXT,
+  DerError,
+  Tag,
+  bitStringBytes,
+  bool,
+  childSpans,
+  directoryString,
+  fromBinary,
+  is,
+  isSeq,
+  isSet,
+  kids,
+  oid,
+  parseDer,
+  prim,
+  smallInt,
+  type Node,
+} from './der.js';
 import { fail, intakeError } from './fail.js';
 import { UNKNOWN_USER, opensslCommandsFor } from './openssl-commands.js';
 import { OID, attributeNames, csrAttributeNames, extensionNames } from './oids.js';
@@ -39,7 +57,9 @@ function parse(input: string | Uint8Array, options: ParseOptions): ParsedCsr {
     root = parseDer(der);
   } catch (e) {
     if (e instanceof DerError && e.kind === 'truncated') fail('CSR_TRUNCATED', { reason: 'the data ends before the structure it announces' });
-    return fail('CSR_MALFORMED', { reason: e instanceof DerError && /canonical/.test(e.message) ? 'it is not in DER form (Kubernetes would refuse it)' : 'its structure is invalid' });
+    return fail('CSR_MALFORMED', {
+      reason: e instanceof DerError && /canonical/.test(e.message) ? 'it is not in DER form (Kubernetes would refuse it)' : 'its structure is invalid',
+    });
   }
 
   const [cri, sigAlg, sigValue, ...extra] = kids(root) ?? [];
@@ -221,7 +241,7 @@ function formatIp(raw: string): string {
   // RFC 5952: compress the longest run (>= 2) of zero groups, first one on ties.
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;

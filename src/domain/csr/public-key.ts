@@ -120,7 +120,8 @@ function importKey(algorithm: PublicKeyInfo['algorithm'], curve: Curve | undefin
   } else if (algorithm === 'EC') {
     const len = COORD_BYTES[curve!];
     // Go reads only uncompressed points; the API would refuse anything else.
-    if (raw[0] === 0x02 || raw[0] === 0x03) fail('CSR_UNSUPPORTED_KEY', { key: `EC ${curve!} with a compressed point (make the key without -conv_form compressed)` });
+    if (raw[0] === 0x02 || raw[0] === 0x03)
+      fail('CSR_UNSUPPORTED_KEY', { key: `EC ${curve!} with a compressed point (make the key without -conv_form compressed)` });
     if (raw[0] !== 0x04 || raw.length !== 1 + 2 * len) return damaged();
     jwk = { kty: 'EC', crv: curve!, x: b64u(raw.subarray(1, 1 + len)), y: b64u(raw.subarray(1 + len)) };
   } else {

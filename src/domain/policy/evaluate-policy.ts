@@ -80,7 +80,8 @@ export function evaluatePolicy(csr: ParsedCsr, request: PolicyRequest = {}, conf
   const otherSystem = groups.filter((g) => isSystem(g) && g.toLowerCase() !== 'system:masters');
   if (otherSystem.length > 0) add('error', 'CSR_SYSTEM_GROUP', { groups: otherSystem, commands });
   const notAllowed = groups.filter((g) => !isSystem(g) && !permitted(g));
-  if (notAllowed.length > 0 && allowed !== 'any') add('error', 'CSR_GROUP_NOT_ALLOWED', { groups: notAllowed, allowed: allowed.length ? [...allowed] : 'none', commands });
+  if (notAllowed.length > 0 && allowed !== 'any')
+    add('error', 'CSR_GROUP_NOT_ALLOWED', { groups: notAllowed, allowed: allowed.length ? [...allowed] : 'none', commands });
 
   // --- how the names are written ---
   for (const a of csr.subject.attributes) {
@@ -91,18 +92,30 @@ export function evaluatePolicy(csr: ParsedCsr, request: PolicyRequest = {}, conf
 
   // --- key strength (the parser enforces 2048; a policy may demand more) ---
   if (csr.publicKey.algorithm === 'RSA' && csr.publicKey.bits < config.minRsaBits) {
-    add('error', 'CSR_WEAK_KEY', { key: `RSA ${csr.publicKey.bits}-bit`, minimum: `RSA ${config.minRsaBits}-bit`, commands: opensslCommandsFor(fixUser, groups.filter(permitted)).text });
+    add('error', 'CSR_WEAK_KEY', {
+      key: `RSA ${csr.publicKey.bits}-bit`,
+      minimum: `RSA ${config.minRsaBits}-bit`,
+      commands: opensslCommandsFor(fixUser, groups.filter(permitted)).text,
+    });
   }
 
   // --- SANs ---
-  const sans = [...csr.sans.dns.map((d) => `DNS:${d}`), ...csr.sans.ip.map((i) => `IP:${i}`), ...csr.sans.email.map((e) => `email:${e}`), ...csr.sans.uri.map((u) => `URI:${u}`), ...csr.sans.other];
+  const sans = [
+    ...csr.sans.dns.map((d) => `DNS:${d}`),
+    ...csr.sans.ip.map((i) => `IP:${i}`),
+    ...csr.sans.email.map((e) => `email:${e}`),
+    ...csr.sans.uri.map((u) => `URI:${u}`),
+    ...csr.sans.other,
+  ];
   if (sans.length > 0) add(config.sans === 'refuse' ? 'error' : 'warning', 'CSR_SANS_PRESENT', { sans, refused: config.sans === 'refuse', commands });
 
   // --- lifetime ---
   const expirationSeconds = request.expirationSeconds ?? config.lifetime.defaultSeconds;
   if (!Number.isSafeInteger(expirationSeconds)) add('error', 'CSR_LIFETIME_INVALID', { requested: String(expirationSeconds) });
-  else if (expirationSeconds < MIN_EXPIRATION_SECONDS) add('error', 'CSR_LIFETIME_TOO_SHORT', { requested: expirationSeconds, minimum: MIN_EXPIRATION_SECONDS });
-  else if (expirationSeconds > config.lifetime.maxSeconds) add('error', 'CSR_LIFETIME_TOO_LONG', { requested: expirationSeconds, maximum: config.lifetime.maxSeconds });
+  else if (expirationSeconds < MIN_EXPIRATION_SECONDS)
+    add('error', 'CSR_LIFETIME_TOO_SHORT', { requested: expirationSeconds, minimum: MIN_EXPIRATION_SECONDS });
+  else if (expirationSeconds > config.lifetime.maxSeconds)
+    add('error', 'CSR_LIFETIME_TOO_LONG', { requested: expirationSeconds, maximum: config.lifetime.maxSeconds });
 
   // --- signer ---
   const signerName = request.signerName ?? config.allowedSigners[0] ?? '';

@@ -16,11 +16,7 @@ export interface SlackIdentity {
 /** Slack user id or (lowercased) email -> Kubernetes username. */
 export type UsernameMapping = ReadonlyMap<string, string>;
 
-export type UsernameRule =
-  | { kind: 'email' }
-  | { kind: 'email-local-part' }
-  | { kind: 'slack-username' }
-  | { kind: 'mapping'; mapping: UsernameMapping };
+export type UsernameRule = { kind: 'email' } | { kind: 'email-local-part' } | { kind: 'slack-username' } | { kind: 'mapping'; mapping: UsernameMapping };
 
 /**
  * The Kubernetes username for a Slack user. Default rule: the profile email,

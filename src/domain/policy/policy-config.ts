@@ -45,7 +45,10 @@ const schema = z
     usergroupGroups: z.record(z.string().regex(/^S[A-Z0-9]+$/, 'Slack user group ids look like S0123ABCD'), z.array(group)).optional(),
     sans: z.enum(['warn', 'refuse']).optional(),
     lifetime: z.object({ defaultSeconds: seconds.optional(), maxSeconds: seconds.optional() }).strict().optional(),
-    allowedSigners: z.array(z.string().regex(/^[a-z0-9.-]+\/[A-Za-z0-9._-]+$/, 'signer names look like example.com/my-signer')).min(1).optional(),
+    allowedSigners: z
+      .array(z.string().regex(/^[a-z0-9.-]+\/[A-Za-z0-9._-]+$/, 'signer names look like example.com/my-signer'))
+      .min(1)
+      .optional(),
     minRsaBits: z.number().int().min(2048, 'must be at least 2048').max(16384).optional(),
   })
   .strict();
@@ -57,7 +60,8 @@ export function parsePolicyConfig(doc: unknown, source = 'policy'): PolicyConfig
   if (result.success) {
     const c = result.data;
     const lifetime = { ...defaultPolicyConfig.lifetime, ...c.lifetime };
-    if (lifetime.defaultSeconds > lifetime.maxSeconds) problems.push(`- lifetime.defaultSeconds (${lifetime.defaultSeconds}) is above lifetime.maxSeconds (${lifetime.maxSeconds})`);
+    if (lifetime.defaultSeconds > lifetime.maxSeconds)
+      problems.push(`- lifetime.defaultSeconds (${lifetime.defaultSeconds}) is above lifetime.maxSeconds (${lifetime.maxSeconds})`);
     if (problems.length === 0) {
       return {
         allowedGroups: c.allowedGroups ?? defaultPolicyConfig.allowedGroups,

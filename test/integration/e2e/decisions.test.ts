@@ -2,7 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { kubeconfigPaths } from '../../support/cluster/cluster.js';
 import {
-  WAIT, conditionCount, csrNameOf, currentCard, deliveredKubeconfig, hasAction, isCertificateDm, janesKeyAndCsr, readCsr, requestViaDm, startWorld, waitForCard, type World,
+  WAIT,
+  conditionCount,
+  csrNameOf,
+  currentCard,
+  deliveredKubeconfig,
+  hasAction,
+  isCertificateDm,
+  janesKeyAndCsr,
+  readCsr,
+  requestViaDm,
+  startWorld,
+  waitForCard,
+  type World,
 } from './world.js';
 
 const cardSays = (w: World, card: Parameters<typeof currentCard>[1], text: string) =>
@@ -92,7 +104,7 @@ describe('requests and decisions', () => {
     const card = await requestViaDm(w, w.jane, csrPem);
     execFileSync('kubectl', ['--kubeconfig', kubeconfigPaths().admin, 'certificate', 'deny', csrNameOf(card)], { stdio: 'pipe' });
     await cardSays(w, card, 'Denied');
-    await w.jane.waitForDm((m) => m.text.includes(csrNameOf(card).slice(-12)) || (m.text.includes('was denied by the cluster')), WAIT);
+    await w.jane.waitForDm((m) => m.text.includes(csrNameOf(card).slice(-12)) || m.text.includes('was denied by the cluster'), WAIT);
 
     const second = await requestViaDm(w, w.jane, janesKeyAndCsr(w).csrPem);
     execFileSync('kubectl', ['--kubeconfig', kubeconfigPaths().admin, 'delete', 'csr', csrNameOf(second)], { stdio: 'pipe' });

@@ -1,7 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { X509Certificate } from 'node:crypto';
-import { WAIT, csrNameOf, currentCard, deliveredKubeconfig, hasAction, isCertificateDm, janesKeyAndCsr, readCsr, startWorld, waitForCard, type World } from './world.js';
+import {
+  WAIT,
+  csrNameOf,
+  currentCard,
+  deliveredKubeconfig,
+  hasAction,
+  isCertificateDm,
+  janesKeyAndCsr,
+  readCsr,
+  startWorld,
+  waitForCard,
+  type World,
+} from './world.js';
 
 const SUBMIT = 'csrbot_submit_request';
 const textOf = (m: { text: string; blocks?: unknown[] }) => `${m.text}\n${JSON.stringify(m.blocks ?? [])}`;

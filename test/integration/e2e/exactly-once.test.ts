@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import {
-  WAIT, conditionCount, csrNameOf, currentCard, hasAction, isCertificateDm, janesKeyAndCsr, requestViaDm, startWorld, type World,
-} from './world.js';
+import { WAIT, conditionCount, csrNameOf, currentCard, hasAction, isCertificateDm, janesKeyAndCsr, requestViaDm, startWorld, type World } from './world.js';
 
 /** Lets late duplicates (a second job, a second replica) surface before counting. */
 const settle = () => new Promise((r) => setTimeout(r, 2000));
@@ -94,6 +92,8 @@ describe('exactly once', () => {
     await w.bob.click(card, 'csrbot_approve');
     await approvedOnce(w, csrNameOf(card));
     const approved = (await import('./world.js')).readCsr(w, csrNameOf(card));
-    expect((await approved).status?.conditions?.find((c) => c.type === 'Approved')?.message).toBe(`Approved in Slack by Alice Admin (${w.alice.id}), Bob Admin (${w.bob.id})`);
+    expect((await approved).status?.conditions?.find((c) => c.type === 'Approved')?.message).toBe(
+      `Approved in Slack by Alice Admin (${w.alice.id}), Bob Admin (${w.bob.id})`,
+    );
   });
 });

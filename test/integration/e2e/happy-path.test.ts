@@ -4,7 +4,19 @@ import { X509Certificate } from 'node:crypto';
 import { selfSubjectReview } from '../../../src/adapters/kubernetes/index.js';
 import { signerCaPem } from '../../support/cluster/cluster.js';
 import { validateMessage } from '../../support/slack-emulator/index.js';
-import { WAIT, conditionCount, csrNameOf, currentCard, deliveredKubeconfig, isCertificateDm, janesKeyAndCsr, readCsr, requestViaDm, startWorld, type World } from './world.js';
+import {
+  WAIT,
+  conditionCount,
+  csrNameOf,
+  currentCard,
+  deliveredKubeconfig,
+  isCertificateDm,
+  janesKeyAndCsr,
+  readCsr,
+  requestViaDm,
+  startWorld,
+  type World,
+} from './world.js';
 
 /** jane's delivered kubeconfig, used as she would: with her own key next to it. */
 async function whoAmI(kubeconfig: string) {

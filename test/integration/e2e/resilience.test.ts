@@ -1,7 +1,18 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { clusterState, startApiserver, startPrivateControlPlane, stopApiserver, stopPrivateControlPlane } from '../../support/cluster/cluster.js';
 import {
-  WAIT, conditionCount, csrNameOf, hasAction, isCertificateDm, janesKeyAndCsr, requestViaDm, spawnBot, startWorld, waitForCard, type BotProcess, type World,
+  WAIT,
+  conditionCount,
+  csrNameOf,
+  hasAction,
+  isCertificateDm,
+  janesKeyAndCsr,
+  requestViaDm,
+  spawnBot,
+  startWorld,
+  waitForCard,
+  type BotProcess,
+  type World,
 } from './world.js';
 
 const settle = () => new Promise((r) => setTimeout(r, 2000));
@@ -19,23 +30,27 @@ describe('nothing is lost', () => {
   it.each([
     ['right after the Approve click', 'click'],
     ['once jane was told it is approved, before delivery', 'approved-notice'],
-  ])('crash: csrbot SIGKILLed %s and restarted delivers exactly once', async (_label, when) => {
-    w = await startWorld({ replicas: 0 });
-    bot = await spawnBot(w);
-    const card = await requestViaDm(w, w.jane, janesKeyAndCsr(w).csrPem);
-    const click = await w.alice.click(card, 'csrbot_approve');
-    expect(click.acked).toBe(true);
-    if (when === 'approved-notice') await w.jane.waitForDm((m) => m.text.includes('was approved by'), WAIT);
-    await bot.kill('SIGKILL');
-    const deliveredBeforeCrash = w.jane.dms().filter(isCertificateDm).length;
+  ])(
+    'crash: csrbot SIGKILLed %s and restarted delivers exactly once',
+    async (_label, when) => {
+      w = await startWorld({ replicas: 0 });
+      bot = await spawnBot(w);
+      const card = await requestViaDm(w, w.jane, janesKeyAndCsr(w).csrPem);
+      const click = await w.alice.click(card, 'csrbot_approve');
+      expect(click.acked).toBe(true);
+      if (when === 'approved-notice') await w.jane.waitForDm((m) => m.text.includes('was approved by'), WAIT);
+      await bot.kill('SIGKILL');
+      const deliveredBeforeCrash = w.jane.dms().filter(isCertificateDm).length;
 
-    bot = await spawnBot(w);
-    await w.jane.waitForDm(isCertificateDm, { timeoutMs: 60_000 });
-    await settle();
-    expect(w.jane.dms().filter(isCertificateDm)).toHaveLength(1);
-    expect(deliveredBeforeCrash).toBeLessThanOrEqual(1);
-    expect(await conditionCount(w, csrNameOf(card), 'Approved')).toBe(1);
-  }, 120_000);
+      bot = await spawnBot(w);
+      await w.jane.waitForDm(isCertificateDm, { timeoutMs: 60_000 });
+      await settle();
+      expect(w.jane.dms().filter(isCertificateDm)).toHaveLength(1);
+      expect(deliveredBeforeCrash).toBeLessThanOrEqual(1);
+      expect(await conditionCount(w, csrNameOf(card), 'Approved')).toBe(1);
+    },
+    120_000,
+  );
 
   it('API outage: with kube-apiserver down for 30 s, jane is told of the delay and the request completes', async () => {
     // A control plane of its own, so other test files keep a working API server.

@@ -109,7 +109,8 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
       const redis = new Redis(redisUrl);
       await cleanupPrefix(redis, prefix);
       redis.disconnect();
-      if (refused.length) throw new Error(`Slack refused blocks csrbot sent: ${JSON.stringify(refused.map((c) => ({ method: c.method, response: c.response })))}\n${transcript}`);
+      if (refused.length)
+        throw new Error(`Slack refused blocks csrbot sent: ${JSON.stringify(refused.map((c) => ({ method: c.method, response: c.response })))}\n${transcript}`);
     },
   };
 }

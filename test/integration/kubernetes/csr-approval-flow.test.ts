@@ -111,7 +111,9 @@ describe('denied requests', () => {
     const denied = await api.deny(name, { reason: 'CsrbotDenied', message: 'denied in Slack by @alice (U0ALICE)' });
     expect(denied.outcome).toBe('denied');
     expect(denied.csr.state).toBe('denied');
-    expect(denied.csr.conditions).toEqual([expect.objectContaining({ type: 'Denied', status: 'True', reason: 'CsrbotDenied', message: 'denied in Slack by @alice (U0ALICE)' })]);
+    expect(denied.csr.conditions).toEqual([
+      expect.objectContaining({ type: 'Denied', status: 'True', reason: 'CsrbotDenied', message: 'denied in Slack by @alice (U0ALICE)' }),
+    ]);
 
     const err = await api.approve(name, approver).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CSR_ALREADY_DECIDED', details: expect.objectContaining({ name, decision: 'denied', attempted: 'approve' }) });

@@ -24,8 +24,7 @@ describe('rejections', () => {
     const name = uniqueName('server-auth');
     await api().create({ name, csrPem: opensslKeyAndCsr({ cn: 'jane', o: ['dev-team'] }).csrPem, usages: ['digital signature', 'server auth'] });
     await api().approve(name, { reason: 'CsrbotApproved', message: 'approved by @alice' });
-    const err = await waitForCertificate(api(), name, { timeoutMs: 30_000 })
-      .catch((e: unknown) => e);
+    const err = await waitForCertificate(api(), name, { timeoutMs: 30_000 }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'CSR_SIGNING_FAILED', details: expect.objectContaining({ name }) });
     const csr = await api().get(name);
     expect(csr.state).toBe('failed');

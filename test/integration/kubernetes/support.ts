@@ -16,10 +16,14 @@ export function opensslKeyAndCsr(subject: { cn: string; o?: string[] }): { keyPe
   const dir = mkdtempSync(path.join(os.tmpdir(), 'csrbot-csr-'));
   try {
     const subj = `/CN=${subject.cn}` + (subject.o ?? []).map((o) => `/O=${o}`).join('');
-    execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem', '-out', 'csr.pem', '-subj', subj], {
-      cwd: dir,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      'openssl',
+      ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'key.pem', '-out', 'csr.pem', '-subj', subj],
+      {
+        cwd: dir,
+        stdio: 'pipe',
+      },
+    );
     return { keyPem: readFileSync(path.join(dir, 'key.pem'), 'utf8'), csrPem: readFileSync(path.join(dir, 'csr.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -45,7 +49,11 @@ export const CLIENT_AUTH_EKU = '1.3.6.1.5.5.7.3.2';
  * (csrbot itself waits in app/issue.ts with a watch; the adapter tests only
  * need to see what the cluster recorded.)
  */
-export async function waitForCertificate(api: Pick<KubernetesCsrApi, 'get'>, name: string, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<CsrView> {
+export async function waitForCertificate(
+  api: Pick<KubernetesCsrApi, 'get'>,
+  name: string,
+  opts: { timeoutMs?: number; pollMs?: number } = {},
+): Promise<CsrView> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   for (;;) {
     const csr = await api.get(name);

@@ -72,7 +72,15 @@ describe('HTTP mode request verification', () => {
     const bot = await startBot(emu, 'http');
     app = bot.app;
     const url = `http://127.0.0.1:${bot.port}/slack/events`;
-    const body = new URLSearchParams({ command: '/cert', text: 'help', user_id: 'U1', team_id: 'T1', channel_id: 'C1', trigger_id: 't', response_url: 'http://127.0.0.1:1/' }).toString();
+    const body = new URLSearchParams({
+      command: '/cert',
+      text: 'help',
+      user_id: 'U1',
+      team_id: 'T1',
+      channel_id: 'C1',
+      trigger_id: 't',
+      response_url: 'http://127.0.0.1:1/',
+    }).toString();
     const common = { body, contentType: 'application/x-www-form-urlencoded' as const, signingSecret: emu.signingSecret, timeoutMs: 3000 };
 
     const good = await postSigned(url, common);

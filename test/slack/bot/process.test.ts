@@ -13,12 +13,31 @@ function unreachableKubeconfig(): string {
   const file = join(dir, 'kubeconfig');
   writeFileSync(
     file,
-    ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: gone', '  cluster:', '    server: https://127.0.0.1:9', 'users:', '- name: u', '  user:', '    token: abc', 'contexts:', '- name: c', '  context:', '    cluster: gone', '    user: u', 'current-context: c', ''].join('\n'),
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: gone',
+      '  cluster:',
+      '    server: https://127.0.0.1:9',
+      'users:',
+      '- name: u',
+      '  user:',
+      '    token: abc',
+      'contexts:',
+      '- name: c',
+      '  context:',
+      '    cluster: gone',
+      '    user: u',
+      'current-context: c',
+      '',
+    ].join('\n'),
   );
   return file;
 }
 
-const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLACK_') && !k.startsWith('npm_') && k !== 'KUBECONFIG' && k !== 'PORT'));
+const cleanEnv = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLACK_') && !k.startsWith('npm_') && k !== 'KUBECONFIG' && k !== 'PORT'));
 
 describe('npm start', () => {
   it('lists every missing setting with how to fix it and exits non-zero', () => {
@@ -61,7 +80,10 @@ describe('npm start', () => {
       // npm start builds first; wait for the health endpoint.
       const deadline = Date.now() + 120_000;
       for (;;) {
-        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         if (ok) break;
         if (Date.now() > deadline || bot.exitCode !== null) throw new Error(`the bot did not start:\n${output}`);
         await new Promise((r) => setTimeout(r, 250));
@@ -80,10 +102,23 @@ describe('npm start', () => {
 
     it('serves a signed /cert help POST at /slack/events with 200 within 3 s', async () => {
       const body = new URLSearchParams({
-        token: emu.verificationToken, team_id: emu.teamId, channel_id: emu.adminChannelId, user_id: 'U0JANE', user_name: 'jane',
-        command: '/cert', text: 'help', api_app_id: emu.appId, response_url: `${emu.apiUrl}../response/none`, trigger_id: 'x',
+        token: emu.verificationToken,
+        team_id: emu.teamId,
+        channel_id: emu.adminChannelId,
+        user_id: 'U0JANE',
+        user_name: 'jane',
+        command: '/cert',
+        text: 'help',
+        api_app_id: emu.appId,
+        response_url: `${emu.apiUrl}../response/none`,
+        trigger_id: 'x',
       }).toString();
-      const res = await postSigned(`http://127.0.0.1:${port}/slack/events`, { body, contentType: 'application/x-www-form-urlencoded', signingSecret: emu.signingSecret, timeoutMs: 3000 });
+      const res = await postSigned(`http://127.0.0.1:${port}/slack/events`, {
+        body,
+        contentType: 'application/x-www-form-urlencoded',
+        signingSecret: emu.signingSecret,
+        timeoutMs: 3000,
+      });
       expect(res.status).toBe(200);
       expect(res.ms).toBeLessThan(3000);
       const ack = JSON.parse(res.body) as { response_type: string; text: string };
@@ -121,7 +156,12 @@ describe('npm start', () => {
       expect(output).toContain('"msg":"shutting down"');
       expect(output).not.toContain('error while shutting down');
       // Nothing of the bot is left listening.
-      expect(await fetch(`http://127.0.0.1:${port}/healthz`).then(() => 'up', () => 'down')).toBe('down');
+      expect(
+        await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          () => 'up',
+          () => 'down',
+        ),
+      ).toBe('down');
     });
   });
 });

@@ -19,20 +19,47 @@ describe('user driver and Slack-side behaviour of responses', () => {
         case 'menu':
           return ack({
             text: 'pick',
-            blocks: [{ type: 'actions', elements: [
-              { type: 'button', action_id: 'replace', text: pt('Replace') },
-              { type: 'button', action_id: 'delete', text: pt('Delete') },
-            ] }],
+            blocks: [
+              {
+                type: 'actions',
+                elements: [
+                  { type: 'button', action_id: 'replace', text: pt('Replace') },
+                  { type: 'button', action_id: 'delete', text: pt('Delete') },
+                ],
+              },
+            ],
           });
         case 'form':
           await ack();
           await client.views.open({
             trigger_id: command.trigger_id,
             view: {
-              type: 'modal', callback_id: 'form', title: pt('Request'), submit: pt('Send'), notify_on_close: true,
+              type: 'modal',
+              callback_id: 'form',
+              title: pt('Request'),
+              submit: pt('Send'),
+              notify_on_close: true,
               blocks: [
-                { type: 'input', block_id: 'days', label: pt('Days'), element: { type: 'static_select', action_id: 'pick', options: [{ text: pt('30'), value: '30' }, { text: pt('90'), value: '90' }] } },
-                { type: 'input', block_id: 'note', optional: true, label: pt('Note'), element: { type: 'plain_text_input', action_id: 'text', max_length: 10 } },
+                {
+                  type: 'input',
+                  block_id: 'days',
+                  label: pt('Days'),
+                  element: {
+                    type: 'static_select',
+                    action_id: 'pick',
+                    options: [
+                      { text: pt('30'), value: '30' },
+                      { text: pt('90'), value: '90' },
+                    ],
+                  },
+                },
+                {
+                  type: 'input',
+                  block_id: 'note',
+                  optional: true,
+                  label: pt('Note'),
+                  element: { type: 'plain_text_input', action_id: 'text', max_length: 10 },
+                },
               ],
             },
           });
@@ -44,15 +71,31 @@ describe('user driver and Slack-side behaviour of responses', () => {
           await respond({ text: 'later, via response_url' });
       }
     });
-    app.action('replace', async ({ ack, respond }) => { await ack(); await respond({ replace_original: true, text: 'replaced' }); });
-    app.action('delete', async ({ ack, respond }) => { await ack(); await respond({ delete_original: true }); });
+    app.action('replace', async ({ ack, respond }) => {
+      await ack();
+      await respond({ replace_original: true, text: 'replaced' });
+    });
+    app.action('delete', async ({ ack, respond }) => {
+      await ack();
+      await respond({ delete_original: true });
+    });
     app.view('form', async ({ ack, view }) => {
       const days = view.state.values.days?.pick?.selected_option?.value;
-      if (days === '90') return ack({ response_action: 'update', view: { type: 'modal', callback_id: 'form2', title: pt('Really 90?'), blocks: [{ type: 'section', text: pt('hm') }] } });
+      if (days === '90')
+        return ack({
+          response_action: 'update',
+          view: { type: 'modal', callback_id: 'form2', title: pt('Really 90?'), blocks: [{ type: 'section', text: pt('hm') }] },
+        });
       await ack({ response_action: 'clear' });
     });
-    app.view({ callback_id: 'form2', type: 'view_closed' }, async ({ ack, view }) => { closed.push(view.id); await ack(); });
-    app.view({ callback_id: 'form', type: 'view_closed' }, async ({ ack, view }) => { closed.push(view.id); await ack(); });
+    app.view({ callback_id: 'form2', type: 'view_closed' }, async ({ ack, view }) => {
+      closed.push(view.id);
+      await ack();
+    });
+    app.view({ callback_id: 'form', type: 'view_closed' }, async ({ ack, view }) => {
+      closed.push(view.id);
+      await ack();
+    });
     await app.start();
   });
   afterAll(async () => {
@@ -96,7 +139,15 @@ describe('user driver and Slack-side behaviour of responses', () => {
     await expect(jane.submitView(modal, { nope: 'x' })).rejects.toThrow(/no input for nope/);
     const updated = await jane.submitView(modal, { pick: '90' });
     expect(updated.responseAction).toBe('update');
-    expect(updated.body).toMatchObject({ type: 'view_submission', view: { callback_id: 'form', state: { values: { days: { pick: { type: 'static_select', selected_option: { value: '90' } } }, note: { text: { type: 'plain_text_input', value: null } } } } } });
+    expect(updated.body).toMatchObject({
+      type: 'view_submission',
+      view: {
+        callback_id: 'form',
+        state: {
+          values: { days: { pick: { type: 'static_select', selected_option: { value: '90' } } }, note: { text: { type: 'plain_text_input', value: null } } },
+        },
+      },
+    });
     expect(jane.openViews()[0]).toMatchObject({ callback_id: 'form2', id: modal.id });
     await jane.closeView();
     expect(jane.openViews()).toHaveLength(0);
@@ -138,7 +189,7 @@ describe('user driver and Slack-side behaviour of responses', () => {
     await expect(emu.user('jane').click(card, 'approve')).rejects.toThrow();
   });
 
-  it('unknown slash commands get Slack\'s own answer', async () => {
+  it("unknown slash commands get Slack's own answer", async () => {
     const res = await emu.user('jane').slash('/nope');
     expect(res).toMatchObject({ ok: false, error: 'invalid_command' });
     expect(res.ephemeral!.from).toBe('USLACKBOT');

@@ -45,7 +45,15 @@ describe('HTTP mode with a real Bolt App', () => {
   });
 
   it('Bolt refuses a forged signature and a timestamp older than 5 minutes with 401', async () => {
-    const body = { command: '/cert', text: 'help', user_id: emu.user('jane').id, team_id: emu.teamId, channel_id: emu.adminChannelId, response_url: 'x', trigger_id: 'y' };
+    const body = {
+      command: '/cert',
+      text: 'help',
+      user_id: emu.user('jane').id,
+      team_id: emu.teamId,
+      channel_id: emu.adminChannelId,
+      response_url: 'x',
+      trigger_id: 'y',
+    };
     const good = await emu.postToBot('slash_commands', body);
     expect(good.status).toBe(200);
     const forged = await emu.postToBot('slash_commands', body, { signature: slackSignature('not-the-secret', Math.floor(Date.now() / 1000), 'x') });
@@ -109,7 +117,21 @@ describe('HTTP mode, as seen by a bare request URL', () => {
     expect(verify(req.headers, req.body)).toBe(true);
     const fields = Object.fromEntries(new URLSearchParams(req.body));
     expect(Object.keys(fields).sort()).toEqual(
-      ['api_app_id', 'channel_id', 'channel_name', 'command', 'is_enterprise_install', 'response_url', 'team_domain', 'team_id', 'text', 'token', 'trigger_id', 'user_id', 'user_name'].sort(),
+      [
+        'api_app_id',
+        'channel_id',
+        'channel_name',
+        'command',
+        'is_enterprise_install',
+        'response_url',
+        'team_domain',
+        'team_id',
+        'text',
+        'token',
+        'trigger_id',
+        'user_id',
+        'user_name',
+      ].sort(),
     );
     expect(fields).toMatchObject({ command: '/cert', text: 'help', user_name: 'jane', channel_name: 'directmessage' });
   });
@@ -127,7 +149,10 @@ describe('HTTP mode, as seen by a bare request URL', () => {
 
     seen = [];
     answer = () => ({ status: 200 });
-    const card = await emu.postBotMessage(emu.dmWith('jane'), { text: 'card', blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'go', text: { type: 'plain_text', text: 'Go' }, value: 'v' }] }] });
+    const card = await emu.postBotMessage(emu.dmWith('jane'), {
+      text: 'card',
+      blocks: [{ type: 'actions', elements: [{ type: 'button', action_id: 'go', text: { type: 'plain_text', text: 'Go' }, value: 'v' }] }],
+    });
     await emu.idle();
     seen = [];
     const click = await emu.user('jane').click(card, 'go');

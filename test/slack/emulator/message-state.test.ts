@@ -8,16 +8,49 @@ const opt = (text: string, value: string) => ({ text: pt(text), value });
 /** A message like csrbot's DM summary, plus one of each other kind of stateful element. */
 const formBlocks = (suffix = '') => [
   { type: 'section', text: { type: 'mrkdwn', text: 'Your CSR checks out.' } },
-  { type: 'input', block_id: `reason_block${suffix}`, optional: true, label: pt('Reason'), element: { type: 'plain_text_input', action_id: 'reason_input', max_length: 500 } },
-  { type: 'input', block_id: 'team_block', optional: true, label: pt('Team'), element: { type: 'plain_text_input', action_id: 'team_input', initial_value: 'platform' } },
+  {
+    type: 'input',
+    block_id: `reason_block${suffix}`,
+    optional: true,
+    label: pt('Reason'),
+    element: { type: 'plain_text_input', action_id: 'reason_input', max_length: 500 },
+  },
+  {
+    type: 'input',
+    block_id: 'team_block',
+    optional: true,
+    label: pt('Team'),
+    element: { type: 'plain_text_input', action_id: 'team_input', initial_value: 'platform' },
+  },
   { type: 'input', block_id: 'ticket_block', dispatch_action: true, label: pt('Ticket'), element: { type: 'plain_text_input', action_id: 'ticket_input' } },
-  { type: 'input', block_id: 'env_block', label: pt('Env'), element: { type: 'static_select', action_id: 'env_select', initial_option: opt('staging', 'staging'), options: [opt('staging', 'staging'), opt('prod', 'prod')] } },
-  { type: 'section', block_id: 'tags_block', text: { type: 'mrkdwn', text: 'Tags' }, accessory: { type: 'checkboxes', action_id: 'tags', initial_options: [opt('a', 'a')], options: [opt('a', 'a'), opt('b', 'b')] } },
+  {
+    type: 'input',
+    block_id: 'env_block',
+    label: pt('Env'),
+    element: {
+      type: 'static_select',
+      action_id: 'env_select',
+      initial_option: opt('staging', 'staging'),
+      options: [opt('staging', 'staging'), opt('prod', 'prod')],
+    },
+  },
+  {
+    type: 'section',
+    block_id: 'tags_block',
+    text: { type: 'mrkdwn', text: 'Tags' },
+    accessory: { type: 'checkboxes', action_id: 'tags', initial_options: [opt('a', 'a')], options: [opt('a', 'a'), opt('b', 'b')] },
+  },
   {
     type: 'actions',
     block_id: 'submit_block',
     elements: [
-      { type: 'static_select', action_id: 'lifetime', placeholder: pt('Lifetime'), initial_option: opt('1 day', '86400'), options: [opt('1 hour', '3600'), opt('1 day', '86400')] },
+      {
+        type: 'static_select',
+        action_id: 'lifetime',
+        placeholder: pt('Lifetime'),
+        initial_option: opt('1 day', '86400'),
+        options: [opt('1 hour', '3600'), opt('1 day', '86400')],
+      },
       { type: 'static_select', action_id: 'region', placeholder: pt('Region'), options: [opt('eu', 'eu'), opt('us', 'us')] },
       { type: 'button', action_id: 'submit', style: 'primary', text: pt('Submit request'), value: 'draft-1' },
     ],
@@ -82,7 +115,13 @@ describe('state.values of messages and ephemerals, and fill()', () => {
     const picked = await jane.fill(msg, 'lifetime', '3600');
     expect(picked.dispatched).toBe(true);
     expect(got).toHaveLength(1);
-    expect(got[0]!.actions[0]).toMatchObject({ type: 'static_select', action_id: 'lifetime', block_id: 'submit_block', selected_option: opt('1 hour', '3600'), initial_option: opt('1 day', '86400') });
+    expect(got[0]!.actions[0]).toMatchObject({
+      type: 'static_select',
+      action_id: 'lifetime',
+      block_id: 'submit_block',
+      selected_option: opt('1 hour', '3600'),
+      initial_option: opt('1 day', '86400'),
+    });
     expect(got[0]!.state!.values.submit_block!.lifetime).toEqual({ type: 'static_select', selected_option: opt('1 hour', '3600') });
 
     const typed = await jane.fill(msg, 'reason_input', 'on-call access');
@@ -136,7 +175,9 @@ describe('state.values of messages and ephemerals, and fill()', () => {
   it('a pick that is not an option, or a fill of a button, throws with the transcript', async () => {
     const jane = emu.user('jane');
     const msg = await post(jane.id);
-    await expect(jane.fill(msg, 'lifetime', '42')).rejects.toThrow(/cannot pick in "lifetime": no option with value "42".*offers "3600", "86400"[\s\S]*--- timeline ---/);
+    await expect(jane.fill(msg, 'lifetime', '42')).rejects.toThrow(
+      /cannot pick in "lifetime": no option with value "42".*offers "3600", "86400"[\s\S]*--- timeline ---/,
+    );
     await expect(jane.fill(msg, 'tags', ['a', 'zzz'])).rejects.toThrow(/no option with value "zzz"/);
     await expect(jane.fill(msg, 'submit', 'x')).rejects.toThrow(/cannot fill "submit": it is a button[\s\S]*--- timeline ---/);
     await expect(jane.fill(msg, 'nope', 'x')).rejects.toThrow(/no such element/);

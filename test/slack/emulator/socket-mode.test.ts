@@ -3,7 +3,16 @@ import { WebSocket } from 'ws';
 import { SlackEmulator } from '../../support/slack-emulator/index.js';
 import { App, LogLevel, webClient, type AppT } from './helpers.js';
 
-type Frame = { type: string; envelope_id?: string; payload?: Record<string, unknown>; retry_attempt?: number; retry_reason?: string; reason?: string; num_connections?: number; accepts_response_payload?: boolean };
+type Frame = {
+  type: string;
+  envelope_id?: string;
+  payload?: Record<string, unknown>;
+  retry_attempt?: number;
+  retry_reason?: string;
+  reason?: string;
+  num_connections?: number;
+  accepts_response_payload?: boolean;
+};
 
 /** A bare Socket Mode client: records frames, acks only when told. */
 async function rawClient(emu: SlackEmulator): Promise<{ ws: WebSocket; frames: Frame[]; next: (pred: (f: Frame) => boolean) => Promise<Frame> }> {
@@ -14,7 +23,11 @@ async function rawClient(emu: SlackEmulator): Promise<{ ws: WebSocket; frames: F
   ws.on('message', (d) => {
     const f = JSON.parse(d.toString()) as Frame;
     frames.push(f);
-    for (const w of [...waiters]) if (w.pred(f)) { waiters.splice(waiters.indexOf(w), 1); w.resolve(f); }
+    for (const w of [...waiters])
+      if (w.pred(f)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(f);
+      }
   });
   const next = (pred: (f: Frame) => boolean): Promise<Frame> =>
     new Promise((resolve) => {
@@ -30,7 +43,11 @@ describe('Socket Mode', () => {
   let emu: SlackEmulator;
   const sockets: WebSocket[] = [];
   beforeEach(async () => {
-    emu = await SlackEmulator.start({ ackTimeoutMs: 300, eventRetryDelaysMs: [0, 50, 50], users: [{ name: 'jane', email: 'jane@example.com', realName: 'Jane Doe' }] });
+    emu = await SlackEmulator.start({
+      ackTimeoutMs: 300,
+      eventRetryDelaysMs: [0, 50, 50],
+      users: [{ name: 'jane', email: 'jane@example.com', realName: 'Jane Doe' }],
+    });
   });
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.terminate();
@@ -51,7 +68,10 @@ describe('Socket Mode', () => {
     await emu.user('jane').dm().say('hello bot');
     const first = await c.next((f) => f.type === 'events_api');
     expect(first).toMatchObject({ accepts_response_payload: false, retry_attempt: 0, retry_reason: '' });
-    expect(first.payload).toMatchObject({ type: 'event_callback', event: { type: 'message', channel_type: 'im', text: 'hello bot', user: emu.user('jane').id } });
+    expect(first.payload).toMatchObject({
+      type: 'event_callback',
+      event: { type: 'message', channel_type: 'im', text: 'hello bot', user: emu.user('jane').id },
+    });
     // Not acked within the (shortened) ack budget: Slack retries.
     const retry = await c.next((f) => f.type === 'events_api' && f.retry_attempt === 1);
     expect(retry.retry_reason).toBe('timeout');
@@ -60,17 +80,21 @@ describe('Socket Mode', () => {
     c.ws.send(JSON.stringify({ envelope_id: retry.envelope_id }));
     await emu.idle();
     expect(c.frames.filter((f) => f.type === 'events_api')).toHaveLength(2);
-    expect(emu.deliveries.map((d) => [d.attempt, d.acked])).toEqual([[0, false], [1, true]]);
+    expect(emu.deliveries.map((d) => [d.attempt, d.acked])).toEqual([
+      [0, false],
+      [1, true],
+    ]);
   });
 
   it('gives each envelope to exactly one of several connections', async () => {
     const a = await rawClient(emu);
     const b = await rawClient(emu);
     sockets.push(a.ws, b.ws);
-    for (const c of [a, b]) c.ws.on('message', (d) => {
-      const f = JSON.parse(d.toString()) as Frame;
-      if (f.envelope_id) c.ws.send(JSON.stringify({ envelope_id: f.envelope_id, payload: {} }));
-    });
+    for (const c of [a, b])
+      c.ws.on('message', (d) => {
+        const f = JSON.parse(d.toString()) as Frame;
+        if (f.envelope_id) c.ws.send(JSON.stringify({ envelope_id: f.envelope_id, payload: {} }));
+      });
     const jane = emu.user('jane');
     for (let i = 0; i < 6; i += 1) await jane.dm().say(`m${i}`);
     await emu.idle();
@@ -133,13 +157,35 @@ describe('Socket Mode', () => {
         const file = message.files![0]!;
         const info = await client.files.info({ file: file.id! });
         const bytes = await (await import('./helpers.js')).httpCall(info.file!.url_private_download!, { headers: { authorization: `Bearer ${emu.botToken}` } });
-        await client.filesUploadV2({ channel_id: message.channel, filename: 'jane.crt', content: `signed(${bytes.body.toString()})`, initial_comment: 'your certificate' });
+        await client.filesUploadV2({
+          channel_id: message.channel,
+          filename: 'jane.crt',
+          content: `signed(${bytes.body.toString()})`,
+          initial_comment: 'your certificate',
+        });
         await client.chat.postMessage({
           channel: emu.adminChannelId,
           text: 'approve?',
           blocks: [
             { type: 'section', text: { type: 'mrkdwn', text: `request from <@${message.user}>` } },
-            { type: 'actions', elements: [{ type: 'button', action_id: 'approve', text: { type: 'plain_text', text: 'Approve' }, value: 'csr-1', style: 'primary', confirm: { title: { type: 'plain_text', text: 'Sure?' }, text: { type: 'plain_text', text: 'Approve it' }, confirm: { type: 'plain_text', text: 'Yes' }, deny: { type: 'plain_text', text: 'No' } } }] },
+            {
+              type: 'actions',
+              elements: [
+                {
+                  type: 'button',
+                  action_id: 'approve',
+                  text: { type: 'plain_text', text: 'Approve' },
+                  value: 'csr-1',
+                  style: 'primary',
+                  confirm: {
+                    title: { type: 'plain_text', text: 'Sure?' },
+                    text: { type: 'plain_text', text: 'Approve it' },
+                    confirm: { type: 'plain_text', text: 'Yes' },
+                    deny: { type: 'plain_text', text: 'No' },
+                  },
+                },
+              ],
+            },
           ],
         });
       });
@@ -147,7 +193,16 @@ describe('Socket Mode', () => {
         await ack();
         await client.views.open({
           trigger_id: (body as { trigger_id: string }).trigger_id,
-          view: { type: 'modal', callback_id: 'reason', title: { type: 'plain_text', text: 'Why?' }, submit: { type: 'plain_text', text: 'Approve' }, private_metadata: 'csr-1', blocks: [{ type: 'input', block_id: 'why', label: { type: 'plain_text', text: 'Reason' }, element: { type: 'plain_text_input', action_id: 'text' } }] },
+          view: {
+            type: 'modal',
+            callback_id: 'reason',
+            title: { type: 'plain_text', text: 'Why?' },
+            submit: { type: 'plain_text', text: 'Approve' },
+            private_metadata: 'csr-1',
+            blocks: [
+              { type: 'input', block_id: 'why', label: { type: 'plain_text', text: 'Reason' }, element: { type: 'plain_text_input', action_id: 'text' } },
+            ],
+          },
         });
         await respond({ replace_original: true, text: 'approved by admin' });
       });
@@ -183,8 +238,14 @@ describe('Socket Mode', () => {
       const seen: string[] = [];
       app = boltApp();
       replica = boltApp();
-      app.command('/cert', async ({ ack }) => { seen.push('a'); await ack({ text: 'a' }); });
-      replica.command('/cert', async ({ ack }) => { seen.push('b'); await ack({ text: 'b' }); });
+      app.command('/cert', async ({ ack }) => {
+        seen.push('a');
+        await ack({ text: 'a' });
+      });
+      replica.command('/cert', async ({ ack }) => {
+        seen.push('b');
+        await ack({ text: 'b' });
+      });
       await app.start();
       await replica.start();
       const jane = emu.user('jane');

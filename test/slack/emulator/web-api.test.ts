@@ -6,7 +6,12 @@ describe('Web API', () => {
   let emu: SlackEmulator;
   let client: WebClientT;
   beforeAll(async () => {
-    emu = await SlackEmulator.start({ users: [{ name: 'jane', email: 'jane@example.com', realName: 'Jane Doe' }, { name: 'admin', email: 'admin@example.com' }] });
+    emu = await SlackEmulator.start({
+      users: [
+        { name: 'jane', email: 'jane@example.com', realName: 'Jane Doe' },
+        { name: 'admin', email: 'admin@example.com' },
+      ],
+    });
     emu.join(['admin']);
     emu.addUsergroup({ handle: 'csr-approvers', users: ['admin'] });
     client = webClient(emu);
@@ -28,12 +33,22 @@ describe('Web API', () => {
     expect(me).toMatchObject({ ok: true, user_id: emu.botUserId, bot_id: emu.botId, team_id: emu.teamId, user: 'csrbot' });
     await expect(webClient(emu, 'xoxb-wrong').auth.test()).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
     await expect(webClient(emu, '').auth.test()).rejects.toMatchObject({ data: { error: 'not_authed' } });
-    await expect(webClient(emu, emu.appToken).chat.postMessage({ channel: emu.adminChannelId, text: 'x' })).rejects.toMatchObject({ data: { error: 'not_allowed_token_type' } });
+    await expect(webClient(emu, emu.appToken).chat.postMessage({ channel: emu.adminChannelId, text: 'x' })).rejects.toMatchObject({
+      data: { error: 'not_allowed_token_type' },
+    });
     // A token in the form body works too (Slack accepts both).
-    const r = await httpCall(`${emu.apiUrl}auth.test`, { method: 'POST', body: `token=${emu.botToken}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const r = await httpCall(`${emu.apiUrl}auth.test`, {
+      method: 'POST',
+      body: `token=${emu.botToken}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(JSON.parse(r.body.toString())).toMatchObject({ ok: true });
     // ...but not inside a JSON body: that needs the Authorization header.
-    const j = await httpCall(`${emu.apiUrl}auth.test`, { method: 'POST', body: JSON.stringify({ token: emu.botToken }), headers: { 'content-type': 'application/json' } });
+    const j = await httpCall(`${emu.apiUrl}auth.test`, {
+      method: 'POST',
+      body: JSON.stringify({ token: emu.botToken }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(JSON.parse(j.body.toString())).toMatchObject({ ok: false, error: 'not_authed' });
   });
 
@@ -48,15 +63,28 @@ describe('Web API', () => {
     const updated = await client.chat.update({ channel: emu.adminChannelId, ts: posted.ts!, text: 'edited' });
     expect(updated).toMatchObject({ ok: true, ts: posted.ts, text: 'edited' });
     expect(emu.messagesIn(emu.adminChannelId).find((m) => m.ts === posted.ts)).toMatchObject({ text: 'edited', reply_count: 1 });
-    await expect(client.chat.update({ channel: emu.adminChannelId, ts: '1.000001', text: 'x' })).rejects.toMatchObject({ data: { error: 'message_not_found' } });
+    await expect(client.chat.update({ channel: emu.adminChannelId, ts: '1.000001', text: 'x' })).rejects.toMatchObject({
+      data: { error: 'message_not_found' },
+    });
     const janeMsg = await emu.user('admin').in(emu.adminChannelId).say('human words');
-    await expect(client.chat.update({ channel: emu.adminChannelId, ts: janeMsg.ts, text: 'x' })).rejects.toMatchObject({ data: { error: 'cant_update_message' } });
+    await expect(client.chat.update({ channel: emu.adminChannelId, ts: janeMsg.ts, text: 'x' })).rejects.toMatchObject({
+      data: { error: 'cant_update_message' },
+    });
     const jane = emu.user('jane');
-    await expect(client.chat.postEphemeral({ channel: emu.adminChannelId, user: jane.id, text: 'psst' })).rejects.toMatchObject({ data: { error: 'user_not_in_channel' } });
-    await expect(client.chat.postEphemeral({ channel: emu.adminChannelId, user: 'U0NOPE', text: 'psst' })).rejects.toMatchObject({ data: { error: 'user_not_found' } });
+    await expect(client.chat.postEphemeral({ channel: emu.adminChannelId, user: jane.id, text: 'psst' })).rejects.toMatchObject({
+      data: { error: 'user_not_in_channel' },
+    });
+    await expect(client.chat.postEphemeral({ channel: emu.adminChannelId, user: 'U0NOPE', text: 'psst' })).rejects.toMatchObject({
+      data: { error: 'user_not_found' },
+    });
     const eph = await client.chat.postEphemeral({ channel: emu.adminChannelId, user: emu.user('admin').id, text: 'psst' });
     expect(eph.message_ts).toMatch(/^\d+\.\d{6}$/);
-    expect(emu.user('admin').ephemerals().map((e) => e.text)).toContain('psst');
+    expect(
+      emu
+        .user('admin')
+        .ephemerals()
+        .map((e) => e.text),
+    ).toContain('psst');
   });
 
   it('conversations.open gives one stable DM per user; posting to a user id lands there', async () => {
@@ -75,7 +103,13 @@ describe('Web API', () => {
   it('users.info, usergroups.users.list and conversations.members', async () => {
     const jane = emu.user('jane');
     const u = await client.users.info({ user: jane.id });
-    expect(u.user).toMatchObject({ id: jane.id, name: 'jane', real_name: 'Jane Doe', is_bot: false, profile: { email: 'jane@example.com', real_name: 'Jane Doe' } });
+    expect(u.user).toMatchObject({
+      id: jane.id,
+      name: 'jane',
+      real_name: 'Jane Doe',
+      is_bot: false,
+      profile: { email: 'jane@example.com', real_name: 'Jane Doe' },
+    });
     await expect(client.users.info({ user: 'U0NOPE' })).rejects.toMatchObject({ data: { error: 'user_not_found' } });
     const groups = await client.usergroups.list({ include_users: true });
     const g = groups.usergroups!.find((x) => x.handle === 'csr-approvers')!;
@@ -134,7 +168,10 @@ describe('Web API', () => {
       await client.chat.postMessage({ channel: jane.id, text: 'second' });
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
       expect(limited).toEqual([1]);
-      const texts = jane.dms().slice(before).map((m) => m.text);
+      const texts = jane
+        .dms()
+        .slice(before)
+        .map((m) => m.text);
       expect(texts).toEqual(['first', 'second']);
       const calls = emu.calls('chat.postMessage').slice(-3);
       expect(calls.map((c) => c.status)).toEqual([200, 429, 200]);
@@ -149,7 +186,12 @@ describe('Web API', () => {
     emu.faults.next('chat.postMessage', { status: 500 });
     const r = await client.chat.postMessage({ channel: emu.adminChannelId, text: 'after a 500' });
     expect(r.ok).toBe(true);
-    expect(emu.calls('chat.postMessage').slice(-2).map((c) => c.status)).toEqual([500, 200]);
+    expect(
+      emu
+        .calls('chat.postMessage')
+        .slice(-2)
+        .map((c) => c.status),
+    ).toEqual([500, 200]);
     emu.faults.next('users.info', { error: 'fatal_error' });
     await expect(client.users.info({ user: emu.user('jane').id })).rejects.toMatchObject({ data: { error: 'fatal_error' } });
     emu.faults.slow('auth.test', 300);
@@ -159,7 +201,12 @@ describe('Web API', () => {
     emu.faults.drop('auth.test');
     const again = await client.auth.test(); // WebClient retries a dropped connection
     expect(again.ok).toBe(true);
-    expect(emu.calls('auth.test').slice(-2).map((c) => c.error)).toEqual(['dropped', undefined]);
+    expect(
+      emu
+        .calls('auth.test')
+        .slice(-2)
+        .map((c) => c.error),
+    ).toEqual(['dropped', undefined]);
   });
 
   it('views.open needs a fresh trigger_id', async () => {
@@ -171,9 +218,15 @@ describe('Web API', () => {
     expect(opened.view).toMatchObject({ id: expect.stringMatching(/^V/), type: 'modal', title: { text: 'Hi' } });
     expect(jane.openViews()).toHaveLength(1);
     await expect(client.views.open({ trigger_id: trigger, view })).rejects.toMatchObject({ data: { error: 'exchanged_trigger_id' } });
-    const updated = await client.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view: { ...view, title: { type: 'plain_text', text: 'Updated' } } });
+    const updated = await client.views.update({
+      view_id: opened.view!.id!,
+      hash: opened.view!.hash!,
+      view: { ...view, title: { type: 'plain_text', text: 'Updated' } },
+    });
     expect(updated.view).toMatchObject({ id: opened.view!.id, title: { text: 'Updated' } });
-    await expect(client.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view })).rejects.toMatchObject({ data: { error: 'hash_conflict' } });
+    await expect(client.views.update({ view_id: opened.view!.id!, hash: opened.view!.hash!, view })).rejects.toMatchObject({
+      data: { error: 'hash_conflict' },
+    });
     expect(emu.options.triggerTtlMs).toBe(3000);
   });
 
@@ -181,12 +234,17 @@ describe('Web API', () => {
     const jane = emu.user('jane');
     const trigger = emu.issueTrigger(jane.id);
     await new Promise((r) => setTimeout(r, 3050));
-    await expect(client.views.open({ trigger_id: trigger, view: { type: 'modal', title: { type: 'plain_text', text: 'Hi' }, blocks: [] } })).rejects.toMatchObject({ data: { error: 'expired_trigger_id' } });
+    await expect(
+      client.views.open({ trigger_id: trigger, view: { type: 'modal', title: { type: 'plain_text', text: 'Hi' }, blocks: [] } }),
+    ).rejects.toMatchObject({ data: { error: 'expired_trigger_id' } });
   });
 
   it('views.publish sets the Home tab', async () => {
     const jane = emu.user('jane');
-    const home = await client.views.publish({ user_id: jane.id, view: { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'your certs' } }] } });
+    const home = await client.views.publish({
+      user_id: jane.id,
+      view: { type: 'home', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'your certs' } }] },
+    });
     expect(home.view).toMatchObject({ type: 'home' });
     expect(jane.homeView()?.id).toBe(home.view!.id);
   });

@@ -15,7 +15,11 @@ export async function applyManifest(kubeconfigFile: string, manifestFile: string
       await api.create(obj);
     } catch (e) {
       if (!isAlreadyExists(e)) throw e;
-      const current = await api.read({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata?.name ?? '', namespace: obj.metadata?.namespace } } as Parameters<typeof api.read>[0]);
+      const current = await api.read({
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        metadata: { name: obj.metadata?.name ?? '', namespace: obj.metadata?.namespace },
+      } as Parameters<typeof api.read>[0]);
       await api.replace({ ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion } });
     }
   }

@@ -32,7 +32,9 @@ async function start(): Promise<void> {
   const state = readState(stateFile);
   copyFileSync(state.adminKubeconfig, adminOut);
   copyFileSync(state.csrbotKubeconfig, csrbotOut);
-  const pids = Object.entries(state.processes).map(([n, p]) => `${n}=${p?.pid}`).join(' ');
+  const pids = Object.entries(state.processes)
+    .map(([n, p]) => `${n}=${p?.pid}`)
+    .join(' ');
   console.log(`control plane ready at ${state.server} (${pids})
   kubectl --kubeconfig ${path.relative(process.cwd(), adminOut)} get csr
   kubectl --kubeconfig ${path.relative(process.cwd(), csrbotOut)} auth can-i --list

@@ -15,7 +15,6 @@ import { freePort } from '../free-port.js';
 /** The `csrbot` identity in the harness token file; deploy/rbac.yaml binds User csrbot. */
 export const CSRBOT_USER = 'csrbot';
 
-
 /** GET over TLS; resolves with the status code (0 when nothing answers). */
 export function httpsStatus(url: string, opts: { ca?: string; token?: string; timeoutMs?: number }): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
@@ -144,10 +143,16 @@ export async function startControlPlane(opts: StartOptions): Promise<string> {
     );
     state.processes.etcd = etcd;
     save();
-    await waitFor('etcd', etcd.pid, etcd.logFile, async () => {
-      const r = await fetch(`http://127.0.0.1:${etcdPort}/health`).catch(() => undefined);
-      return r?.ok === true;
-    }, timeoutMs);
+    await waitFor(
+      'etcd',
+      etcd.pid,
+      etcd.logFile,
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${etcdPort}/health`).catch(() => undefined);
+        return r?.ok === true;
+      },
+      timeoutMs,
+    );
 
     state.processes['kube-apiserver'] = spawnLogged(
       bin('kube-apiserver'),
@@ -200,7 +205,13 @@ export async function startControlPlane(opts: StartOptions): Promise<string> {
     );
     state.processes['kube-controller-manager'] = kcm;
     save();
-    await waitFor('kube-controller-manager', kcm.pid, kcm.logFile, async () => (await httpsStatus(`https://127.0.0.1:${kcmPort}/healthz`, {})).status === 200, timeoutMs);
+    await waitFor(
+      'kube-controller-manager',
+      kcm.pid,
+      kcm.logFile,
+      async () => (await httpsStatus(`https://127.0.0.1:${kcmPort}/healthz`, {})).status === 200,
+      timeoutMs,
+    );
 
     await applyManifest(adminKubeconfig, rbacManifest);
     return stateFile;

@@ -21,17 +21,32 @@ const alive = (pid) => {
   }
 };
 const signal = (pid, sig) => {
-  try { process.kill(-pid, sig); } catch { try { process.kill(pid, sig); } catch { /* gone */ } }
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* gone */
+    }
+  }
 };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function stopAll() {
   let state;
-  try { state = JSON.parse(readFileSync(stateFile, 'utf8')); } catch { return; }
+  try {
+    state = JSON.parse(readFileSync(stateFile, 'utf8'));
+  } catch {
+    return;
+  }
   const pids = Object.entries(state.processes ?? {})
     .filter(([name]) => name !== 'watchdog')
     .map(([, p]) => p.pid);
-  for (const pid of pids) { signal(pid, 'SIGCONT'); signal(pid, 'SIGTERM'); }
+  for (const pid of pids) {
+    signal(pid, 'SIGCONT');
+    signal(pid, 'SIGTERM');
+  }
   const deadline = Date.now() + 5000;
   while (pids.some(alive) && Date.now() < deadline) await sleep(100);
   for (const pid of pids) signal(pid, 'SIGKILL');

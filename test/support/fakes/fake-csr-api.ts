@@ -134,7 +134,13 @@ export class FakeCsrApi implements CsrApi {
     const s = this.must(name);
     const d = s.obj.decision;
     if (d?.type === type) return false;
-    if (d) throw new CsrbotError('CSR_ALREADY_DECIDED', { name, decision: d.type.toLowerCase(), attempted: type === 'Approved' ? 'approve' : 'deny', by: d.message });
+    if (d)
+      throw new CsrbotError('CSR_ALREADY_DECIDED', {
+        name,
+        decision: d.type.toLowerCase(),
+        attempted: type === 'Approved' ? 'approve' : 'deny',
+        by: d.message,
+      });
     s.obj.decision = { type, reason: c.reason, message: c.message };
     if (type === 'Denied') {
       s.obj.state = 'denied';

@@ -22,7 +22,23 @@ export class TestPki {
   readonly caPem: string;
 
   private constructor(private readonly dir: string) {
-    this.openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=csrbot-test-ca', '-days', '2', '-keyout', this.path('ca.key'), '-out', this.path('ca.crt'));
+    this.openssl(
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      '/CN=csrbot-test-ca',
+      '-days',
+      '2',
+      '-keyout',
+      this.path('ca.key'),
+      '-out',
+      this.path('ca.crt'),
+    );
     this.caPem = readFileSync(this.path('ca.crt'), 'utf8');
   }
 
@@ -60,7 +76,22 @@ export class TestPki {
     const csr = this.path(`s${i}.csr`);
     const crt = this.path(`s${i}.crt`);
     writeFileSync(csr, csrPem);
-    this.openssl('x509', '-req', '-in', csr, '-CA', this.path('ca.crt'), '-CAkey', this.path('ca.key'), '-set_serial', `0x${(0x1000 + i).toString(16)}`, '-days', String(days), '-out', crt);
+    this.openssl(
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      this.path('ca.crt'),
+      '-CAkey',
+      this.path('ca.key'),
+      '-set_serial',
+      `0x${(0x1000 + i).toString(16)}`,
+      '-days',
+      String(days),
+      '-out',
+      crt,
+    );
     return readFileSync(crt, 'utf8');
   }
 

@@ -171,15 +171,33 @@ const ELEMENT_KEYS: Record<string, readonly string[]> = {
 };
 
 const SELECTS = [
-  'static_select', 'multi_static_select', 'external_select', 'multi_external_select', 'users_select', 'multi_users_select',
-  'conversations_select', 'multi_conversations_select', 'channels_select', 'multi_channels_select',
+  'static_select',
+  'multi_static_select',
+  'external_select',
+  'multi_external_select',
+  'users_select',
+  'multi_users_select',
+  'conversations_select',
+  'multi_conversations_select',
+  'channels_select',
+  'multi_channels_select',
 ];
 /** Which element types each container accepts (docs: "Compatible blocks"). */
 const IN_ACTIONS = ['button', 'checkboxes', 'datepicker', 'datetimepicker', 'overflow', 'radio_buttons', 'timepicker', 'rich_text_input', ...SELECTS];
 const IN_ACCESSORY = ['button', 'checkboxes', 'datepicker', 'image', 'overflow', 'radio_buttons', 'timepicker', ...SELECTS];
 const IN_INPUT = [
-  'checkboxes', 'datepicker', 'datetimepicker', 'email_text_input', 'file_input', 'number_text_input', 'plain_text_input',
-  'radio_buttons', 'rich_text_input', 'timepicker', 'url_text_input', ...SELECTS,
+  'checkboxes',
+  'datepicker',
+  'datetimepicker',
+  'email_text_input',
+  'file_input',
+  'number_text_input',
+  'plain_text_input',
+  'radio_buttons',
+  'rich_text_input',
+  'timepicker',
+  'url_text_input',
+  ...SELECTS,
 ];
 
 function checkElement(c: Checker, el: unknown, ptr: string, allowed: readonly string[], actionIds: Map<string, string>): void {

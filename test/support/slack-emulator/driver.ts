@@ -1,6 +1,16 @@
 import { validateView } from './block-kit.js';
 import type { BotRef, DeliveryOutcome, SlackEmulator, WaitOptions } from './slack-emulator.js';
-import { InputStates, dispatchesOnChange, encodeInput, findElement, isStateful, isTextInput, pickOption, type Located, type StateValues } from './input-state.js';
+import {
+  InputStates,
+  dispatchesOnChange,
+  encodeInput,
+  findElement,
+  isStateful,
+  isTextInput,
+  pickOption,
+  type Located,
+  type StateValues,
+} from './input-state.js';
 import type { Ephemeral, Message, SlackFile, SlackUser, View } from './workspace.js';
 
 /** What the user saw after typing a slash command. */
@@ -140,7 +150,13 @@ export class UserDriver {
     const responseUrl = emu.issueResponseUrl({ kind: 'command', user: this.id, channel: channel.id });
     const base = { channel: channel.id, responseUrl, triggerId, text: '' };
     if (!emu.options.commands.includes(command)) {
-      const ephemeral = emu.postEphemeral(channel.id, this.id, { text: `${command} is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.` }, 'slack', 'USLACKBOT');
+      const ephemeral = emu.postEphemeral(
+        channel.id,
+        this.id,
+        { text: `${command} is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.` },
+        'slack',
+        'USLACKBOT',
+      );
       return { ...base, ok: false, acked: false, error: 'invalid_command', ephemeral, text: ephemeral.text };
     }
     const body = {
@@ -168,7 +184,9 @@ export class UserDriver {
     const payload = outcome.payload;
     const result: SlashResponse = { ...base, ok: true, acked: true };
     if (payload) result.payload = payload;
-    const hasContent = payload && (payload.text || (Array.isArray(payload.blocks) && payload.blocks.length) || (Array.isArray(payload.attachments) && payload.attachments.length));
+    const hasContent =
+      payload &&
+      (payload.text || (Array.isArray(payload.blocks) && payload.blocks.length) || (Array.isArray(payload.attachments) && payload.attachments.length));
     if (!payload || !hasContent) return result;
     const applied = emu.applyResponse({ kind: 'command', user: this.id, channel: channel.id, createdAt: Date.now(), uses: 0 }, payload, 'ack');
     if (!applied.ok) {
@@ -193,7 +211,10 @@ export class UserDriver {
   async click(target: Target, actionId: string, o: { value?: string; values?: string[]; blockId?: string } = {}): Promise<ClickResult> {
     const { block, element } = this.locate(target, actionId, o.blockId, 'click');
     const action: Record<string, unknown> = { action_id: actionId, block_id: block.block_id, type: element.type, action_ts: String(Date.now() / 1000) };
-    Object.assign(action, this.guard(actionId, () => selection(element, o)));
+    Object.assign(
+      action,
+      this.guard(actionId, () => selection(element, o)),
+    );
     if (element.type === 'button') {
       action.text = element.text;
       if (element.value !== undefined) action.value = element.value;
@@ -201,7 +222,9 @@ export class UserDriver {
       if (element.url !== undefined) action.url = element.url;
     }
     if (isStateful(element)) this.remember(target, block, element, { type: element.type, ...selection(element, o) });
-    this.emu.workspace.log(`@${this.name} clicked ${String(element.type)} "${actionId}"${element.confirm ? ' (and confirmed)' : ''} in ${describeTarget(target)}`);
+    this.emu.workspace.log(
+      `@${this.name} clicked ${String(element.type)} "${actionId}"${element.confirm ? ' (and confirmed)' : ''} in ${describeTarget(target)}`,
+    );
     return this.sendAction(target, action, `block_actions ${actionId} by @${this.name}`);
   }
 
@@ -230,7 +253,9 @@ export class UserDriver {
     this.remember(target, block, element, entry);
     const verb = isTextInput(element) ? `typed ${JSON.stringify(value ?? '')} into` : `picked ${JSON.stringify(value)} in`;
     const dispatched = dispatchesOnChange({ block, element });
-    this.emu.workspace.log(`@${this.name} ${verb} ${type} "${actionId}" in ${describeTarget(target)}${dispatched ? '' : ' (no block_actions: it does not dispatch on change)'}`);
+    this.emu.workspace.log(
+      `@${this.name} ${verb} ${type} "${actionId}" in ${describeTarget(target)}${dispatched ? '' : ' (no block_actions: it does not dispatch on change)'}`,
+    );
     if (!dispatched) return { dispatched: false, state: this.stateOf(target) };
     const { type: _t, ...fields } = entry;
     const action: Record<string, unknown> = { type, action_id: actionId, block_id: block.block_id, action_ts: String(Date.now() / 1000), ...fields };
@@ -328,7 +353,9 @@ export class UserDriver {
     const view = emu.workspace.views.get(typeof target === 'string' ? target : target.id);
     const stack = emu.modalStack(this.id);
     if (!view || !view.open || view.type !== 'modal' || stack[stack.length - 1]?.id !== view.id) {
-      throw new Error(`@${this.name} cannot submit view ${typeof target === 'string' ? target : target.id}: it is not the modal on top of their screen\n\n${emu.transcript()}`);
+      throw new Error(
+        `@${this.name} cannot submit view ${typeof target === 'string' ? target : target.id}: it is not the modal on top of their screen\n\n${emu.transcript()}`,
+      );
     }
     if (view.submit === undefined) throw new Error(`view ${view.id} has no submit button`);
     view.state = { values: buildState(view, values, emu.transcript.bind(emu)) };
@@ -361,7 +388,10 @@ export class UserDriver {
         emu.workspace.log(`view ${view.id}: response_action ${action} refused: ${problems.join('; ')}`);
         return { acked: true, error: 'invalid_view', responseAction: action, body, view };
       }
-      const next = action === 'update' ? emu.replaceView(view, p.view as Record<string, unknown>, 'response_action update') : emu.openModal(this.id, p.view as Record<string, unknown>, 'push');
+      const next =
+        action === 'update'
+          ? emu.replaceView(view, p.view as Record<string, unknown>, 'response_action update')
+          : emu.openModal(this.id, p.view as Record<string, unknown>, 'push');
       return { acked: true, responseAction: action, body, view: next };
     }
     if (action === 'clear') {
@@ -421,7 +451,11 @@ export class UserDriver {
 
   /** Waits for a message from the bot in the user's DM that matches. */
   waitForDm(pred: (m: Message) => boolean = () => true, o: WaitOptions = {}): Promise<Message> {
-    return this.emu.waitFor(() => this.dms().find((m) => m.user === this.emu.botUserId && pred(m)), `a DM from the bot to @${this.name} matching ${pred.toString()}`, o);
+    return this.emu.waitFor(
+      () => this.dms().find((m) => m.user === this.emu.botUserId && pred(m)),
+      `a DM from the bot to @${this.name} matching ${pred.toString()}`,
+      o,
+    );
   }
 
   waitForEphemeral(pred: (e: Ephemeral) => boolean = () => true, o: WaitOptions = {}): Promise<Ephemeral> {
@@ -522,8 +556,10 @@ function buildState(view: View, values: Record<string, unknown>, transcript: () 
     }
     if (el.type === 'plain_text_input' && typeof entry.value === 'string') {
       const len = entry.value.length;
-      if (typeof el.max_length === 'number' && len > el.max_length) throw new Error(`Slack would not let the user submit: "${label}" is longer than ${el.max_length}`);
-      if (typeof el.min_length === 'number' && len > 0 && len < el.min_length) throw new Error(`Slack would not let the user submit: "${label}" is shorter than ${el.min_length}`);
+      if (typeof el.max_length === 'number' && len > el.max_length)
+        throw new Error(`Slack would not let the user submit: "${label}" is longer than ${el.max_length}`);
+      if (typeof el.min_length === 'number' && len > 0 && len < el.min_length)
+        throw new Error(`Slack would not let the user submit: "${label}" is shorter than ${el.min_length}`);
     }
     (state[blockId] ??= {})[actionId] = entry;
   }

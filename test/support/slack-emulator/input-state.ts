@@ -73,7 +73,9 @@ export function allOptions(el: El): El[] {
 export function pickOption(el: El, value: string): El {
   const opt = allOptions(el).find((o) => o.value === value);
   if (!opt) {
-    const offered = allOptions(el).map((o) => JSON.stringify(o.value)).join(', ');
+    const offered = allOptions(el)
+      .map((o) => JSON.stringify(o.value))
+      .join(', ');
     throw new Error(`no option with value "${value}" in ${String(el.type)} ${String(el.action_id)} (it offers ${offered || 'nothing'})`);
   }
   return { text: opt.text, value: opt.value };

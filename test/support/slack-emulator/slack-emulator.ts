@@ -297,7 +297,15 @@ export class SlackEmulator {
     const id = this.workspace.newId('C');
     const members = (o.members ?? []).map((m) => this.userId(m));
     if (o.botMember !== false) members.unshift(this.botUserId);
-    const channel: Channel = { id, name: o.name, created: Math.floor(Date.now() / 1000), is_channel: true, is_im: false, is_private: o.private ?? false, members };
+    const channel: Channel = {
+      id,
+      name: o.name,
+      created: Math.floor(Date.now() / 1000),
+      is_channel: true,
+      is_im: false,
+      is_private: o.private ?? false,
+      members,
+    };
     this.workspace.channels.set(id, channel);
     this.workspace.log(`channel #${o.name} (${id}) created`);
     return channel;
@@ -406,7 +414,11 @@ export class SlackEmulator {
 
   /** Waits for a (current) message in a channel that matches. */
   waitForMessage(channel: string, pred: (m: Message) => boolean, o: WaitOptions = {}): Promise<Message> {
-    return this.waitFor(() => this.messagesIn(channel).find(pred), `a message in ${this.workspace.describeChannel(this.resolveChannelLoose(channel))} matching ${pred.toString()}`, o);
+    return this.waitFor(
+      () => this.messagesIn(channel).find(pred),
+      `a message in ${this.workspace.describeChannel(this.resolveChannelLoose(channel))} matching ${pred.toString()}`,
+      o,
+    );
   }
 
   /** Resolves once no delivery or retry is in flight. */
@@ -505,7 +517,8 @@ export class SlackEmulator {
       record.ok = body.ok === true;
       if (typeof body.error === 'string') record.error = body.error;
       record.response = body;
-      if (!record.ok) this.workspace.log(`api: ${method} → ${body.error as string}${Array.isArray(body.errors) ? ` ${(body.errors as string[]).join('; ')}` : ''}`);
+      if (!record.ok)
+        this.workspace.log(`api: ${method} → ${body.error as string}${Array.isArray(body.errors) ? ` ${(body.errors as string[]).join('; ')}` : ''}`);
       sendJson(res, status, body, headers);
       this.workspace.changed();
     };
@@ -601,7 +614,16 @@ export class SlackEmulator {
     const existing = this.dms.get(userId);
     if (existing) return { channel: this.workspace.channels.get(existing)!, alreadyOpen: true };
     const id = this.workspace.newId('D');
-    const channel: Channel = { id, name: id, created: Math.floor(Date.now() / 1000), is_channel: false, is_im: true, is_private: true, user: userId, members: [userId, this.botUserId] };
+    const channel: Channel = {
+      id,
+      name: id,
+      created: Math.floor(Date.now() / 1000),
+      is_channel: false,
+      is_im: true,
+      is_private: true,
+      user: userId,
+      members: [userId, this.botUserId],
+    };
     this.workspace.channels.set(id, channel);
     this.dms.set(userId, id);
     this.workspace.log(`DM ${id} opened between @${this.botName} and ${this.workspace.describeUser(userId)}`);
@@ -609,7 +631,15 @@ export class SlackEmulator {
   }
 
   private botProfile(): Record<string, unknown> {
-    return { id: this.botId, app_id: this.appId, name: this.botName, icons: {}, deleted: false, updated: Math.floor(this.workspace.startedAt / 1000), team_id: this.teamId };
+    return {
+      id: this.botId,
+      app_id: this.appId,
+      name: this.botName,
+      icons: {},
+      deleted: false,
+      updated: Math.floor(this.workspace.startedAt / 1000),
+      team_id: this.teamId,
+    };
   }
 
   /** Posts as the bot (chat.postMessage, in_channel responses, file shares). */
@@ -673,7 +703,9 @@ export class SlackEmulator {
       }
     }
     this.workspace.messages.push(msg);
-    this.workspace.log(`${this.workspace.describeChannel(msg.channel)}: ${this.workspace.describeUser(msg.user)} posted ts=${msg.ts}${msg.thread_ts ? ` in thread ${msg.thread_ts}` : ''} (${via}): ${summarizeMessage(msg)}`);
+    this.workspace.log(
+      `${this.workspace.describeChannel(msg.channel)}: ${this.workspace.describeUser(msg.user)} posted ts=${msg.ts}${msg.thread_ts ? ` in thread ${msg.thread_ts}` : ''} (${via}): ${summarizeMessage(msg)}`,
+    );
     this.messageEvent(msg);
   }
 
@@ -685,7 +717,10 @@ export class SlackEmulator {
     const subscription = channel.is_im ? 'message.im' : channel.is_private ? 'message.groups' : 'message.channels';
     if (!this.opts.events.includes(subscription)) return;
     const { deleted: _d, ...event } = msg;
-    this.deliverEvent({ ...event, event_ts: msg.ts, channel_type: channelType }, `message.${channelType} ${msg.ts} from ${this.workspace.describeUser(msg.user)}`);
+    this.deliverEvent(
+      { ...event, event_ts: msg.ts, channel_type: channelType },
+      `message.${channelType} ${msg.ts} from ${this.workspace.describeUser(msg.user)}`,
+    );
   }
 
   updateMessage(msg: Message, c: Content, via: string): void {
@@ -709,7 +744,9 @@ export class SlackEmulator {
     if (c.attachments) eph.attachments = c.attachments;
     if (c.threadTs) eph.thread_ts = c.threadTs;
     this.workspace.ephemerals.push(eph);
-    this.workspace.log(`${this.workspace.describeChannel(channelId)}: ephemeral to ${this.workspace.describeUser(userId)} from ${from === 'USLACKBOT' ? 'Slackbot' : this.workspace.describeUser(from)} (${via}): ${summarizeMessage(eph)}`);
+    this.workspace.log(
+      `${this.workspace.describeChannel(channelId)}: ephemeral to ${this.workspace.describeUser(userId)} from ${from === 'USLACKBOT' ? 'Slackbot' : this.workspace.describeUser(from)} (${via}): ${summarizeMessage(eph)}`,
+    );
     return eph;
   }
 
@@ -755,9 +792,13 @@ export class SlackEmulator {
       const list = channel.is_im ? f.ims : channel.is_private ? f.groups : f.channels;
       if (!list.includes(channelId)) list.push(channelId);
       f.completed = true;
-      this.workspace.log(`files: ${f.id} "${f.name}" (${f.size} bytes, ${f.mimetype}) by ${this.workspace.describeUser(f.user)} shared in ${this.workspace.describeChannel(channelId)}`);
+      this.workspace.log(
+        `files: ${f.id} "${f.name}" (${f.size} bytes, ${f.mimetype}) by ${this.workspace.describeUser(f.user)} shared in ${this.workspace.describeChannel(channelId)}`,
+      );
     }
-    return userId === this.botUserId ? this.postBotMessage(channelId, { ...c, files, via: 'files.completeUploadExternal' }) : this.postUserMessage(channelId, userId, { ...c, files });
+    return userId === this.botUserId
+      ? this.postBotMessage(channelId, { ...c, files, via: 'files.completeUploadExternal' })
+      : this.postUserMessage(channelId, userId, { ...c, files });
   }
 
   publicFile(f: SlackFile): Record<string, unknown> {
@@ -815,7 +856,9 @@ export class SlackEmulator {
     if (input.close !== undefined) view.close = input.close;
     if (input.submit !== undefined) view.submit = input.submit;
     this.workspace.views.set(id, view);
-    this.workspace.log(`view ${id} (${view.type}${view.callback_id ? ` ${view.callback_id}` : ''}) opened for ${this.workspace.describeUser(userId)}: ${summarizeView(view)}`);
+    this.workspace.log(
+      `view ${id} (${view.type}${view.callback_id ? ` ${view.callback_id}` : ''}) opened for ${this.workspace.describeUser(userId)}: ${summarizeView(view)}`,
+    );
     return view;
   }
 
@@ -900,7 +943,10 @@ export class SlackEmulator {
     let body: Record<string, unknown>;
     try {
       const text = raw.toString('utf8');
-      body = mediaType(req.headers['content-type']) === 'application/x-www-form-urlencoded' ? (JSON.parse(parseForm(text).payload ?? '{}') as Record<string, unknown>) : (JSON.parse(text) as Record<string, unknown>);
+      body =
+        mediaType(req.headers['content-type']) === 'application/x-www-form-urlencoded'
+          ? (JSON.parse(parseForm(text).payload ?? '{}') as Record<string, unknown>)
+          : (JSON.parse(text) as Record<string, unknown>);
     } catch {
       return sendJson(res, 400, { ok: false, error: 'invalid_payload' });
     }
@@ -915,14 +961,20 @@ export class SlackEmulator {
    * What Slack does with a message response (response_url post, or a slash
    * command's ack body): replace/delete the source, or post ephemeral/in_channel.
    */
-  applyResponse(ctx: ResponseUrlContext, body: Record<string, unknown>, via: string): { ok: true; message?: Message; ephemeral?: Ephemeral } | { ok: false; error: string; errors?: string[] } {
+  applyResponse(
+    ctx: ResponseUrlContext,
+    body: Record<string, unknown>,
+    via: string,
+  ): { ok: true; message?: Message; ephemeral?: Ephemeral } | { ok: false; error: string; errors?: string[] } {
     const text = typeof body.text === 'string' ? body.text : '';
     const blocks = Array.isArray(body.blocks) ? (body.blocks as unknown[]) : undefined;
     const attachments = Array.isArray(body.attachments) ? (body.attachments as unknown[]) : undefined;
     if (body.delete_original === true || body.delete_original === 'true') {
       if (ctx.ephemeral) {
         ctx.ephemeral.deleted = true;
-        this.workspace.log(`${this.workspace.describeChannel(ctx.channel)}: ephemeral ${ctx.ephemeral.ts} to ${this.workspace.describeUser(ctx.user)} deleted (${via})`);
+        this.workspace.log(
+          `${this.workspace.describeChannel(ctx.channel)}: ephemeral ${ctx.ephemeral.ts} to ${this.workspace.describeUser(ctx.user)} deleted (${via})`,
+        );
       } else if (ctx.messageTs) {
         const msg = this.workspace.findMessage(ctx.channel, ctx.messageTs);
         if (msg) this.deleteMessage(msg, via);
@@ -941,7 +993,9 @@ export class SlackEmulator {
         e.text = text;
         if (blocks) e.blocks = normalizeBlocks(blocks);
         else delete e.blocks;
-        this.workspace.log(`${this.workspace.describeChannel(ctx.channel)}: ephemeral ${e.ts} to ${this.workspace.describeUser(ctx.user)} replaced (${via}): ${summarizeMessage(e)}`);
+        this.workspace.log(
+          `${this.workspace.describeChannel(ctx.channel)}: ephemeral ${e.ts} to ${this.workspace.describeUser(ctx.user)} replaced (${via}): ${summarizeMessage(e)}`,
+        );
         return { ok: true, ephemeral: e };
       }
       const msg = ctx.messageTs ? this.workspace.findMessage(ctx.channel, ctx.messageTs) : undefined;
@@ -1039,7 +1093,9 @@ export class SlackEmulator {
         : { acked: false, via: r.reason === 'no_connection' ? 'none' : 'socket', reason: r.reason, ms: r.ms };
     }
     this.deliveries.push({ ...outcome, type, label, attempt, at: started, body });
-    const how = outcome.acked ? `acked in ${outcome.ms} ms${outcome.payload ? ` with ${JSON.stringify(outcome.payload).slice(0, 200)}` : ''}` : `NOT acked (${outcome.reason}${outcome.status ? ` ${outcome.status}` : ''})`;
+    const how = outcome.acked
+      ? `acked in ${outcome.ms} ms${outcome.payload ? ` with ${JSON.stringify(outcome.payload).slice(0, 200)}` : ''}`
+      : `NOT acked (${outcome.reason}${outcome.status ? ` ${outcome.status}` : ''})`;
     this.workspace.log(`delivery: ${type} ${label}${attempt > 0 ? ` retry ${attempt} (${retryReason})` : ''} via ${outcome.via}: ${how}`);
     return outcome;
   }
@@ -1062,7 +1118,15 @@ export class SlackEmulator {
   postToBot(
     type: EnvelopeType,
     body: Record<string, unknown>,
-    o: { url?: string; signature?: string; timestampSec?: number; unsigned?: boolean; retryNum?: number | undefined; retryReason?: string; rawBody?: string } = {},
+    o: {
+      url?: string;
+      signature?: string;
+      timestampSec?: number;
+      unsigned?: boolean;
+      retryNum?: number | undefined;
+      retryReason?: string;
+      rawBody?: string;
+    } = {},
   ): Promise<SignedPostResult> {
     const url = o.url ?? this.httpTarget;
     if (!url) throw new Error('no HTTP request URL: call emu.deliverTo(url) first');

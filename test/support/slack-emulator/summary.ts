@@ -14,7 +14,9 @@ export function summarizeBlocks(blocks: unknown[]): string {
     .map((raw) => {
       const b = raw as Record<string, unknown>;
       const elementDesc = (e: Record<string, unknown>): string =>
-        e.type === 'button' ? `button ${String(e.action_id)} "${textOf(e.text)}"${e.confirm ? ' (confirm)' : ''}` : `${String(e.type)} ${String(e.action_id ?? '')}`;
+        e.type === 'button'
+          ? `button ${String(e.action_id)} "${textOf(e.text)}"${e.confirm ? ' (confirm)' : ''}`
+          : `${String(e.type)} ${String(e.action_id ?? '')}`;
       switch (b.type) {
         case 'header':
           return `header "${short(textOf(b.text))}"`;
@@ -32,4 +34,3 @@ export function summarizeBlocks(blocks: unknown[]): string {
     })
     .join(' | ');
 }
-

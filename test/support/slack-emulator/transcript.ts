@@ -22,7 +22,9 @@ export function renderTranscript(emu: SlackEmulator): string {
   for (const c of ws.channels.values()) {
     lines.push(`  ${ws.describeChannel(c.id)} members: ${c.members.map((m) => ws.describeUser(m)).join(', ')}`);
     for (const m of ws.messages.filter((x) => x.channel === c.id)) {
-      lines.push(`    ${m.deleted ? '(deleted) ' : ''}${m.ts}${m.thread_ts && m.thread_ts !== m.ts ? ` ↳${m.thread_ts}` : ''} ${ws.describeUser(m.user)}: ${summarizeMessage(m)}${m.edited ? ' (edited)' : ''}`);
+      lines.push(
+        `    ${m.deleted ? '(deleted) ' : ''}${m.ts}${m.thread_ts && m.thread_ts !== m.ts ? ` ↳${m.thread_ts}` : ''} ${ws.describeUser(m.user)}: ${summarizeMessage(m)}${m.edited ? ' (edited)' : ''}`,
+      );
     }
     for (const e of ws.ephemerals.filter((x) => x.channel === c.id)) {
       lines.push(`    ${e.deleted ? '(deleted) ' : ''}ephemeral ${e.ts} to ${ws.describeUser(e.user)}: ${summarizeMessage(e)}`);
@@ -32,13 +34,17 @@ export function renderTranscript(emu: SlackEmulator): string {
     lines.push('--- views ---');
     for (const v of ws.views.values()) {
       const title = typeof v.title === 'object' && v.title !== null ? `"${String((v.title as { text?: unknown }).text)}" ` : '';
-      lines.push(`  ${v.id} ${v.type} ${v.open ? 'OPEN' : 'closed'} for ${ws.describeUser(v.user)} callback_id=${v.callback_id} ${title}[${summarizeBlocks(v.blocks)}]`);
+      lines.push(
+        `  ${v.id} ${v.type} ${v.open ? 'OPEN' : 'closed'} for ${ws.describeUser(v.user)} callback_id=${v.callback_id} ${title}[${summarizeBlocks(v.blocks)}]`,
+      );
     }
   }
   if (ws.files.size > 0) {
     lines.push('--- files ---');
     for (const f of ws.files.values()) {
-      lines.push(`  ${f.id} "${f.name}" ${f.size} bytes ${f.mimetype} by ${ws.describeUser(f.user)}${f.completed ? '' : ' (upload not completed)'} shared in: ${[...f.channels, ...f.groups, ...f.ims].join(', ') || '-'}`);
+      lines.push(
+        `  ${f.id} "${f.name}" ${f.size} bytes ${f.mimetype} by ${ws.describeUser(f.user)}${f.completed ? '' : ' (upload not completed)'} shared in: ${[...f.channels, ...f.groups, ...f.ims].join(', ') || '-'}`,
+      );
     }
   }
   lines.push(`--- web api: ${emu.callLog.length} calls (${emu.callLog.filter((c) => !c.ok).length} failed) ---`);

@@ -92,7 +92,13 @@ function viewArg(args: Record<string, unknown>): Record<string, unknown> {
 function cursorPage<T>(items: T[], args: Record<string, unknown>): { page: T[]; next: string } {
   const limit = Math.max(1, Math.min(1000, Number(str(args, 'limit') ?? 100) || 100));
   const cursor = str(args, 'cursor');
-  const start = cursor ? Number(Buffer.from(cursor, 'base64').toString().replace(/^offset:/, '')) || 0 : 0;
+  const start = cursor
+    ? Number(
+        Buffer.from(cursor, 'base64')
+          .toString()
+          .replace(/^offset:/, ''),
+      ) || 0
+    : 0;
   const page = items.slice(start, start + limit);
   const next = start + limit < items.length ? Buffer.from(`offset:${start + limit}`).toString('base64') : '';
   return { page, next };
@@ -182,7 +188,10 @@ export const METHODS: Record<string, Handler> = {
       if (!c.is_im) throw new ApiError('method_not_supported_for_channel_type');
       return { no_op: true, already_open: true, channel: { id: c.id } };
     }
-    const users = (str(args, 'users') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const users = (str(args, 'users') ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (users.length === 0) throw new ApiError('users_list_not_supplied');
     if (users.length > 1) throw new ApiError('not_supported_by_emulator', { detail: 'multi-person DMs are not emulated' });
     const user = emu.workspace.users.get(users[0]!);
@@ -190,7 +199,8 @@ export const METHODS: Record<string, Handler> = {
     const { channel, alreadyOpen } = emu.openDm(user.id);
     const body: Record<string, unknown> = { channel: { id: channel.id } };
     if (alreadyOpen) Object.assign(body, { no_op: true, already_open: true });
-    if (bool(args, 'return_im')) body.channel = { id: channel.id, created: channel.created, is_im: true, is_org_shared: false, user: user.id, is_user_deleted: false, priority: 0 };
+    if (bool(args, 'return_im'))
+      body.channel = { id: channel.id, created: channel.created, is_im: true, is_org_shared: false, user: user.id, is_user_deleted: false, priority: 0 };
     return body;
   },
 
@@ -199,7 +209,16 @@ export const METHODS: Record<string, Handler> = {
     return {
       channel: c.is_im
         ? { id: c.id, created: c.created, is_im: true, is_org_shared: false, user: c.user, is_user_deleted: false }
-        : { id: c.id, name: c.name, created: c.created, is_channel: c.is_channel, is_private: c.is_private, is_im: false, is_member: c.members.includes(emu.botUserId), num_members: c.members.length },
+        : {
+            id: c.id,
+            name: c.name,
+            created: c.created,
+            is_channel: c.is_channel,
+            is_private: c.is_private,
+            is_im: false,
+            is_member: c.members.includes(emu.botUserId),
+            num_members: c.members.length,
+          },
     };
   },
 
@@ -268,7 +287,8 @@ export const METHODS: Record<string, Handler> = {
     const trigger = str(args, 'trigger_id');
     if (!trigger) throw missing('trigger_id');
     const view = viewArg(args);
-    if (view.type !== 'modal') throw new ApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] views.open only opens modals [json-pointer:/view/type]'] } });
+    if (view.type !== 'modal')
+      throw new ApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] views.open only opens modals [json-pointer:/view/type]'] } });
     const { user } = emu.consumeTrigger(trigger);
     return { view: emu.publicView(emu.openModal(user, view, 'open')) };
   },
@@ -290,7 +310,8 @@ export const METHODS: Record<string, Handler> = {
     if (!existing || !existing.open) throw new ApiError('not_found');
     const hash = str(args, 'hash');
     if (hash && hash !== existing.hash) throw new ApiError('hash_conflict');
-    if (view.type !== existing.type) throw new ApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] cannot change a view type [json-pointer:/view/type]'] } });
+    if (view.type !== existing.type)
+      throw new ApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] cannot change a view type [json-pointer:/view/type]'] } });
     return { view: emu.publicView(emu.replaceView(existing, view, 'views.update')) };
   },
 
@@ -300,7 +321,10 @@ export const METHODS: Record<string, Handler> = {
     const user = emu.workspace.users.get(userId);
     if (!user) throw new ApiError('user_not_found');
     const view = viewArg(args);
-    if (view.type !== 'home') throw new ApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] views.publish only publishes home tabs [json-pointer:/view/type]'] } });
+    if (view.type !== 'home')
+      throw new ApiError('invalid_arguments', {
+        response_metadata: { messages: ['[ERROR] views.publish only publishes home tabs [json-pointer:/view/type]'] },
+      });
     const existing = [...emu.workspace.views.values()].find((v) => v.type === 'home' && v.user === user.id && v.open);
     const hash = str(args, 'hash');
     if (existing && hash && hash !== existing.hash) throw new ApiError('hash_conflict');
@@ -347,11 +371,16 @@ export const METHODS: Record<string, Handler> = {
       if (errors.length > 0) throw blocksError(errors);
     }
     if (channel) {
-      emu.shareFiles(channel.id, emu.botUserId, entries.map((e) => e.file), {
-        text: initialComment,
-        blocks: Array.isArray(blocks) ? blocks : undefined,
-        threadTs: str(args, 'thread_ts'),
-      });
+      emu.shareFiles(
+        channel.id,
+        emu.botUserId,
+        entries.map((e) => e.file),
+        {
+          text: initialComment,
+          blocks: Array.isArray(blocks) ? blocks : undefined,
+          threadTs: str(args, 'thread_ts'),
+        },
+      );
     } else {
       emu.workspace.log(`files: ${entries.map((e) => `${e.file.id} ${e.file.name}`).join(', ')} uploaded by the bot, not shared`);
     }

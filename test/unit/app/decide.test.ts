@@ -132,8 +132,14 @@ describe('processApprove', () => {
     const t = await submitted(pki);
     await approveRequest(t.deps, t.id, admin(people.alice));
     await t.jobs.runAll({ ...t.handlers, issue: async () => undefined });
-    expect(t.csrApi.approvals).toEqual([{ name: t.request.csrName, reason: APPROVAL_REASON, message: 'Approved in Slack by Alice Admin (UALICE)', changed: true }]);
-    expect(t.csrApi.object(t.request.csrName)?.decision).toEqual({ type: 'Approved', reason: 'CsrbotApproved', message: 'Approved in Slack by Alice Admin (UALICE)' });
+    expect(t.csrApi.approvals).toEqual([
+      { name: t.request.csrName, reason: APPROVAL_REASON, message: 'Approved in Slack by Alice Admin (UALICE)', changed: true },
+    ]);
+    expect(t.csrApi.object(t.request.csrName)?.decision).toEqual({
+      type: 'Approved',
+      reason: 'CsrbotApproved',
+      message: 'Approved in Slack by Alice Admin (UALICE)',
+    });
     expect(t.chat.noticesOf('approved')).toHaveLength(1);
     expect(t.chat.lastCard).toMatchObject({ state: 'approved' });
     expect(t.jobs.enqueued.map((j) => j.kind)).toEqual(['submit', 'approve', 'issue']);

@@ -28,7 +28,10 @@ export interface Submitted extends TestDeps {
 }
 
 /** makeDeps + submitRequest + the submit job, ready for admins to decide. */
-export async function submitted(pki: TestPki, opts: Parameters<typeof makeDeps>[0] & { request?: Partial<NewRequest>; key?: UserKey } = {}): Promise<Submitted> {
+export async function submitted(
+  pki: TestPki,
+  opts: Parameters<typeof makeDeps>[0] & { request?: Partial<NewRequest>; key?: UserKey } = {},
+): Promise<Submitted> {
   const t = makeDeps(opts);
   const key = opts.key ?? pki.userKey();
   const { request } = await submitRequest(t.deps, newRequest(key, opts.request));

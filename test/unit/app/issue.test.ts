@@ -15,7 +15,13 @@ afterAll(() => pki.cleanup());
 
 /** A request approved by alice, the approval written to the cluster; the issue job is pending. */
 async function approved(opts: Parameters<typeof submitted>[1] = {}): Promise<Submitted> {
-  const t = await submitted(pki, { ...opts, settings: { ...opts.settings, delivery: { clusterName: 'prod-eu', serverUrl: 'https://k8s.example.com:6443', caPem: pki.caPem, keyPathTemplate: '~/.kube/{user}.key' } } });
+  const t = await submitted(pki, {
+    ...opts,
+    settings: {
+      ...opts.settings,
+      delivery: { clusterName: 'prod-eu', serverUrl: 'https://k8s.example.com:6443', caPem: pki.caPem, keyPathTemplate: '~/.kube/{user}.key' },
+    },
+  });
   await approveRequest(t.deps, t.id, admin(people.alice));
   // Run the approve job only: runAll stops with an error when it reaches the issue job.
   await expect(t.jobs.runAll(t.handlers, { maxJobs: 1 })).rejects.toThrow(/more than 1 jobs/);
@@ -53,7 +59,12 @@ describe('processIssue', () => {
 
     const r = await state(t, t.id);
     expect(r.state).toBe('issued');
-    expect(r.issued).toMatchObject({ serial: x509.serialNumber.toLowerCase(), notAfter: new Date(x509.validTo).toISOString(), username: 'jane', groups: ['developers'] });
+    expect(r.issued).toMatchObject({
+      serial: x509.serialNumber.toLowerCase(),
+      notAfter: new Date(x509.validTo).toISOString(),
+      username: 'jane',
+      groups: ['developers'],
+    });
     expect(t.store.issued.get(x509.serialNumber.toLowerCase())).toMatchObject({ requestId: t.id, notAfter: new Date(x509.validTo).toISOString() });
     expect(t.chat.lastCard).toMatchObject({ state: 'issued', issued: { serial: x509.serialNumber.toLowerCase() } });
     expect(t.chat.noticesOf('approved')).toHaveLength(1);

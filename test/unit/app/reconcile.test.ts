@@ -45,7 +45,12 @@ describe('onCsrEvent', () => {
   it('two replicas receive the same event concurrently: one transition, one announcement', async () => {
     const t = await submitted(pki);
     const ev = approvedOutside(t);
-    await Promise.all([onCsrEvent(t.deps, 'MODIFIED', ev), onCsrEvent(replica(t), 'MODIFIED', ev), onCsrEvent(t.deps, 'ADDED', ev), onCsrEvent(replica(t), 'MODIFIED', ev)]);
+    await Promise.all([
+      onCsrEvent(t.deps, 'MODIFIED', ev),
+      onCsrEvent(replica(t), 'MODIFIED', ev),
+      onCsrEvent(t.deps, 'ADDED', ev),
+      onCsrEvent(replica(t), 'MODIFIED', ev),
+    ]);
     expect(t.chat.noticesOf('approved')).toHaveLength(1);
     expect(t.jobs.enqueued.filter((j) => j.kind === 'issue')).toHaveLength(1);
   });
@@ -70,7 +75,12 @@ describe('onCsrEvent', () => {
 
   it('denial outside Slack: denied with the kubectl message as reason, announced once', async () => {
     const t = await submitted(pki);
-    const ev: CsrObject = { name: t.request.csrName, state: 'denied', decision: { type: 'Denied', reason: 'KubectlDeny', message: 'not on-call this week' }, annotations: { [Annotations.requestId]: t.id } };
+    const ev: CsrObject = {
+      name: t.request.csrName,
+      state: 'denied',
+      decision: { type: 'Denied', reason: 'KubectlDeny', message: 'not on-call this week' },
+      annotations: { [Annotations.requestId]: t.id },
+    };
     await onCsrEvent(t.deps, 'MODIFIED', ev);
     await onCsrEvent(replica(t), 'MODIFIED', ev);
     const r = await state(t, t.id);
@@ -83,7 +93,12 @@ describe('onCsrEvent', () => {
   it('our own CsrbotDenied condition announces nothing', async () => {
     const t = await submitted(pki);
     const before = t.chat.calls.length;
-    await onCsrEvent(t.deps, 'MODIFIED', { name: t.request.csrName, state: 'denied', decision: { type: 'Denied', reason: DENIAL_REASON }, annotations: { [Annotations.requestId]: t.id } });
+    await onCsrEvent(t.deps, 'MODIFIED', {
+      name: t.request.csrName,
+      state: 'denied',
+      decision: { type: 'Denied', reason: DENIAL_REASON },
+      annotations: { [Annotations.requestId]: t.id },
+    });
     expect(t.chat.calls.length).toBe(before);
   });
 

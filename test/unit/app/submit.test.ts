@@ -119,7 +119,12 @@ describe('processSubmit', () => {
   it('CLUSTER_FORBIDDEN: tells the admins once which permission is missing, and keeps the job retrying', async () => {
     const t = makeDeps();
     await submitRequest(t.deps, newRequest(key));
-    t.csrApi.failNext('create', 'CLUSTER_FORBIDDEN', { message: 'certificatesigningrequests is forbidden', verb: 'create', resource: 'certificatesigningrequests' }, 2);
+    t.csrApi.failNext(
+      'create',
+      'CLUSTER_FORBIDDEN',
+      { message: 'certificatesigningrequests is forbidden', verb: 'create', resource: 'certificatesigningrequests' },
+      2,
+    );
     await expect(t.jobs.runAll(t.handlers)).rejects.toMatchObject({ code: 'CLUSTER_FORBIDDEN' });
     await expect(t.jobs.runAll(t.handlers)).rejects.toMatchObject({ code: 'CLUSTER_FORBIDDEN' });
     expect(t.chat.adminMessages).toHaveLength(1);
@@ -169,8 +174,10 @@ describe('processSubmit', () => {
     const { request } = await submitRequest(t.deps, newRequest(key));
     t.chat.failNext('postCard', new Error('slack 500'));
     await expect(t.jobs.runAll(t.handlers)).rejects.toThrow('slack 500');
-    await t.store.transition('req-0001', ['pending'], 'approved', { decision: { by: 'the cluster, outside Slack', at: t.clock.now().toISOString(), outside: true } });
-    await t.chat.notifyRequester((await state(t, 'req-0001')), { kind: 'approved' });
+    await t.store.transition('req-0001', ['pending'], 'approved', {
+      decision: { by: 'the cluster, outside Slack', at: t.clock.now().toISOString(), outside: true },
+    });
+    await t.chat.notifyRequester(await state(t, 'req-0001'), { kind: 'approved' });
     await processSubmit(t.deps, request.id);
     expect(t.chat.cards).toHaveLength(1);
     expect(t.chat.cards[0]!.request.state).toBe('approved');

@@ -11,7 +11,12 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
   let out = '';
   let err = '';
   const files: Record<string, string> = {
-    'policy.json': JSON.stringify({ allowedGroups: ['developers'], usergroupGroups: { S0ONCALL: ['oncall'] }, sans: 'refuse', lifetime: { defaultSeconds: 3600, maxSeconds: 7200 } }),
+    'policy.json': JSON.stringify({
+      allowedGroups: ['developers'],
+      usergroupGroups: { S0ONCALL: ['oncall'] },
+      sans: 'refuse',
+      lifetime: { defaultSeconds: 3600, maxSeconds: 7200 },
+    }),
     'bad-policy.json': '{"sans": "sometimes"}',
   };
   const io: CliIo = {
@@ -112,7 +117,11 @@ describe('csrbot check-csr', () => {
 
   it('prints JSON with --json', async () => {
     const ok = JSON.parse((await run('check-csr', `${FIX}/p256.csr`, '--json')).out);
-    expect(ok).toMatchObject({ verdict: 'accept', identity: { username: 'jane', groups: ['developers', 'system:authenticated'] }, csr: { publicKey: { curve: 'P-256' } } });
+    expect(ok).toMatchObject({
+      verdict: 'accept',
+      identity: { username: 'jane', groups: ['developers', 'system:authenticated'] },
+      csr: { publicKey: { curve: 'P-256' } },
+    });
     const bad = JSON.parse((await run('check-csr', `${FIX}/certificate.der`, '--json')).out);
     expect(bad).toMatchObject({ verdict: 'not-a-csr', error: { code: 'CSR_IS_CERTIFICATE' } });
   });

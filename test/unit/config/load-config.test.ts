@@ -42,7 +42,14 @@ describe('loadConfig', () => {
   });
 
   it('explains malformed values', () => {
-    const text = problemsOf({ ...valid, SLACK_BOT_TOKEN: 'xoxp-user', SLACK_ADMIN_CHANNEL: '#admins', PORT: 'eighty', GROUP_MAPPINGS: 'dev-team', CERT_MAX_LIFETIME: 'forever' });
+    const text = problemsOf({
+      ...valid,
+      SLACK_BOT_TOKEN: 'xoxp-user',
+      SLACK_ADMIN_CHANNEL: '#admins',
+      PORT: 'eighty',
+      GROUP_MAPPINGS: 'dev-team',
+      CERT_MAX_LIFETIME: 'forever',
+    });
     expect(text).toContain('must be a bot token starting with xoxb-');
     expect(text).toContain('not a #name');
     expect(text).toContain('PORT');
@@ -51,7 +58,14 @@ describe('loadConfig', () => {
   });
 
   it('parses group mappings, durations and booleans', () => {
-    const c = loadConfig({ ...valid, GROUP_MAPPINGS: 'S1=dev,S1=ops,S2=sre', CERT_DEFAULT_LIFETIME: '1h', CERT_MAX_LIFETIME: '7d', ALLOW_SELF_APPROVAL: 'true', APPROVAL_QUORUM: '2' });
+    const c = loadConfig({
+      ...valid,
+      GROUP_MAPPINGS: 'S1=dev,S1=ops,S2=sre',
+      CERT_DEFAULT_LIFETIME: '1h',
+      CERT_MAX_LIFETIME: '7d',
+      ALLOW_SELF_APPROVAL: 'true',
+      APPROVAL_QUORUM: '2',
+    });
     expect(c.policy.groupMappings).toEqual({ S1: ['dev', 'ops'], S2: ['sre'] });
     expect(c.policy.defaultLifetimeSeconds).toBe(3600);
     expect(c.policy.maxLifetimeSeconds).toBe(7 * 86400);

@@ -21,9 +21,14 @@ function openssl(args: string[], input: string): string {
 describe('inspectCertificate on a real openssl certificate', () => {
   it('reads serial, dates, username, groups and fingerprints as openssl does', () => {
     const facts = inspectCertificate(certPem);
-    const serial = openssl(['x509', '-noout', '-serial'], certPem).trim().replace(/^serial=/, '').toLowerCase();
+    const serial = openssl(['x509', '-noout', '-serial'], certPem)
+      .trim()
+      .replace(/^serial=/, '')
+      .toLowerCase();
     expect(facts.serial).toBe(serial);
-    const endDate = openssl(['x509', '-noout', '-enddate'], certPem).trim().replace(/^notAfter=/, '');
+    const endDate = openssl(['x509', '-noout', '-enddate'], certPem)
+      .trim()
+      .replace(/^notAfter=/, '');
     expect(facts.notAfter).toBe(new Date(endDate).toISOString());
     expect(Date.parse(facts.notAfter) - Date.parse(facts.notBefore)).toBe(3 * 86400_000);
     expect(facts.username).toBe('jane');

@@ -18,7 +18,14 @@ function load(i: KubeconfigInput): KubeConfig {
 }
 
 describe('buildKubeconfig', () => {
-  const input = (): KubeconfigInput => ({ clusterName: 'prod-eu', serverUrl: 'https://k8s.example.com:6443', caPem: pki.caPem, username: 'jane', certificatePem: certPem, keyPathTemplate: '~/.kube/{user}.key' });
+  const input = (): KubeconfigInput => ({
+    clusterName: 'prod-eu',
+    serverUrl: 'https://k8s.example.com:6443',
+    caPem: pki.caPem,
+    username: 'jane',
+    certificatePem: certPem,
+    keyPathTemplate: '~/.kube/{user}.key',
+  });
 
   it('parses with @kubernetes/client-node and round-trips server, CA, certificate and key path', () => {
     const kc = load(input());
@@ -55,7 +62,12 @@ describe('keyPathFor / usageInstructions', () => {
     expect(keyPathFor('/keys/client.key', 'jane')).toBe('/keys/client.key');
   });
   it('tells the user where the key must be and how to try it', () => {
-    const text = usageInstructions({ username: 'jane', keyPath: '~/.kube/jane.key', kubeconfigFilename: 'jane-prod.kubeconfig', notAfter: '2030-01-02T00:00:00.000Z' });
+    const text = usageInstructions({
+      username: 'jane',
+      keyPath: '~/.kube/jane.key',
+      kubeconfigFilename: 'jane-prod.kubeconfig',
+      notAfter: '2030-01-02T00:00:00.000Z',
+    });
     expect(text).toContain('~/.kube/jane.key');
     expect(text).toContain('kubectl --kubeconfig jane-prod.kubeconfig auth whoami');
     expect(text).toContain('2030-01-02T00:00:00.000Z');

@@ -44,7 +44,7 @@ describe('csrNameFor', () => {
     'jane',
     'Jane.Doe@Example.COM',
     'jane+k8s@example.com',
-    'o\'brien_the-admin',
+    "o'brien_the-admin",
     '김지민',
     '김지민@회사.kr',
     'x'.repeat(300),

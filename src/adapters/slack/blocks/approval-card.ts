@@ -19,7 +19,10 @@ const stateLine: Record<CertificateRequest['state'], string> = {
 export function approvalCard(r: CertificateRequest): { text: string; blocks: KnownBlock[] } {
   const who = `<@${r.requester.userId}>${r.requester.email ? ` (${esc(r.requester.email)})` : ''}`;
   // The fallback text is mrkdwn too (and drives notifications): a real name like <!channel> must not ping the admin channel.
-  const text = clip(`Certificate request from ${esc(r.requester.realName || r.requester.name)} for ${esc(r.kubernetesUsername)}: ${stateLine[r.state].replace(/^:[a-z_]+: /, '')}`, 3000);
+  const text = clip(
+    `Certificate request from ${esc(r.requester.realName || r.requester.name)} for ${esc(r.kubernetesUsername)}: ${stateLine[r.state].replace(/^:[a-z_]+: /, '')}`,
+    3000,
+  );
   const facts = [
     `*Requester:* ${who}`,
     `*Kubernetes username:* \`${esc(r.kubernetesUsername)}\``,
@@ -35,14 +38,19 @@ export function approvalCard(r: CertificateRequest): { text: string; blocks: Kno
     { type: 'section', text: { type: 'mrkdwn', text: clip(facts, 3000) } },
   ];
   if (r.csr.warnings.length) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`:warning: *Policy warnings*\n${r.csr.warnings.map((w) => `• ${esc(w)}`).join('\n')}`, 3000) } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`:warning: *Policy warnings*\n${r.csr.warnings.map((w) => `• ${esc(w)}`).join('\n')}`, 3000) },
+    });
   }
   const status: string[] = [stateLine[r.state]];
   if (r.quorum > 1 || r.approvals.length > 0) {
     status.push(`Approvals ${r.approvals.length}/${r.quorum}${r.approvals.length ? `: ${r.approvals.map((a) => `<@${a.userId}>`).join(', ')}` : ''}`);
   }
   if (r.decision && r.state !== 'pending') {
-    status.push(`${r.state === 'denied' ? 'Denied' : 'Decided'} by ${esc(r.decision.by)} at ${r.decision.at}${r.decision.reason ? `: ${esc(r.decision.reason)}` : ''}`);
+    status.push(
+      `${r.state === 'denied' ? 'Denied' : 'Decided'} by ${esc(r.decision.by)} at ${r.decision.at}${r.decision.reason ? `: ${esc(r.decision.reason)}` : ''}`,
+    );
   }
   if (r.failure) status.push(esc(r.failure));
   if (r.issued) status.push(`Serial \`${r.issued.serial}\`, valid until ${r.issued.notAfter}`);
@@ -60,7 +68,13 @@ export function approvalCard(r: CertificateRequest): { text: string; blocks: Kno
           value: r.id,
           confirm: {
             title: { type: 'plain_text', text: 'Approve this request?' },
-            text: { type: 'mrkdwn', text: clip(`The cluster will issue a certificate for \`${esc(r.kubernetesUsername)}\` in ${r.csr.groups.map(esc).join(', ') || 'no groups'}, valid ${humanDuration(r.lifetimeSeconds)}.`, 300) },
+            text: {
+              type: 'mrkdwn',
+              text: clip(
+                `The cluster will issue a certificate for \`${esc(r.kubernetesUsername)}\` in ${r.csr.groups.map(esc).join(', ') || 'no groups'}, valid ${humanDuration(r.lifetimeSeconds)}.`,
+                300,
+              ),
+            },
             confirm: { type: 'plain_text', text: 'Approve' },
             deny: { type: 'plain_text', text: 'Cancel' },
           },

@@ -5,7 +5,7 @@ import type { KnownBlock } from './types.js';
 export function intakeProblems(problems: string[], warnings: string[] = []): { text: string; blocks: KnownBlock[] } {
   const text = problems.length === 1 ? `I can't use that CSR: ${esc(problems[0]!)}` : `I can't use that CSR (${problems.length} problems).`;
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: ':x: *I can\'t use that CSR.*' } },
+    { type: 'section', text: { type: 'mrkdwn', text: ":x: *I can't use that CSR.*" } },
     ...problems.slice(0, 20).map((p): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text: clip(esc(p), 3000) } })),
   ];
   if (warnings.length) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`Also: ${warnings.map(esc).join(' · ')}`, 2000) }] });

@@ -38,7 +38,13 @@ export function requestModal(m: RequestModalInput): View {
         block_id: Inputs.csr.block,
         label: { type: 'plain_text', text: 'CSR (PEM)' },
         hint: { type: 'plain_text', text: 'Paste the whole -----BEGIN CERTIFICATE REQUEST----- block. Never paste a private key.' },
-        element: { type: 'plain_text_input', action_id: Inputs.csr.action, multiline: true, max_length: 3000, placeholder: { type: 'plain_text', text: '-----BEGIN CERTIFICATE REQUEST-----' } },
+        element: {
+          type: 'plain_text_input',
+          action_id: Inputs.csr.action,
+          multiline: true,
+          max_length: 3000,
+          placeholder: { type: 'plain_text', text: '-----BEGIN CERTIFICATE REQUEST-----' },
+        },
       },
       {
         type: 'input',

@@ -29,7 +29,10 @@ export function requestSummary(s: SummaryInput): { text: string; blocks: KnownBl
     { type: 'section', text: { type: 'mrkdwn', text: clip(facts, 3000) } },
   ];
   if (s.warnings.length) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(`:warning: *Admins will see these warnings:*\n${s.warnings.map((w) => `• ${esc(w)}`).join('\n')}`, 3000) } });
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: clip(`:warning: *Admins will see these warnings:*\n${s.warnings.map((w) => `• ${esc(w)}`).join('\n')}`, 3000) },
+    });
   }
   blocks.push(
     {
@@ -37,7 +40,12 @@ export function requestSummary(s: SummaryInput): { text: string; blocks: KnownBl
       block_id: Inputs.reason.block,
       optional: true,
       label: { type: 'plain_text', text: 'Reason (optional)' },
-      element: { type: 'plain_text_input', action_id: Inputs.reason.action, max_length: 500, placeholder: { type: 'plain_text', text: 'e.g. on-call access to prod' } },
+      element: {
+        type: 'plain_text_input',
+        action_id: Inputs.reason.action,
+        max_length: 500,
+        placeholder: { type: 'plain_text', text: 'e.g. on-call access to prod' },
+      },
     },
     {
       type: 'actions',
@@ -53,7 +61,15 @@ export function requestSummary(s: SummaryInput): { text: string; blocks: KnownBl
         { type: 'button', action_id: Actions.submitRequest, style: 'primary', text: { type: 'plain_text', text: 'Submit request' }, value: s.draftId },
       ],
     },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `Default lifetime ${humanDuration(s.defaultLifetimeSeconds)}, at most ${humanDuration(s.maxLifetimeSeconds)}. Your private key stays on your machine.` }] },
+    {
+      type: 'context',
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `Default lifetime ${humanDuration(s.defaultLifetimeSeconds)}, at most ${humanDuration(s.maxLifetimeSeconds)}. Your private key stays on your machine.`,
+        },
+      ],
+    },
   );
   return { text, blocks };
 }

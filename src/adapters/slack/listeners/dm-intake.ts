@@ -35,12 +35,25 @@ const looksLikePem = (t: string) => /-----BEGIN [A-Z0-9 ]+-----/.test(t);
 export function registerDmIntake(app: App, ctx: FlowContext): void {
   const { deps } = ctx;
   app.event('message', async ({ event, client }) => {
-    const m = event as unknown as { channel_type?: string; channel: string; user?: string; bot_id?: string; subtype?: string; text?: string; ts: string; files?: SlackFile[]; team?: string };
+    const m = event as unknown as {
+      channel_type?: string;
+      channel: string;
+      user?: string;
+      bot_id?: string;
+      subtype?: string;
+      text?: string;
+      ts: string;
+      files?: SlackFile[];
+      team?: string;
+    };
     if (m.channel_type !== 'im' || !m.user || m.bot_id || (m.subtype && m.subtype !== 'file_share')) return;
     const log = deps.log.child({ event: 'dm', user: m.user });
     const input = m.files?.[0] ? await download(client, ctx.botToken, m.files[0]) : looksLikePem(m.text ?? '') ? (m.text ?? '') : undefined;
     if (input === undefined) {
-      await client.chat.postMessage({ channel: m.channel, text: 'Send me your CSR file (or paste the PEM), or run `/cert request`. Only the `.csr`: your private key stays with you. `/cert help` for more.' });
+      await client.chat.postMessage({
+        channel: m.channel,
+        text: 'Send me your CSR file (or paste the PEM), or run `/cert request`. Only the `.csr`: your private key stays with you. `/cert help` for more.',
+      });
       return;
     }
     const person = await deps.directory.person(m.user);
@@ -51,7 +64,13 @@ export function registerDmIntake(app: App, ctx: FlowContext): void {
       return;
     }
     const draftId = requestIdFrom(person.teamId, m.channel, m.ts);
-    const fresh = await ctx.drafts.put(draftId, { requester: person, kubernetesUsername: result.username, csr: result.csr, dmChannel: m.channel, signerName: result.signerName });
+    const fresh = await ctx.drafts.put(draftId, {
+      requester: person,
+      kubernetesUsername: result.username,
+      csr: result.csr,
+      dmChannel: m.channel,
+      signerName: result.signerName,
+    });
     if (!fresh) return; // a redelivered event: the summary is already there
     await client.chat.postMessage({
       channel: m.channel,
@@ -97,7 +116,10 @@ export function registerDmIntake(app: App, ctx: FlowContext): void {
       return;
     }
     if (draft.requester.userId !== b.user.id) return;
-    const values = Object.values(b.state?.values ?? {}).reduce((acc, block) => ({ ...acc, ...block }), {} as Record<string, { selected_option?: { value: string } | null; value?: string | null }>);
+    const values = Object.values(b.state?.values ?? {}).reduce(
+      (acc, block) => ({ ...acc, ...block }),
+      {} as Record<string, { selected_option?: { value: string } | null; value?: string | null }>,
+    );
     const lifetime = Number(values[Actions.lifetime]?.selected_option?.value ?? ctx.intake.policy.lifetime.defaultSeconds);
     // Slack enforces max_length only in modals: a message input can send more.
     const reason = values[Inputs.reason.action]?.value?.trim().slice(0, 500) || undefined;

@@ -26,13 +26,24 @@ describe('health routes', () => {
   it('is live regardless of dependencies, and ready only when every probe passes', async () => {
     let redisUp = false;
     const base = await serve([
-      { name: 'redis', check: async () => { if (!redisUp) throw new Error('connection refused'); } },
+      {
+        name: 'redis',
+        check: async () => {
+          if (!redisUp) throw new Error('connection refused');
+        },
+      },
       { name: 'kubernetes', check: async () => undefined },
     ]);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const down = await fetch(`${base}/readyz`);
     expect(down.status).toBe(503);
-    expect(await down.json()).toEqual({ ok: false, checks: [{ name: 'redis', ok: false, error: 'connection refused' }, { name: 'kubernetes', ok: true }] });
+    expect(await down.json()).toEqual({
+      ok: false,
+      checks: [
+        { name: 'redis', ok: false, error: 'connection refused' },
+        { name: 'kubernetes', ok: true },
+      ],
+    });
     redisUp = true;
     expect((await fetch(`${base}/readyz`)).status).toBe(200);
   });

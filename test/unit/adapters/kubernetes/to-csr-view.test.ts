@@ -7,7 +7,12 @@ const base = (status?: V1CertificateSigningRequest['status']): V1CertificateSign
   spec: { request: 'eA==', signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'], expirationSeconds: 3600, username: 'csrbot' },
   ...(status ? { status } : {}),
 });
-const cond = (type: string, status = 'True', message?: string) => ({ type, status, ...(message ? { message } : {}), lastUpdateTime: new Date('2026-01-01T00:01:00Z') });
+const cond = (type: string, status = 'True', message?: string) => ({
+  type,
+  status,
+  ...(message ? { message } : {}),
+  lastUpdateTime: new Date('2026-01-01T00:01:00Z'),
+});
 
 describe('toCsrView', () => {
   it('pending without conditions, with metadata carried over', () => {

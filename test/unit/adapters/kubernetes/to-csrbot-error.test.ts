@@ -5,18 +5,27 @@ const api = (code: number, message: string) => Object.assign(new Error('HTTP'), 
 
 describe('toCsrbotError', () => {
   it('RBAC 403 names verb and resource and tells how to fix', () => {
-    const e = toCsrbotError(api(403, 'secrets is forbidden: User "csrbot" cannot list resource "secrets" in API group "" at the cluster scope'), { operation: 'x' });
+    const e = toCsrbotError(api(403, 'secrets is forbidden: User "csrbot" cannot list resource "secrets" in API group "" at the cluster scope'), {
+      operation: 'x',
+    });
     expect(e).toMatchObject({ code: 'CLUSTER_FORBIDDEN', details: { verb: 'list', resource: 'secrets' } });
     expect(e.userMessage).toContain('deploy/rbac.yaml');
   });
 
   it('signer approval 403 names the signer', () => {
-    const e = toCsrbotError(api(403, 'certificatesigningrequests.certificates.k8s.io "a" is forbidden: user not permitted to approve requests with signerName "kubernetes.io/kubelet-serving"'), { operation: 'approve', name: 'a' });
+    const e = toCsrbotError(
+      api(
+        403,
+        'certificatesigningrequests.certificates.k8s.io "a" is forbidden: user not permitted to approve requests with signerName "kubernetes.io/kubelet-serving"',
+      ),
+      { operation: 'approve', name: 'a' },
+    );
     expect(e).toMatchObject({ code: 'CLUSTER_FORBIDDEN', details: { verb: 'approve', resource: 'signers/kubernetes.io/kubelet-serving', name: 'a' } });
   });
 
   it('admission 403 on create is a rejected request, with the API message', () => {
-    const msg = 'certificatesigningrequests.certificates.k8s.io "a" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed';
+    const msg =
+      'certificatesigningrequests.certificates.k8s.io "a" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters group is not allowed';
     const e = toCsrbotError(api(403, msg), { operation: 'create', name: 'a' });
     expect(e).toMatchObject({ code: 'CSR_REJECTED_BY_API', details: { message: msg, name: 'a' } });
     expect(e.userMessage).toContain('system:masters');
@@ -35,7 +44,10 @@ describe('toCsrbotError', () => {
 
   it('transport errors', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-    expect(toCsrbotError(refused, { operation: 'get', server: 'https://k' })).toMatchObject({ code: 'CLUSTER_UNREACHABLE', details: { server: 'https://k', reason: 'ECONNREFUSED' } });
+    expect(toCsrbotError(refused, { operation: 'get', server: 'https://k' })).toMatchObject({
+      code: 'CLUSTER_UNREACHABLE',
+      details: { server: 'https://k', reason: 'ECONNREFUSED' },
+    });
     const abort = Object.assign(new Error('aborted'), { name: 'AbortError', type: 'aborted' });
     expect(toCsrbotError(abort, { operation: 'get' }).code).toBe('CLUSTER_TIMEOUT');
     expect(toCsrbotError(new Error('weird'), { operation: 'get' })).toMatchObject({ code: 'CLUSTER_ERROR', details: { message: 'weird' } });

@@ -66,7 +66,11 @@ describe('BullMqJobs + startWorker', () => {
     await jobs.enqueue('submit', 'req1');
     await jobs.enqueue('submit', 'req1');
     await jobs.enqueue('approve', 'req1');
-    worker({ prefix, queueName, handlers: handlers({ submit: async (id) => void runs.push(`submit ${id}`), approve: async (id) => void runs.push(`approve ${id}`) }) });
+    worker({
+      prefix,
+      queueName,
+      handlers: handlers({ submit: async (id) => void runs.push(`submit ${id}`), approve: async (id) => void runs.push(`approve ${id}`) }),
+    });
     await until(() => runs.length >= 2, 10_000, 'two runs');
     await jobs.enqueue('submit', 'req1'); // a late duplicate: the completed job is kept, so this is ignored
     await sleep(300);

@@ -168,7 +168,9 @@ export function requestStoreContract(name: string, open: () => Promise<StoreHarn
       const req = aRequest();
       await store.create(req);
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => store.addApproval(req.id, { userId: `U${i % 3}`, name: 'x', at: `2025-01-01T00:00:${String(i).padStart(2, '0')}Z` })),
+        Array.from({ length: 20 }, (_, i) =>
+          store.addApproval(req.id, { userId: `U${i % 3}`, name: 'x', at: `2025-01-01T00:00:${String(i).padStart(2, '0')}Z` }),
+        ),
       );
       const final = results.reduce((a, b) => (a.length >= b.length ? a : b));
       expect(final.map((a) => a.userId).sort()).toEqual(['U0', 'U1', 'U2']);

@@ -26,17 +26,26 @@ const csrPem = fixtureText('p256.csr');
 
 describe('parseCsr never throws anything but a coded error', () => {
   it('for any bytes (4000 cases)', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 1500 }), (b) => void outcome(b)), { numRuns: 4000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 1500 }), (b) => void outcome(b)),
+      { numRuns: 4000 },
+    );
   });
 
   it('for any string (2000 cases)', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 1500 }), (s) => void outcome(s)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 1500 }), (s) => void outcome(s)),
+      { numRuns: 2000 },
+    );
   });
 
   it('for bytes that start like DER (1000 cases)', () => {
     // 0x30 + a plausible length reaches deep into the ASN.1 reader rather than the text path.
     const derish = fc.tuple(fc.integer({ min: 0, max: 0x84 }), fc.uint8Array({ maxLength: 600 })).map(([len, rest]) => Uint8Array.from([0x30, len, ...rest]));
-    fc.assert(fc.property(derish, (b) => void outcome(b)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(derish, (b) => void outcome(b)),
+      { numRuns: 1000 },
+    );
   });
 
   it('for any base64 inside a CERTIFICATE REQUEST block (1000 cases)', () => {
@@ -52,7 +61,10 @@ describe('parseCsr never throws anything but a coded error', () => {
 
 describe('hostile shapes stay cheap', () => {
   it('inputs near the 64 KiB cap (20 cases)', () => {
-    fc.assert(fc.property(fc.uint8Array({ minLength: 60_000, maxLength: 64 * 1024 }), (b) => void outcome(b)), { numRuns: 20 });
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 60_000, maxLength: 64 * 1024 }), (b) => void outcome(b)),
+      { numRuns: 20 },
+    );
   });
 
   it('deep nesting, definite and indefinite', () => {

@@ -96,7 +96,13 @@ describe('parseCsr: subjects', () => {
   it('reads the other RDNs in order', () => {
     const csr = parseCsr(fixtureText('rich-subject.csr'));
     expect(csr.subject.attributes.map((a) => `${a.name}=${a.value}`)).toEqual([
-      'C=KR', 'ST=Seoul', 'L=Gangnam', 'O=developers', 'OU=platform', 'CN=jane', 'emailAddress=jane@example.com',
+      'C=KR',
+      'ST=Seoul',
+      'L=Gangnam',
+      'O=developers',
+      'OU=platform',
+      'CN=jane',
+      'emailAddress=jane@example.com',
     ]);
     expect(csr.subject.attributes.find((a) => a.name === 'C')?.stringType).toBe('PrintableString');
     expect(csr.subject.attributes.find((a) => a.name === 'emailAddress')?.stringType).toBe('IA5String');

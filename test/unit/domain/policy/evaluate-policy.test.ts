@@ -60,7 +60,7 @@ describe('evaluatePolicy', () => {
     expect(codes(evaluatePolicy(csr('no-cn.csr'), { username: 'jane' }, config()).errors)).toEqual(['CSR_NO_CN']);
   });
 
-  it('allows only the global allowlist plus the requester\'s usergroup mappings', () => {
+  it("allows only the global allowlist plus the requester's usergroup mappings", () => {
     const cfg = config({ allowedGroups: ['developers'], usergroupGroups: { S0ONCALL: ['oncall'], S0VIEW: ['viewers'] } });
     const bare = evaluatePolicy(csr('multi-o.csr'), { username: 'jane' }, cfg);
     expect(codes(bare.errors)).toEqual(['CSR_GROUP_NOT_ALLOWED']);
@@ -87,7 +87,12 @@ describe('evaluatePolicy', () => {
     expect(warn.verdict).toBe('accept');
     expect(codes(warn.warnings)).toEqual(['CSR_SANS_PRESENT']);
     expect(warn.warnings[0]!.details.sans).toEqual([
-      'DNS:jane.example.com', 'DNS:*.dev.example.com', 'IP:10.0.0.1', 'IP:2001:db8::1', 'email:jane@example.com', 'URI:spiffe://cluster.local/ns/dev/sa/jane',
+      'DNS:jane.example.com',
+      'DNS:*.dev.example.com',
+      'IP:10.0.0.1',
+      'IP:2001:db8::1',
+      'email:jane@example.com',
+      'URI:spiffe://cluster.local/ns/dev/sa/jane',
     ]);
     expect(warn.warnings[0]!.severity).toBe('warning');
     expect(evaluatePolicy(csr('sans.csr'), { username: 'jane' }, config({ sans: 'refuse' })).verdict).toBe('refuse');

@@ -23,23 +23,33 @@ describe('kubernetesUsernameFor', () => {
   it('explains what is missing', () => {
     expect(() => kubernetesUsernameFor({ id: 'U1' })).toThrow(expect.objectContaining({ code: 'USERNAME_NO_EMAIL' }));
     expect(() => kubernetesUsernameFor({ id: 'U1' }, { kind: 'slack-username' })).toThrow(expect.objectContaining({ code: 'USERNAME_NO_SLACK_NAME' }));
-    expect(() => kubernetesUsernameFor({ id: 'U1' }, { kind: 'mapping', mapping: new Map() })).toThrow(expect.objectContaining({ code: 'USERNAME_NOT_MAPPED' }));
+    expect(() => kubernetesUsernameFor({ id: 'U1' }, { kind: 'mapping', mapping: new Map() })).toThrow(
+      expect.objectContaining({ code: 'USERNAME_NOT_MAPPED' }),
+    );
   });
 
   it('never derives a system: username', () => {
-    expect(() => kubernetesUsernameFor({ id: 'U1', username: 'system:admin' }, { kind: 'slack-username' })).toThrow(expect.objectContaining({ code: 'USERNAME_INVALID' }));
+    expect(() => kubernetesUsernameFor({ id: 'U1', username: 'system:admin' }, { kind: 'slack-username' })).toThrow(
+      expect.objectContaining({ code: 'USERNAME_INVALID' }),
+    );
   });
 });
 
 describe('parseUsernameMapping', () => {
   it('reads JSON, with or without a users key', () => {
     expect([...parseUsernameMapping('{"users": {"U0A": "a"}}')]).toEqual([['U0A', 'a']]);
-    expect([...parseUsernameMapping('{"U0A": "a", "B@X.org": "b"}')]).toEqual([['U0A', 'a'], ['b@x.org', 'b']]);
+    expect([...parseUsernameMapping('{"U0A": "a", "B@X.org": "b"}')]).toEqual([
+      ['U0A', 'a'],
+      ['b@x.org', 'b'],
+    ]);
   });
 
   it('reads simple key: value lines with comments', () => {
     const m = parseUsernameMapping('# who is who\nusers:\n  U0A: alice\n  "bob@example.com": bob  # on-call\n\n');
-    expect([...m]).toEqual([['U0A', 'alice'], ['bob@example.com', 'bob']]);
+    expect([...m]).toEqual([
+      ['U0A', 'alice'],
+      ['bob@example.com', 'bob'],
+    ]);
   });
 
   it('lists every bad entry', () => {

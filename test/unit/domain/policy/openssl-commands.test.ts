@@ -25,7 +25,7 @@ describe('opensslCommandsFor', () => {
     ['jane', ['developers']],
     ['김민준', ['개발팀', 'oncall']],
     ['jane.doe@example.com', []],
-    ['o\'brien/x', ['a+b']],
+    ["o'brien/x", ['a+b']],
   ])('running them for %s yields exactly that subject', (user, groups) => {
     const dir = mkdtempSync(join(tmpdir(), 'csrbot-cmd-'));
     try {

@@ -29,7 +29,15 @@ function request(over: Partial<CertificateRequest> = {}): CertificateRequest {
     state: 'pending',
     requester: { userId: 'UJANE', teamId: 'T1', name: 'jane', realName: 'Jane Doe', email: 'jane@example.com' },
     kubernetesUsername: 'jane',
-    csr: { pem: '-----BEGIN CERTIFICATE REQUEST-----\n...', commonName: 'jane', subject: '/CN=jane/O=developers', groups: ['developers'], keyDescription: 'ECDSA P-256', fingerprint: FP, warnings: [] },
+    csr: {
+      pem: '-----BEGIN CERTIFICATE REQUEST-----\n...',
+      commonName: 'jane',
+      subject: '/CN=jane/O=developers',
+      groups: ['developers'],
+      keyDescription: 'ECDSA P-256',
+      fingerprint: FP,
+      warnings: [],
+    },
     signerName: 'kubernetes.io/kube-apiserver-client',
     lifetimeSeconds: 86400,
     reason: 'on-call',
@@ -46,7 +54,12 @@ function extremeRequest(over: Partial<CertificateRequest> = {}): CertificateRequ
     requester: { userId: 'UJANE', teamId: 'T1', name: LONG_USER, realName: `${NASTY} ${KOREAN}`, email: `${NASTY}@example.com` },
     kubernetesUsername: `${LONG_USER}${NASTY}${KOREAN}`,
     reason: `${NASTY} ${KOREAN} ${'x'.repeat(3000)}`,
-    csr: { ...request().csr, groups, keyDescription: `RSA 4096 ${NASTY}`, warnings: Array.from({ length: 60 }, (_, i) => `warning ${i}: ${NASTY} ${KOREAN} ${'w'.repeat(200)}`) },
+    csr: {
+      ...request().csr,
+      groups,
+      keyDescription: `RSA 4096 ${NASTY}`,
+      warnings: Array.from({ length: 60 }, (_, i) => `warning ${i}: ${NASTY} ${KOREAN} ${'w'.repeat(200)}`),
+    },
     approvals: Array.from({ length: 5 }, (_, i) => ({ userId: `UADMIN${i}`, name: `${NASTY} admin ${i}`, at: '2030-01-01T00:00:00.000Z' })),
     quorum: 5,
     ...over,
@@ -54,7 +67,15 @@ function extremeRequest(over: Partial<CertificateRequest> = {}): CertificateRequ
 }
 
 const decision = { by: `${NASTY} ${KOREAN} (UALICE)`, at: '2030-01-01T01:00:00.000Z', reason: `${NASTY} ${'r'.repeat(1000)}` };
-const issued = { serial: '1a2b', fingerprint: FP, notBefore: '2030-01-01T00:00:00.000Z', notAfter: '2030-01-02T00:00:00.000Z', subject: 'CN=jane', username: 'jane', groups: ['developers'] };
+const issued = {
+  serial: '1a2b',
+  fingerprint: FP,
+  notBefore: '2030-01-01T00:00:00.000Z',
+  notAfter: '2030-01-02T00:00:00.000Z',
+  subject: 'CN=jane',
+  username: 'jane',
+  groups: ['developers'],
+};
 const ALL_STATES: RequestState[] = ['pending', 'approved', 'issued', 'denied', 'failed', 'deleted'];
 
 function inState(r: CertificateRequest, s: RequestState): CertificateRequest {
@@ -151,9 +172,23 @@ describe('approvalCard', () => {
 });
 
 describe('requesterNotice', () => {
-  const kinds: RequesterNotice[] = [{ kind: 'submitted' }, { kind: 'delayed', reason: `${NASTY} ${'d'.repeat(4000)}` }, { kind: 'approved' }, { kind: 'denied' }, { kind: 'failed' }, { kind: 'deleted' }];
+  const kinds: RequesterNotice[] = [
+    { kind: 'submitted' },
+    { kind: 'delayed', reason: `${NASTY} ${'d'.repeat(4000)}` },
+    { kind: 'approved' },
+    { kind: 'denied' },
+    { kind: 'failed' },
+    { kind: 'deleted' },
+  ];
   it.each(kinds.map((k) => [k.kind, k] as const))('%s is valid and escaped for normal and extreme input', (_k, n) => {
-    const states: Record<RequesterNotice['kind'], RequestState> = { submitted: 'pending', delayed: 'pending', approved: 'approved', denied: 'denied', failed: 'failed', deleted: 'deleted' };
+    const states: Record<RequesterNotice['kind'], RequestState> = {
+      submitted: 'pending',
+      delayed: 'pending',
+      approved: 'approved',
+      denied: 'denied',
+      failed: 'failed',
+      deleted: 'deleted',
+    };
     expectValidMessage(requesterNotice(inState(request(), states[n.kind]), n));
     const extreme = requesterNotice(inState(extremeRequest(), states[n.kind]), n);
     expectValidMessage(extreme);
@@ -168,7 +203,17 @@ describe('requesterNotice', () => {
 });
 
 describe('requestSummary / submittedSummary', () => {
-  const base = { draftId: 'draft-1', username: 'jane', groups: ['developers'], keyDescription: 'ECDSA P-256', fingerprint: FP, subject: '/CN=jane/O=developers', warnings: [], defaultLifetimeSeconds: 86400, maxLifetimeSeconds: 30 * 86400 };
+  const base = {
+    draftId: 'draft-1',
+    username: 'jane',
+    groups: ['developers'],
+    keyDescription: 'ECDSA P-256',
+    fingerprint: FP,
+    subject: '/CN=jane/O=developers',
+    warnings: [],
+    defaultLifetimeSeconds: 86400,
+    maxLifetimeSeconds: 30 * 86400,
+  };
   it('is valid for normal and extreme input, with the submit button and lifetime select from ids.ts', () => {
     const normal = requestSummary(base);
     expectValidMessage(normal);
@@ -197,7 +242,14 @@ describe('requestSummary / submittedSummary', () => {
 
 describe('requestModal / denyModal', () => {
   it('requestModal is a valid view for normal and extreme input, with ids from ids.ts', () => {
-    const base = { username: 'jane', groups: ['developers'], opensslText: 'openssl genpkey -algorithm ed25519 -out jane.key', defaultLifetimeSeconds: 86400, maxLifetimeSeconds: 30 * 86400, privateMetadata: 'DJANE' };
+    const base = {
+      username: 'jane',
+      groups: ['developers'],
+      opensslText: 'openssl genpkey -algorithm ed25519 -out jane.key',
+      defaultLifetimeSeconds: 86400,
+      maxLifetimeSeconds: 30 * 86400,
+      privateMetadata: 'DJANE',
+    };
     const v = requestModal(base);
     expect(validateView(v)).toEqual([]);
     expect(v.callback_id).toBe(Views.request);
