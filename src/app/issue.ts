@@ -1,6 +1,6 @@
 import { inspectCertificate } from '../domain/certificate.js';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
-import { buildKubeconfig, keyPathFor, usageInstructions } from '../domain/kubeconfig.js';
+import { buildKubeconfig, deliveryFileNames, usageInstructions } from '../domain/kubeconfig.js';
 import type { CsrObject } from '../ports.js';
 import { MANAGED_SELECTOR, type Deps } from './deps.js';
 import { announce } from './announce.js';
@@ -95,14 +95,14 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
   await deps.store.saveIssued(id, issued);
 
   const d = deps.settings.delivery;
-  const kubeconfigFilename = `${r.kubernetesUsername}-${d.clusterName}.kubeconfig`;
+  const names = deliveryFileNames(r.kubernetesUsername, d.clusterName);
   // Not onceOnly: a crash mid-upload must not lose the delivery. One issue
   // job runs per request (deterministic job id), so only a crash repeats it.
   await deps.chat.deliver(
     { ...r, issued },
     {
       certificatePem: obj.certificatePem!,
-      certificateFilename: `${r.kubernetesUsername}.crt`,
+      certificateFilename: names.certificate,
       kubeconfig: buildKubeconfig({
         clusterName: d.clusterName,
         serverUrl: d.serverUrl,
@@ -111,11 +111,11 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
         certificatePem: obj.certificatePem!,
         keyPathTemplate: d.keyPathTemplate,
       }),
-      kubeconfigFilename,
+      kubeconfigFilename: names.kubeconfig,
       instructions: usageInstructions({
         username: r.kubernetesUsername,
-        keyPath: keyPathFor(d.keyPathTemplate, r.kubernetesUsername),
-        kubeconfigFilename,
+        clusterName: d.clusterName,
+        keyPathTemplate: d.keyPathTemplate,
         notAfter: issued.notAfter,
       }),
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_KEY_PATH_TEMPLATE, keyPathTemplateProblem } from '../domain/kubeconfig.js';
 
 /**
  * Every setting csrbot reads, with the text that tells an operator how to fix
@@ -133,7 +134,13 @@ export const envSchema = z
     CLUSTER_NAME: z.string().default('kubernetes'),
     CLUSTER_SERVER_URL: z.string().url('CLUSTER_SERVER_URL must be the https:// URL users reach the API server at').optional(),
     CLUSTER_CA_FILE: z.string().optional(),
-    KEY_PATH_TEMPLATE: z.string().default('~/.kube/{user}.key'),
+    KEY_PATH_TEMPLATE: z
+      .string()
+      .default(DEFAULT_KEY_PATH_TEMPLATE)
+      .superRefine((v, ctx) => {
+        const problem = keyPathTemplateProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     ISSUANCE_TIMEOUT: durationSetting('ISSUANCE_TIMEOUT', '15m'),
 
     // Jobs

@@ -60,7 +60,8 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function fileBase(username: string): string {
+/** A file name made from a username (or cluster name) that is safe on Linux, macOS and Windows and in a shell command. */
+export function fileBase(username: string): string {
   const safe = username.replace(/[^\p{L}\p{N}._@-]/gu, '_');
   return safe === '' || safe.startsWith('-') || safe.startsWith('.') ? `user${safe}` : safe;
 }

@@ -39,6 +39,8 @@ export interface WorldOptions {
   replicas?: number;
   /** Who is in SLACK_ADMIN_USERS. Default alice and bob. */
   admins?: Array<'jane' | 'alice' | 'bob'>;
+  /** Settings to leave unset, so their defaults apply (e.g. KEY_PATH_TEMPLATE). */
+  unset?: string[];
 }
 
 /**
@@ -74,6 +76,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     LOG_LEVEL: 'info',
     ...o.env,
   };
+  for (const k of o.unset ?? []) delete env[k];
   const logs: string[] = [];
   const replicas: Array<{ stop(): Promise<void> }> = [];
   const ports: number[] = [];

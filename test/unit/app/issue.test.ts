@@ -19,7 +19,7 @@ async function approved(opts: Parameters<typeof submitted>[1] = {}): Promise<Sub
     ...opts,
     settings: {
       ...opts.settings,
-      delivery: { clusterName: 'prod-eu', serverUrl: 'https://k8s.example.com:6443', caPem: pki.caPem, keyPathTemplate: '~/.kube/{user}.key' },
+      delivery: { clusterName: 'prod-eu', serverUrl: 'https://k8s.example.com:6443', caPem: pki.caPem, keyPathTemplate: '{user}.key' },
     },
   });
   await approveRequest(t.deps, t.id, admin(people.alice));
@@ -45,7 +45,8 @@ describe('processIssue', () => {
     expect(files.certificatePem).toBe(certPem);
     expect(files.certificateFilename).toBe('jane.crt');
     expect(files.kubeconfigFilename).toBe('jane-prod-eu.kubeconfig');
-    expect(files.instructions).toContain('~/.kube/jane.key');
+    expect(files.instructions).toContain('cp jane.key "$HOME/.kube/csrbot/jane.key"');
+    expect(files.instructions).toContain('kubectl --kubeconfig $HOME/.kube/csrbot/jane-prod-eu.kubeconfig auth whoami');
     expect(files.instructions).toContain(new Date(x509.validTo).toISOString());
     for (const text of Object.values(files)) expect(text).not.toContain('PRIVATE KEY');
 
@@ -53,7 +54,7 @@ describe('processIssue', () => {
     kc.loadFromString(files.kubeconfig);
     expect(kc.getCurrentCluster()).toMatchObject({ name: 'prod-eu', server: 'https://k8s.example.com:6443' });
     expect(Buffer.from(kc.getCurrentCluster()!.caData!, 'base64').toString()).toBe(pki.caPem);
-    expect(kc.getCurrentUser()).toMatchObject({ name: 'jane', keyFile: '~/.kube/jane.key' });
+    expect(kc.getCurrentUser()).toMatchObject({ name: 'jane', keyFile: 'jane.key' });
     expect(Buffer.from(kc.getCurrentUser()!.certData!, 'base64').toString()).toBe(certPem);
     expect(kc.getCurrentUser()?.keyData).toBeUndefined();
 

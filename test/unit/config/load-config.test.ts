@@ -29,6 +29,14 @@ describe('loadConfig', () => {
     expect(c.policy.allowedSigners).toEqual(['kubernetes.io/kube-apiserver-client']);
     expect(c.policy.defaultLifetimeSeconds).toBe(86400);
     expect(c.approval).toEqual({ quorum: 1, allowSelfApproval: false });
+    expect(c.delivery.keyPathTemplate).toBe('{user}.key');
+  });
+
+  it('refuses a KEY_PATH_TEMPLATE client-go cannot read, saying why and what works', () => {
+    const text = problemsOf({ ...valid, KEY_PATH_TEMPLATE: '~/.kube/{user}.key' });
+    expect(text).toContain('KEY_PATH_TEMPLATE: "~/.kube/{user}.key" starts with ~');
+    expect(text).toContain('{user}.key');
+    expect(problemsOf({ ...valid, KEY_PATH_TEMPLATE: '/keys/{name}.key' })).toContain('unknown placeholder {name}');
   });
 
   it('lists every missing setting at once, each with how to fix it', () => {
