@@ -1,5 +1,6 @@
 import { kubernetesIdentityOf, parseCsr, type ParsedCsr } from '../domain/csr/index.js';
 import { describeError, isCsrbotError } from '../domain/errors.js';
+import { SYSTEM_AUTHENTICATED } from '../domain/kubernetes-rules.js';
 import type { CsrSummary, SlackPerson } from '../domain/lifecycle.js';
 import { allowedGroupsFor, evaluatePolicy, kubernetesUsernameFor, opensslCommandsFor, type PolicyConfig, type UsernameRule } from '../domain/policy/index.js';
 import type { Directory, FlowMetrics } from '../ports.js';
@@ -88,7 +89,7 @@ export function summarizeCsr(parsed: ParsedCsr, warnings: string[] = []): CsrSum
     pem: parsed.pem,
     commonName: parsed.subject.commonName ?? '',
     subject: parsed.subject.text,
-    groups: kubernetesIdentityOf(parsed).groups.filter((g) => g !== 'system:authenticated'),
+    groups: kubernetesIdentityOf(parsed).groups.filter((g) => g !== SYSTEM_AUTHENTICATED),
     keyDescription: keyDescription(parsed),
     fingerprint: parsed.publicKey.fingerprintSha256,
     warnings,

@@ -4,7 +4,7 @@
  * CSR that is refused (policy or signature), 2 not a CSR at all.
  */
 import { parseArgs } from 'node:util';
-import { kubernetesIdentityOf, opensslCommandsFor, parseCsr, type ParsedCsr } from '../domain/csr/index.js';
+import { formatSans, kubernetesIdentityOf, opensslCommandsFor, parseCsr, type ParsedCsr } from '../domain/csr/index.js';
 import { CsrbotError, describeError, type ErrorCode } from '../domain/errors.js';
 import { defaultPolicyConfig, evaluatePolicy, parsePolicyConfigText, type Finding, type PolicyConfig, type PolicyVerdict } from '../domain/policy/index.js';
 import { EXIT_NO_INPUT, EXIT_USAGE, type CliIo } from './io.js';
@@ -158,13 +158,7 @@ export function checkCsr(argv: string[], io: CliIo): number {
 function renderText(file: string, csr: ParsedCsr, v: PolicyVerdict, policySource: string, user: string | undefined): string {
   const id = kubernetesIdentityOf(csr);
   const k = csr.publicKey;
-  const sans = [
-    ...csr.sans.dns.map((d) => `DNS:${d}`),
-    ...csr.sans.ip.map((i) => `IP:${i}`),
-    ...csr.sans.email.map((e) => `email:${e}`),
-    ...csr.sans.uri.map((u) => `URI:${u}`),
-    ...csr.sans.other,
-  ];
+  const sans = formatSans(csr.sans);
   const row = (label: string, value: string) => `  ${`${label}:`.padEnd(18)}${value}`;
   const lines = [
     `${file}: certificate request (${csr.inputForm.toUpperCase()}), signature verified`,

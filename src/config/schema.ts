@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLIENT_SIGNER, MIN_EXPIRATION_SECONDS } from '../domain/kubernetes-rules.js';
 import { DEFAULT_KEY_PATH_TEMPLATE, keyPathTemplateProblem } from '../domain/kubeconfig.js';
 
 /**
@@ -123,7 +124,7 @@ export const envSchema = z
       .optional()
       .transform((v) => {
         const l = list(v);
-        return l.length > 0 ? l : ['kubernetes.io/kube-apiserver-client'];
+        return l.length > 0 ? l : [CLIENT_SIGNER];
       }),
 
     // Who may approve, and how
@@ -157,11 +158,11 @@ export const envSchema = z
         message: 'CERT_DEFAULT_LIFETIME is longer than CERT_MAX_LIFETIME; lower the default or raise the maximum.',
       });
     }
-    if (c.CERT_DEFAULT_LIFETIME < 600) {
+    if (c.CERT_DEFAULT_LIFETIME < MIN_EXPIRATION_SECONDS) {
       ctx.addIssue({
         code: 'custom',
         path: ['CERT_DEFAULT_LIFETIME'],
-        message: 'CERT_DEFAULT_LIFETIME must be at least 10m (600 s), the Kubernetes minimum for expirationSeconds.',
+        message: `CERT_DEFAULT_LIFETIME must be at least 10m (${MIN_EXPIRATION_SECONDS} s), the Kubernetes minimum for expirationSeconds.`,
       });
     }
   });

@@ -3,8 +3,9 @@
  * (pino's `redact`) only catches fields we thought of; this also catches a
  * token or a private key that ends up inside an error message or a payload.
  */
+import { PRIVATE_KEY_BLOCK } from '../domain/private-key.js';
+
 const TOKEN = /\b(xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)/g;
-const PRIVATE_KEY_PEM = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(-----END \1PRIVATE KEY-----|$)/g;
 const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 export const REDACTED = '[REDACTED]';
 
@@ -27,7 +28,7 @@ export const SECRET_KEYS = new Set([
 ]);
 
 export function scrubString(s: string, extraSecrets: readonly string[] = []): string {
-  let out = s.replace(PRIVATE_KEY_PEM, REDACTED).replace(TOKEN, REDACTED).replace(BEARER, `$1${REDACTED}`);
+  let out = s.replace(PRIVATE_KEY_BLOCK, REDACTED).replace(TOKEN, REDACTED).replace(BEARER, `$1${REDACTED}`);
   for (const secret of extraSecrets) {
     if (secret.length >= 6) out = out.split(secret).join(REDACTED);
   }

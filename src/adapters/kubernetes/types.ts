@@ -1,7 +1,7 @@
 /** Domain-shaped views of CertificateSigningRequests; no SDK types leak past the adapter. */
 
 /** The signer csrbot asks for: client certificates that kube-apiserver trusts. */
-export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
+export { CLIENT_SIGNER } from '../../domain/kubernetes-rules.js';
 /** Every CSR csrbot creates carries this label, so watches can select only ours. */
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
 export const MANAGED_BY_VALUE = 'csrbot';

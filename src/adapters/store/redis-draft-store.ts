@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Draft, DraftStore } from '../../ports.js';
+import { containsPrivateKey } from '../../domain/private-key.js';
 
 /** Drafts live a day: long enough to decide, short enough not to pile up. */
 const TTL_SECONDS = 24 * 3600;
@@ -16,7 +17,7 @@ export class RedisDraftStore implements DraftStore {
 
   async put(id: string, draft: Draft): Promise<boolean> {
     const json = JSON.stringify(draft);
-    if (json.includes('PRIVATE KEY')) throw new Error('refusing to store private key material');
+    if (containsPrivateKey(json)) throw new Error('refusing to store private key material');
     return (await this.redis.set(`${this.prefix}:draft:${id}`, json, 'EX', TTL_SECONDS, 'NX')) === 'OK';
   }
 

@@ -5,6 +5,7 @@
  * both behave the same.
  */
 import { canTransition, type Approval, type CertificateRequest, type RequestState } from '../../domain/lifecycle.js';
+import { containsPrivateKey } from '../../domain/private-key.js';
 
 /** Fields only create/transition/addApproval may write. */
 const NOT_PATCHABLE = ['id', 'csrName', 'state', 'approvals'] as const;
@@ -26,7 +27,7 @@ export function checkId(id: string): void {
 
 /** Refuses anything that looks like a private key: csrbot must never hold one. */
 export function refusePrivateKey(json: string, where: string): void {
-  if (json.includes('PRIVATE KEY')) {
+  if (containsPrivateKey(json)) {
     throw new Error(`Refusing to store ${where}: it contains a PRIVATE KEY block. csrbot never stores private keys.`);
   }
 }

@@ -1,3 +1,4 @@
+import { SYSTEM_AUTHENTICATED } from '../kubernetes-rules.js';
 import type { ParsedCsr } from './types.js';
 
 export interface KubernetesIdentity {
@@ -10,6 +11,6 @@ export interface KubernetesIdentity {
 /** Who a certificate issued for this CSR would authenticate as. */
 export function kubernetesIdentityOf(csr: ParsedCsr): KubernetesIdentity {
   const groups = [...csr.subject.organizations];
-  if (!groups.includes('system:authenticated')) groups.push('system:authenticated');
+  if (!groups.includes(SYSTEM_AUTHENTICATED)) groups.push(SYSTEM_AUTHENTICATED);
   return { username: csr.subject.commonName, groups };
 }

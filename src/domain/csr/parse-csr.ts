@@ -4,6 +4,7 @@
  * exactly, or throws a CsrbotError whose code says what was wrong.
  */
 import { CsrbotError } from '../errors.js';
+import { isSystemName } from '../kubernetes-rules.js';
 import {
   CONTEXT,
   DerError,
@@ -108,8 +109,8 @@ function parse(input: string | Uint8Array, options: ParseOptions): ParsedCsr {
 
 function withSubject(e: unknown, subject: Subject): unknown {
   if (!(e instanceof CsrbotError)) return e;
-  const user = subject.commonName && !/^system:/i.test(subject.commonName) ? subject.commonName : UNKNOWN_USER;
-  const groups = subject.organizations.filter((g) => !/^system:/i.test(g));
+  const user = subject.commonName && !isSystemName(subject.commonName) ? subject.commonName : UNKNOWN_USER;
+  const groups = subject.organizations.filter((g) => !isSystemName(g));
   return new CsrbotError(e.code, { ...e.details, subject: subject.text, commands: opensslCommandsFor(user, groups).text });
 }
 

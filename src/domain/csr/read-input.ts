@@ -3,6 +3,7 @@
  * DER bytes, kubectl's base64) and refuses everything else by name.
  */
 import { CsrbotError } from '../errors.js';
+import { isPrivateKeyLabel } from '../private-key.js';
 import { classifyDer } from './classify-der.js';
 import { DerError, parseDer } from './der.js';
 import { fail } from './fail.js';
@@ -96,7 +97,7 @@ function fromText(raw: string, allowBase64: boolean): CsrBytes {
   if (text.trim() === '') fail('CSR_EMPTY');
 
   // A key anywhere in the input is exposed, whatever else is there.
-  const keyLabel = [...text.matchAll(BEGIN_RE)].map((m) => (m[1] ?? '').trim()).find((l) => /PRIVATE KEY$/.test(l));
+  const keyLabel = [...text.matchAll(BEGIN_RE)].map((m) => (m[1] ?? '').trim()).find(isPrivateKeyLabel);
   if (keyLabel !== undefined) fail('CSR_PRIVATE_KEY', { found: `a PEM block labelled "${keyLabel}"` });
   if (/PuTTY-User-Key-File-\d+:/.test(text)) fail('CSR_PRIVATE_KEY', { found: 'PuTTY private key' });
 

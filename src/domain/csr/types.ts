@@ -90,3 +90,8 @@ export interface ParsedCsr {
   publicKey: PublicKeyInfo;
   signature: SignatureInfo;
 }
+
+/** SANs as one list of "DNS:x", "IP:y", ... the way openssl prints them. */
+export function formatSans(s: SubjectAltNames): string[] {
+  return [...s.dns.map((d) => `DNS:${d}`), ...s.ip.map((i) => `IP:${i}`), ...s.email.map((e) => `email:${e}`), ...s.uri.map((u) => `URI:${u}`), ...s.other];
+}

@@ -5,8 +5,9 @@
  */
 import { describeError, type Details, type ErrorCode } from '../errors.js';
 import { opensslCommandsFor, opensslReqCommand } from '../csr/openssl-commands.js';
-import type { ParsedCsr } from '../csr/types.js';
-import { MIN_EXPIRATION_SECONDS, defaultPolicyConfig, type PolicyConfig } from './policy-config.js';
+import { formatSans, type ParsedCsr } from '../csr/types.js';
+import { MIN_EXPIRATION_SECONDS, SYSTEM_MASTERS, isSystemName as isSystem } from '../kubernetes-rules.js';
+import { defaultPolicyConfig, type PolicyConfig } from './policy-config.js';
 
 export interface PolicyRequest {
   /** The requester's Kubernetes username; undefined skips identity pinning (e.g. the CLI without --user). */
@@ -41,8 +42,6 @@ export interface PolicyVerdict {
   signerName: string;
 }
 
-const SYSTEM = 'system:';
-const isSystem = (s: string) => s.toLowerCase().startsWith(SYSTEM);
 const LEGACY_TYPES = new Set(['T61String', 'UniversalString']);
 
 /** Groups this requester may ask for, or 'any' when the allowlist is not checked. */
@@ -76,8 +75,8 @@ export function evaluatePolicy(csr: ParsedCsr, request: PolicyRequest = {}, conf
   }
 
   // --- groups ---
-  if (groups.some((g) => g.toLowerCase() === 'system:masters')) add('error', 'CSR_SYSTEM_MASTERS', { commands });
-  const otherSystem = groups.filter((g) => isSystem(g) && g.toLowerCase() !== 'system:masters');
+  if (groups.some((g) => g.toLowerCase() === SYSTEM_MASTERS)) add('error', 'CSR_SYSTEM_MASTERS', { commands });
+  const otherSystem = groups.filter((g) => isSystem(g) && g.toLowerCase() !== SYSTEM_MASTERS);
   if (otherSystem.length > 0) add('error', 'CSR_SYSTEM_GROUP', { groups: otherSystem, commands });
   const notAllowed = groups.filter((g) => !isSystem(g) && !permitted(g));
   if (notAllowed.length > 0 && allowed !== 'any')
@@ -100,13 +99,7 @@ export function evaluatePolicy(csr: ParsedCsr, request: PolicyRequest = {}, conf
   }
 
   // --- SANs ---
-  const sans = [
-    ...csr.sans.dns.map((d) => `DNS:${d}`),
-    ...csr.sans.ip.map((i) => `IP:${i}`),
-    ...csr.sans.email.map((e) => `email:${e}`),
-    ...csr.sans.uri.map((u) => `URI:${u}`),
-    ...csr.sans.other,
-  ];
+  const sans = formatSans(csr.sans);
   if (sans.length > 0) add(config.sans === 'refuse' ? 'error' : 'warning', 'CSR_SANS_PRESENT', { sans, refused: config.sans === 'refuse', commands });
 
   // --- lifetime ---

@@ -1,5 +1,5 @@
 export { evaluatePolicy, allowedGroupsFor, type Finding, type PolicyRequest, type PolicyVerdict } from './evaluate-policy.js';
-export { defaultPolicyConfig, parsePolicyConfig, parsePolicyConfigText, DEFAULT_SIGNER, MIN_EXPIRATION_SECONDS, type PolicyConfig } from './policy-config.js';
+export { defaultPolicyConfig, parsePolicyConfig, parsePolicyConfigText, type PolicyConfig } from './policy-config.js';
 export {
   kubernetesUsernameFor,
   parseUsernameMapping,

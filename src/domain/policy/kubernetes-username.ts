@@ -3,6 +3,7 @@
  * (identity pinning), so the rule is configured once for the workspace.
  */
 import { CsrbotError } from '../errors.js';
+import { isSystemName } from '../kubernetes-rules.js';
 
 export interface SlackIdentity {
   /** Slack user id, e.g. U0123ABCD. */
@@ -55,7 +56,7 @@ export function usernameProblem(name: string): string | undefined {
   if (name !== name.trim()) return 'it starts or ends with whitespace';
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(name)) return 'it contains control characters';
-  if (name.toLowerCase().startsWith('system:')) return 'system: names are reserved for cluster components';
+  if (isSystemName(name)) return 'system: names are reserved for cluster components';
   if (name.length > 256) return 'it is longer than 256 characters';
   return undefined;
 }

@@ -4,10 +4,7 @@
  */
 import { z } from 'zod';
 import { CsrbotError } from '../errors.js';
-
-/** The Kubernetes API refuses expirationSeconds below this (10 minutes). */
-export const MIN_EXPIRATION_SECONDS = 600;
-export const DEFAULT_SIGNER = 'kubernetes.io/kube-apiserver-client';
+import { CLIENT_SIGNER, MIN_EXPIRATION_SECONDS, isSystemName } from '../kubernetes-rules.js';
 
 export interface PolicyConfig {
   /** Groups (O) any requester may ask for; 'any' skips the allowlist (system: refusals still apply). Default: none. */
@@ -29,14 +26,14 @@ export const defaultPolicyConfig: PolicyConfig = Object.freeze({
   usergroupGroups: {},
   sans: 'warn',
   lifetime: { defaultSeconds: 86_400, maxSeconds: 7 * 86_400 },
-  allowedSigners: [DEFAULT_SIGNER],
+  allowedSigners: [CLIENT_SIGNER],
   minRsaBits: 2048,
 });
 
 const group = z
   .string()
   .min(1)
-  .refine((g) => !g.toLowerCase().startsWith('system:'), 'system: groups can never be granted through csrbot');
+  .refine((g) => !isSystemName(g), 'system: groups can never be granted through csrbot');
 const seconds = z.number().int().min(MIN_EXPIRATION_SECONDS, `must be at least ${MIN_EXPIRATION_SECONDS} (the Kubernetes minimum)`);
 
 const schema = z
