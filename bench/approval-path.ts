@@ -71,7 +71,7 @@ export async function run(): Promise<void> {
     const click = async (i: number) => {
       const id = ids[i % ids.length]!;
       await store.addApproval(id, { userId: `U${i}`, name: 'Alice Admin', at: new Date().toISOString() });
-      await store.transition(id, ['pending'], 'approved', { decision: { by: 'Alice Admin', at: new Date().toISOString() } });
+      await store.transition(id, ['pending'], 'approving', { decision: { by: [{ userId: `U${i}`, name: 'Alice Admin' }], at: new Date().toISOString() } });
       await store.once(id, `bench-${i}`);
       await store.get(id);
     };

@@ -43,8 +43,21 @@ async function authorise(
     deps.log.warn({ requestId: id, userId: who.userId, why: verdict.why }, 'decision refused');
     return refuse(verdict.why === 'not-admin' ? 'NOT_AN_APPROVER' : 'SELF_APPROVAL', adminGroup ? { group: adminGroup } : {});
   }
-  if (r.state !== 'pending') return refuse('REQUEST_ALREADY_DECIDED', { state: r.state, by: r.decision?.by ?? '' });
+  if (r.state !== 'pending') return refuse('REQUEST_ALREADY_DECIDED', alreadyDecided(r));
   return undefined;
+}
+
+/** Details for REQUEST_ALREADY_DECIDED: the outcome in words, and who, as Slack mentions (Slack renders the names). */
+function alreadyDecided(r: CertificateRequest | undefined): Record<string, string> {
+  const state = !r ? 'decided' : r.state === 'approving' ? 'approved' : r.state === 'denying' ? 'denied' : r.state;
+  const by = r?.decision ? (r.decision.outside ?? r.decision.by.map((d) => `<@${d.userId}>`).join(', ')) : '';
+  return { state, by };
+}
+
+async function tellAlreadyDecided(deps: Deps, id: string, who: DecisionSource): Promise<DecisionOutcome> {
+  const now = await deps.store.get(id);
+  await deps.chat.tellUser(who.channel, who.userId, new CsrbotError('REQUEST_ALREADY_DECIDED', alreadyDecided(now)).userMessage);
+  return { kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' };
 }
 
 export function approvalMessage(r: CertificateRequest): string {
@@ -66,18 +79,13 @@ export async function approveRequest(deps: Deps, id: string, who: DecisionSource
     await deps.chat.updateCard({ ...r, approvals });
     return { kind: 'recorded', approvals: approvals.length, quorum: r.quorum };
   }
-  const names = approvals.map((a) => a.name).join(', ');
-  const won = await deps.store.transition(id, ['pending'], 'approved', { decision: { by: names, at: deps.clock.now().toISOString() } });
+  const by = approvals.map((a) => ({ userId: a.userId, name: a.name }));
+  const won = await deps.store.transition(id, ['pending'], 'approving', { decision: { by, at: deps.clock.now().toISOString() } });
   if (!won) {
-    // Another click (or replica) reached the quorum first; the request is decided either way.
+    // Another click (or replica) reached the quorum first. If that quorum counted this click, it is this click's decision too.
     const now = await deps.store.get(id);
-    if (now?.state === 'approved' && now.decision?.by.includes(person.realName || person.name)) return { kind: 'decided' };
-    await deps.chat.tellUser(
-      who.channel,
-      who.userId,
-      new CsrbotError('REQUEST_ALREADY_DECIDED', { state: now?.state ?? 'decided', by: now?.decision?.by ?? '' }).userMessage,
-    );
-    return { kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' };
+    if (now && now.decision?.by.some((d) => d.userId === who.userId) && ['approving', 'approved', 'issued'].includes(now.state)) return { kind: 'decided' };
+    return tellAlreadyDecided(deps, id, who);
   }
   deps.log.info({ requestId: id, approvers: approvals.map((a) => a.userId) }, 'request approved in Slack');
   await deps.jobs.enqueue('approve', id);
@@ -90,18 +98,10 @@ export async function denyRequest(deps: Deps, id: string, who: DecisionSource, r
   const refused = await authorise(deps, r, id, who);
   if (refused || !r) return refused ?? { kind: 'refused', code: 'REQUEST_NOT_FOUND' };
   const person = await deps.directory.person(who.userId);
-  const won = await deps.store.transition(id, ['pending'], 'denied', {
-    decision: { by: `${person.realName || person.name} (${who.userId})`, at: deps.clock.now().toISOString(), reason },
+  const won = await deps.store.transition(id, ['pending'], 'denying', {
+    decision: { by: [{ userId: who.userId, name: person.realName || person.name }], at: deps.clock.now().toISOString(), reason },
   });
-  if (!won) {
-    const now = await deps.store.get(id);
-    await deps.chat.tellUser(
-      who.channel,
-      who.userId,
-      new CsrbotError('REQUEST_ALREADY_DECIDED', { state: now?.state ?? 'decided', by: now?.decision?.by ?? '' }).userMessage,
-    );
-    return { kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' };
-  }
+  if (!won) return tellAlreadyDecided(deps, id, who);
   deps.log.info({ requestId: id, by: who.userId }, 'request denied in Slack');
   await deps.jobs.enqueue('deny', id);
   return { kind: 'decided' };
@@ -111,28 +111,29 @@ export async function denyRequest(deps: Deps, id: string, who: DecisionSource, r
 export async function processApprove(deps: Deps, id: string): Promise<void> {
   const r = await deps.store.get(id);
   if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
-  if (r.state === 'approved') {
+  if (r.state === 'approving') {
     try {
       await deps.csrApi.approve(r.csrName, { reason: APPROVAL_REASON, message: approvalMessage(r) });
     } catch (e) {
       if (isCsrbotError(e) && e.code === 'CSR_ALREADY_DECIDED') {
         // Denied outside Slack between the click and now: the cluster's word stands.
-        const denied = await deps.store.transition(id, ['approved'], 'denied', {
-          decision: { by: 'the cluster (denied outside Slack)', at: deps.clock.now().toISOString(), outside: true },
-        });
+        const at = deps.clock.now().toISOString();
+        const denied = await deps.store.transition(id, ['approving'], 'denied', { decision: { by: [], outside: 'the cluster (denied outside Slack)', at } });
         if (denied) await announce(deps, denied, 'denied');
         return;
       }
       if (isCsrbotError(e) && e.code === 'CSR_NOT_FOUND') {
         // Deleted (kubectl delete csr) before the approval reached it; retrying cannot bring it back.
-        const gone = await deps.store.transition(id, ['approved'], 'deleted', {});
+        const gone = await deps.store.transition(id, ['approving'], 'deleted', {});
         if (gone) await announce(deps, gone, 'deleted');
         return;
       }
       await reportClusterTrouble(deps, r, e);
       throw e;
     }
+    await deps.store.transition(id, ['approving'], 'approved', {});
   }
+  // Also reached on a retry after a crash between the transition and the enqueue: both steps are idempotent.
   const now = (await deps.store.get(id)) ?? r;
   if (now.state === 'approved') {
     await announce(deps, now, 'approved');
@@ -140,23 +141,35 @@ export async function processApprove(deps: Deps, id: string): Promise<void> {
   }
 }
 
-/** Job: write the denial to the cluster, then announce it. */
+/** Job: write the denial to the cluster, then announce it. If the cluster approved first, the approval stands. */
 export async function processDeny(deps: Deps, id: string): Promise<void> {
   const r = await deps.store.get(id);
   if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
-  if (r.state !== 'denied') return;
-  if (!r.decision?.outside) {
+  if (r.state === 'denying') {
+    const names = (r.decision?.by ?? []).map((d) => `${d.name} (${d.userId})`).join(', ') || 'an admin';
     try {
-      await deps.csrApi.deny(r.csrName, {
-        reason: DENIAL_REASON,
-        message: `Denied in Slack by ${r.decision?.by ?? 'an admin'}: ${r.decision?.reason ?? ''}`.trim(),
-      });
+      await deps.csrApi.deny(r.csrName, { reason: DENIAL_REASON, message: `Denied in Slack by ${names}: ${r.decision?.reason ?? ''}`.trim() });
     } catch (e) {
-      if (!(isCsrbotError(e) && (e.code === 'CSR_ALREADY_DECIDED' || e.code === 'CSR_NOT_FOUND'))) {
+      if (isCsrbotError(e) && e.code === 'CSR_ALREADY_DECIDED') {
+        // Approved outside Slack (kubectl) while this denial was on its way: Kubernetes keeps the first decision.
+        const at = deps.clock.now().toISOString();
+        const approved = await deps.store.transition(id, ['denying'], 'approved', {
+          decision: { by: [], outside: `the cluster (approved outside Slack while the deny by ${names} was being written)`, at },
+        });
+        if (approved) {
+          await announce(deps, approved, 'approved');
+          await deps.jobs.enqueue('issue', id);
+        }
+        return;
+      }
+      // CSR_NOT_FOUND: deleted before the denial was written. Nothing can ever be issued for it, so the admin's denial stands.
+      if (!(isCsrbotError(e) && e.code === 'CSR_NOT_FOUND')) {
         await reportClusterTrouble(deps, r, e);
         throw e;
       }
     }
+    await deps.store.transition(id, ['denying'], 'denied', {});
   }
-  await announce(deps, r, 'denied');
+  const now = (await deps.store.get(id)) ?? r;
+  if (now.state === 'denied') await announce(deps, now, 'denied');
 }

@@ -19,8 +19,8 @@ export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELET
   const log = deps.log.child({ requestId: id, csrName: csr.name, event: type });
 
   if (type === 'DELETED') {
-    const gone = await deps.store.transition(id, ['pending', 'approved'], 'deleted', {
-      decision: r.decision ?? { by: 'the cluster (CSR deleted)', at, outside: true },
+    const gone = await deps.store.transition(id, ['pending', 'approving', 'denying', 'approved'], 'deleted', {
+      decision: r.decision ?? { by: [], outside: 'the cluster (CSR deleted)', at },
     });
     if (gone) {
       log.info('CSR deleted outside Slack');
@@ -31,15 +31,16 @@ export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELET
   const d = csr.decision;
   if (!d) return;
   if (d.type === 'Approved' && d.reason !== APPROVAL_REASON) {
-    const won = await deps.store.transition(id, ['pending'], 'approved', { decision: { by: outsideActor(d.reason, d.message), at, outside: true } });
+    // From denying too: kubectl approved while csrbot's denial was on its way, and Kubernetes keeps the first decision.
+    const won = await deps.store.transition(id, ['pending', 'denying'], 'approved', { decision: { by: [], outside: outsideActor(d.reason, d.message), at } });
     if (won) {
       log.info({ reason: d.reason }, 'CSR approved outside Slack');
       await announce(deps, won, 'approved');
       await deps.jobs.enqueue('issue', id);
     }
   } else if (d.type === 'Denied' && d.reason !== DENIAL_REASON) {
-    const won = await deps.store.transition(id, ['pending'], 'denied', {
-      decision: { by: outsideActor(d.reason, d.message), at, outside: true, reason: d.message },
+    const won = await deps.store.transition(id, ['pending', 'approving'], 'denied', {
+      decision: { by: [], outside: outsideActor(d.reason, d.message), at, reason: d.message },
     });
     if (won) {
       log.info({ reason: d.reason }, 'CSR denied outside Slack');

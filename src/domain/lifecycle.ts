@@ -6,17 +6,24 @@
  */
 export type RequestState =
   | 'pending' // CSR being created / card being posted / waiting for admins
-  | 'approved' // approval written to the cluster (by us or outside Slack); waiting for the signer
+  | 'approving' // Slack reached the quorum; the Approved condition is being written to the cluster
+  | 'denying' // an admin denied in Slack; the Denied condition is being written to the cluster
+  | 'approved' // the CSR is Approved in the cluster (by csrbot or outside Slack); waiting for the signer
   | 'issued' // certificate delivered to the requester
-  | 'denied'
+  | 'denied' // the CSR is Denied in the cluster (by csrbot or outside Slack)
   | 'failed' // the signer refused, or issuance timed out
-  | 'deleted'; // the CSR object disappeared before a decision
+  | 'deleted'; // the CSR object disappeared before a certificate was issued
 
+/**
+ * A Slack decision and the cluster's can cross: kubectl may decide the CSR
+ * while ours is being written. Kubernetes keeps the first, so approving may
+ * end denied and denying may end approved: the cluster's word stands.
+ */
 export const transitions: Record<RequestState, readonly RequestState[]> = {
-  pending: ['approved', 'denied', 'failed', 'deleted'],
-  // approved -> denied: Slack approved, but the CSR was denied in the cluster
-  // (kubectl) before our approval was written; the cluster's word stands.
-  approved: ['issued', 'denied', 'failed', 'deleted'],
+  pending: ['approving', 'denying', 'approved', 'denied', 'failed', 'deleted'],
+  approving: ['approved', 'denied', 'deleted'],
+  denying: ['denied', 'approved', 'deleted'],
+  approved: ['issued', 'failed', 'deleted'],
   issued: [],
   denied: [],
   failed: [],
@@ -25,15 +32,6 @@ export const transitions: Record<RequestState, readonly RequestState[]> = {
 
 export function canTransition(from: RequestState, to: RequestState): boolean {
   return transitions[from].includes(to);
-}
-
-/** States a transition into `to` may start from. */
-export function sourcesOf(to: RequestState): RequestState[] {
-  return (Object.keys(transitions) as RequestState[]).filter((s) => transitions[s].includes(to));
-}
-
-export function isFinal(s: RequestState): boolean {
-  return transitions[s].length === 0;
 }
 
 export interface SlackPerson {
@@ -45,10 +43,27 @@ export interface SlackPerson {
   email?: string;
 }
 
+/** One admin's Approve click. The id is the record; the name is kept only to render cards and the cluster's condition message. */
 export interface Approval {
   userId: string;
   name: string;
   at: string;
+}
+
+/** Someone who decided in Slack: compared by id, the name only rendered. */
+export interface Decider {
+  userId: string;
+  name: string;
+}
+
+export interface Decision {
+  /** The Slack deciders (the approvers at the quorum, or the denier); empty when the cluster decided outside Slack. */
+  by: Decider[];
+  /** Set when the decision was made outside Slack (kubectl, another controller): the cluster's reason and message. */
+  outside?: string;
+  at: string;
+  /** The denier's reason, or the outside decision's message. */
+  reason?: string;
 }
 
 /** What the admin card and the kubeconfig need to know about the CSR; public material only. */
@@ -93,7 +108,7 @@ export interface CertificateRequest {
   card?: { channel: string; ts: string };
   approvals: Approval[];
   quorum: number;
-  decision?: { by: string; at: string; reason?: string; outside?: boolean };
+  decision?: Decision;
   failure?: string;
   issued?: IssuedCertificate;
   /** The requester has been told the cluster is slow; said once per request. */

@@ -49,7 +49,7 @@ describe('approveRequest: who may approve', () => {
     const t = await submitted(pki, { settings: { adminGroup: 'SADMINS' } });
     t.chat.setGroup('SADMINS', [people.gina.userId]);
     await expect(approveRequest(t.deps, t.id, admin(people.gina))).resolves.toEqual({ kind: 'decided' });
-    expect((await state(t, t.id)).state).toBe('approved');
+    expect((await state(t, t.id)).state).toBe('approving');
     expect(t.chat.ephemerals).toEqual([]);
   });
 
@@ -76,9 +76,11 @@ describe('approveRequest: counting approvals', () => {
     const t = await submitted(pki);
     await expect(approveRequest(t.deps, t.id, admin(people.alice))).resolves.toEqual({ kind: 'decided' });
     const r = await state(t, t.id);
-    expect(r.state).toBe('approved');
+    // Decided in Slack, not yet written to the cluster.
+    expect(r.state).toBe('approving');
     expect(r.approvals).toEqual([{ userId: 'UALICE', name: 'Alice Admin', at: t.clock.now().toISOString() }]);
-    expect(r.decision).toEqual({ by: 'Alice Admin', at: t.clock.now().toISOString() });
+    expect(r.decision).toEqual({ by: [{ userId: 'UALICE', name: 'Alice Admin' }], at: t.clock.now().toISOString() });
+    expect(t.csrApi.object(t.request.csrName)?.state).toBe('pending');
     expect(t.jobs.enqueued).toEqual([
       { kind: 'submit', requestId: t.id },
       { kind: 'approve', requestId: t.id },
@@ -95,10 +97,10 @@ describe('approveRequest: counting approvals', () => {
 
     await expect(approveRequest(t.deps, t.id, admin(people.bob))).resolves.toEqual({ kind: 'decided' });
     const r = await state(t, t.id);
-    expect(r.state).toBe('approved');
+    expect(r.state).toBe('approving');
     expect(r.approvals.map((a) => a.userId).sort()).toEqual(['UALICE', 'UBOB']);
-    expect(r.decision?.by).toContain('Alice Admin');
-    expect(r.decision?.by).toContain('Bob Admin');
+    expect(r.decision?.by.map((d) => d.userId).sort()).toEqual(['UALICE', 'UBOB']);
+    expect(r.decision?.by.map((d) => d.name).sort()).toEqual(['Alice Admin', 'Bob Admin']);
     expect(t.jobs.enqueued.filter((j) => j.kind === 'approve')).toHaveLength(1);
   });
 
@@ -107,12 +109,13 @@ describe('approveRequest: counting approvals', () => {
     const won = countTransitions(t);
     const clicks = Array.from({ length: 20 }, (_, i) => approveRequest(t.deps, t.id, admin(i % 2 ? people.bob : people.alice)));
     const outcomes = await Promise.all(clicks);
-    expect(won).toEqual({ approved: 1 });
+    expect(won).toEqual({ approving: 1 });
     expect(t.jobs.enqueued.filter((j) => j.kind === 'approve')).toHaveLength(1);
     for (const o of outcomes) expect(o.kind === 'decided' || (o.kind === 'refused' && o.code === 'REQUEST_ALREADY_DECIDED')).toBe(true);
     expect(outcomes.filter((o) => o.kind === 'decided').length).toBeGreaterThanOrEqual(1);
-    expect((await state(t, t.id)).state).toBe('approved');
+    expect((await state(t, t.id)).state).toBe('approving');
     await t.jobs.runAll({ ...t.handlers, issue: async () => undefined });
+    expect((await state(t, t.id)).state).toBe('approved');
     expect(t.csrApi.approvals).toHaveLength(1);
     expect(t.chat.noticesOf('approved')).toHaveLength(1);
   });
@@ -121,9 +124,10 @@ describe('approveRequest: counting approvals', () => {
     const t = await submitted(pki);
     await approveRequest(t.deps, t.id, admin(people.alice));
     await expect(approveRequest(t.deps, t.id, admin(people.bob))).resolves.toEqual({ kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' });
-    expect(t.chat.ephemerals).toEqual([{ channel: 'CADMINS', userId: 'UBOB', text: 'This request was already approved by Alice Admin. Nothing was changed.' }]);
+    // Slack renders the mention as the approver's name.
+    expect(t.chat.ephemerals).toEqual([{ channel: 'CADMINS', userId: 'UBOB', text: 'This request was already approved by <@UALICE>. Nothing was changed.' }]);
     await expect(denyRequest(t.deps, t.id, admin(people.bob), 'too late')).resolves.toEqual({ kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' });
-    expect((await state(t, t.id)).state).toBe('approved');
+    expect((await state(t, t.id)).state).toBe('approving');
   });
 });
 
@@ -144,10 +148,32 @@ describe('processApprove', () => {
     expect(t.chat.lastCard).toMatchObject({ state: 'approved' });
     expect(t.jobs.enqueued.map((j) => j.kind)).toEqual(['submit', 'approve', 'issue']);
 
-    // The job again (a BullMQ retry after a crash): the cluster write is a no-op, no second DM.
+    // The job again (a BullMQ retry after a crash): the request is already approved, so no second write and no second DM.
     await processApprove(t.deps, t.id);
-    expect(t.csrApi.approvals.at(-1)?.changed).toBe(false);
+    expect(t.csrApi.approvals).toHaveLength(1);
     expect(t.chat.noticesOf('approved')).toHaveLength(1);
+  });
+
+  it('a crash after the cluster write but before approving -> approved: the retry writes a no-op and finishes once', async () => {
+    const t = await submitted(pki);
+    await approveRequest(t.deps, t.id, admin(people.alice));
+    const real = t.store.transition.bind(t.store);
+    let crashed = false;
+    t.store.transition = async (id, from, to: RequestState, patch) => {
+      if (to === 'approved' && !crashed) {
+        crashed = true;
+        throw new Error('process killed');
+      }
+      return real(id, from, to, patch);
+    };
+    await expect(processApprove(t.deps, t.id)).rejects.toThrow('process killed');
+    expect((await state(t, t.id)).state).toBe('approving');
+    expect(t.csrApi.object(t.request.csrName)?.state).toBe('approved');
+    await processApprove(t.deps, t.id);
+    expect(t.csrApi.approvals.map((a) => a.changed)).toEqual([true, false]);
+    expect((await state(t, t.id)).state).toBe('approved');
+    expect(t.chat.noticesOf('approved')).toHaveLength(1);
+    expect(t.jobs.enqueued.filter((j) => j.kind === 'issue')).toHaveLength(1);
   });
 
   it('quorum 2: the condition message names both approvers', async () => {
@@ -178,7 +204,7 @@ describe('processApprove', () => {
     await t.jobs.runAll(t.handlers);
     const r = await state(t, t.id);
     expect(r.state).toBe('denied');
-    expect(r.decision?.outside).toBe(true);
+    expect(r.decision?.outside).toContain('denied outside Slack');
     expect(t.chat.noticesOf('denied')).toHaveLength(1);
     expect(t.chat.noticesOf('approved')).toHaveLength(0);
     expect(t.chat.lastCard).toMatchObject({ state: 'denied' });
@@ -203,7 +229,7 @@ describe('denyRequest / processDeny', () => {
     await t.jobs.runAll(t.handlers);
     const r = await state(t, t.id);
     expect(r.state).toBe('denied');
-    expect(r.decision).toMatchObject({ by: 'Bob Admin (UBOB)', reason: 'use the break-glass account instead' });
+    expect(r.decision).toMatchObject({ by: [{ userId: 'UBOB', name: 'Bob Admin' }], reason: 'use the break-glass account instead' });
     expect(t.csrApi.denials).toEqual([
       { name: t.request.csrName, reason: DENIAL_REASON, message: 'Denied in Slack by Bob Admin (UBOB): use the break-glass account instead', changed: true },
     ]);
@@ -222,6 +248,22 @@ describe('denyRequest / processDeny', () => {
     await expect(denyRequest(t.deps, t.id, admin(people.bob), 'second')).resolves.toEqual({ kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' });
     expect((await state(t, t.id)).decision?.reason).toBe('first');
     expect(t.jobs.enqueued.filter((j) => j.kind === 'deny')).toHaveLength(1);
+  });
+
+  it('approved with kubectl between the Deny click and the deny job: the cluster has the last word, jane gets her certificate', async () => {
+    const t = await submitted(pki);
+    await denyRequest(t.deps, t.id, admin(people.alice), 'no');
+    expect((await state(t, t.id)).state).toBe('denying');
+    t.csrApi.approveOutside(t.request.csrName);
+    await t.jobs.runAll({ ...t.handlers, issue: async () => undefined });
+    const r = await state(t, t.id);
+    expect(r.state).toBe('approved');
+    expect(r.decision?.outside).toContain('approved outside Slack while the deny by Alice Admin (UALICE) was being written');
+    expect(t.chat.noticesOf('denied')).toHaveLength(0);
+    expect(t.chat.noticesOf('approved')).toHaveLength(1);
+    expect(t.chat.lastCard).toMatchObject({ state: 'approved' });
+    expect(t.jobs.enqueued.filter((j) => j.kind === 'issue')).toHaveLength(1);
+    expect(t.csrApi.object(t.request.csrName)?.decision?.type).toBe('Approved');
   });
 
   it('processDeny twice announces once; a CSR already deleted or denied is not an error', async () => {

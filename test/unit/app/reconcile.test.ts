@@ -35,7 +35,7 @@ describe('onCsrEvent', () => {
     for (let i = 0; i < 3; i++) await onCsrEvent(t.deps, 'MODIFIED', ev);
     const r = await state(t, t.id);
     expect(r.state).toBe('approved');
-    expect(r.decision).toMatchObject({ outside: true, by: expect.stringContaining('KubectlApprove') });
+    expect(r.decision).toMatchObject({ by: [], outside: expect.stringContaining('KubectlApprove') });
     expect(t.chat.noticesOf('approved')).toHaveLength(1);
     expect(t.chat.lastCard).toMatchObject({ state: 'approved' });
     expect(t.jobs.enqueued.filter((j) => j.kind === 'issue')).toHaveLength(1);
@@ -85,7 +85,7 @@ describe('onCsrEvent', () => {
     await onCsrEvent(replica(t), 'MODIFIED', ev);
     const r = await state(t, t.id);
     expect(r.state).toBe('denied');
-    expect(r.decision).toMatchObject({ outside: true, reason: 'not on-call this week' });
+    expect(r.decision).toMatchObject({ by: [], outside: expect.stringContaining('KubectlDeny'), reason: 'not on-call this week' });
     expect(t.chat.noticesOf('denied')).toHaveLength(1);
     expect(t.chat.noticesOf('denied')[0]!.request.decision?.reason).toBe('not on-call this week');
   });

@@ -175,7 +175,7 @@ describe('processSubmit', () => {
     t.chat.failNext('postCard', new Error('slack 500'));
     await expect(t.jobs.runAll(t.handlers)).rejects.toThrow('slack 500');
     await t.store.transition('req-0001', ['pending'], 'approved', {
-      decision: { by: 'the cluster, outside Slack', at: t.clock.now().toISOString(), outside: true },
+      decision: { by: [], outside: 'the cluster, outside Slack', at: t.clock.now().toISOString() },
     });
     await t.chat.notifyRequester(await state(t, 'req-0001'), { kind: 'approved' });
     await processSubmit(t.deps, request.id);

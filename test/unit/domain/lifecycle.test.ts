@@ -1,16 +1,23 @@
 import { describe, expect, it } from '@jest/globals';
-import { canTransition, csrNameFor, isFinal, sourcesOf, transitions, type RequestState } from '../../../src/domain/lifecycle.js';
+import { canTransition, csrNameFor, transitions, type RequestState } from '../../../src/domain/lifecycle.js';
 
-const STATES: RequestState[] = ['pending', 'approved', 'issued', 'denied', 'failed', 'deleted'];
+const STATES: RequestState[] = ['pending', 'approving', 'denying', 'approved', 'issued', 'denied', 'failed', 'deleted'];
 
 /** The moves a request can make, and nothing else. */
 const LEGAL = new Set([
-  'pending->approved',
-  'pending->denied',
+  'pending->approving', // the quorum reached in Slack
+  'pending->denying', // denied in Slack
+  'pending->approved', // approved outside Slack (kubectl)
+  'pending->denied', // denied outside Slack
   'pending->failed',
   'pending->deleted',
+  'approving->approved', // our approval is in the cluster
+  'approving->denied', // kubectl denied before our approval landed: the cluster's word stands
+  'approving->deleted',
+  'denying->denied', // our denial is in the cluster
+  'denying->approved', // kubectl approved before our denial landed: the cluster's word stands
+  'denying->deleted',
   'approved->issued',
-  'approved->denied', // approved in Slack, denied with kubectl before our approval landed
   'approved->failed',
   'approved->deleted',
 ]);
@@ -23,16 +30,12 @@ describe('lifecycle transitions', () => {
 
   it('covers every state, and final states go nowhere', () => {
     expect(Object.keys(transitions).sort()).toEqual([...STATES].sort());
-    expect(STATES.filter(isFinal).sort()).toEqual(['deleted', 'denied', 'failed', 'issued']);
-    expect(isFinal('pending')).toBe(false);
-    expect(isFinal('approved')).toBe(false);
+    expect(STATES.filter((s) => transitions[s].length === 0).sort()).toEqual(['deleted', 'denied', 'failed', 'issued']);
   });
 
-  it('nothing goes back to pending, and sourcesOf agrees with the table', () => {
-    expect(sourcesOf('pending')).toEqual([]);
-    expect(sourcesOf('issued')).toEqual(['approved']);
-    expect(sourcesOf('deleted').sort()).toEqual(['approved', 'pending']);
-    for (const to of STATES) for (const from of sourcesOf(to)) expect(canTransition(from, to)).toBe(true);
+  it('nothing goes back to pending, and approved means the cluster approved: never denied after', () => {
+    for (const s of STATES) expect(canTransition(s, 'pending')).toBe(false);
+    expect(canTransition('approved', 'denied')).toBe(false);
   });
 });
 

@@ -1,10 +1,12 @@
 import type { CertificateRequest } from '../../../domain/lifecycle.js';
 import { Actions } from '../ids.js';
-import { clip, esc, fingerprintText, humanDuration } from './format.js';
+import { clip, decidedBy, esc, fingerprintText, humanDuration } from './format.js';
 import type { KnownBlock } from './types.js';
 
 const stateLine: Record<CertificateRequest['state'], string> = {
   pending: ':hourglass_flowing_sand: Waiting for approval',
+  approving: ':hourglass_flowing_sand: Approved in Slack, writing the approval to the cluster',
+  denying: ':hourglass_flowing_sand: Denied in Slack, writing the denial to the cluster',
   approved: ':white_check_mark: Approved, waiting for the cluster signer',
   issued: ':white_check_mark: Approved and issued',
   denied: ':no_entry: Denied',
@@ -49,7 +51,7 @@ export function approvalCard(r: CertificateRequest): { text: string; blocks: Kno
   }
   if (r.decision && r.state !== 'pending') {
     status.push(
-      `${r.state === 'denied' ? 'Denied' : 'Decided'} by ${esc(r.decision.by)} at ${r.decision.at}${r.decision.reason ? `: ${esc(r.decision.reason)}` : ''}`,
+      `${r.state === 'denied' || r.state === 'denying' ? 'Denied' : 'Decided'} by ${decidedBy(r.decision)} at ${r.decision.at}${r.decision.reason ? `: ${esc(r.decision.reason)}` : ''}`,
     );
   }
   if (r.failure) status.push(esc(r.failure));

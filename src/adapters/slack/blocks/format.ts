@@ -1,3 +1,4 @@
+import type { Decision } from '../../../domain/lifecycle.js';
 /** Small text helpers shared by the builders. Slack mrkdwn needs &, <, > escaped. */
 export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -29,4 +30,11 @@ export function lifetimeChoices(defaultSeconds: number, maxSeconds: number): num
 
 export function lifetimeOption(seconds: number) {
   return { text: { type: 'plain_text' as const, text: humanDuration(seconds) }, value: String(seconds) };
+}
+
+/** Who decided, for display: the Slack deciders' names (escaped), or the cluster's own account when decided outside Slack. */
+export function decidedBy(d: Decision | undefined): string {
+  if (!d) return 'an admin';
+  if (d.outside) return esc(d.outside);
+  return d.by.length ? d.by.map((p) => esc(p.name)).join(', ') : 'an admin';
 }

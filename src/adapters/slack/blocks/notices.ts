@@ -1,12 +1,12 @@
 import type { CertificateRequest } from '../../../domain/lifecycle.js';
 import type { RequesterNotice } from '../../../ports.js';
-import { clip, esc } from './format.js';
+import { clip, decidedBy, esc } from './format.js';
 import type { KnownBlock } from './types.js';
 
 /** What the requester reads in their DM at each step. */
 export function requesterNotice(r: CertificateRequest, n: RequesterNotice): { text: string; blocks: KnownBlock[] } {
   const ref = `request \`${r.id}\` (${esc(r.kubernetesUsername)})`;
-  const by = r.decision?.by ? esc(r.decision.by) : 'an admin';
+  const by = decidedBy(r.decision);
   const text = {
     submitted: `Your ${ref} was sent to the admins. I will DM you the certificate once it is approved.`,
     delayed: `Your ${ref} is delayed: ${n.kind === 'delayed' ? esc(n.reason) : ''} I keep retrying; nothing is lost.`,

@@ -104,11 +104,12 @@ export function requestStoreContract(name: string, open: () => Promise<StoreHarn
       const req = aRequest();
       await store.create(req);
       expect(await store.transition(req.id, ['approved'], 'issued')).toBeUndefined();
-      const decided = await store.transition(req.id, ['pending'], 'approved', { decision: { by: 'U02BOSS', at: '2025-01-01T00:01:00Z' } });
-      expect(decided?.state).toBe('approved');
-      expect(decided?.decision).toEqual({ by: 'U02BOSS', at: '2025-01-01T00:01:00Z' });
+      const by = [{ userId: 'U02BOSS', name: 'Boss' }];
+      const decided = await store.transition(req.id, ['pending'], 'approving', { decision: { by, at: '2025-01-01T00:01:00Z' } });
+      expect(decided?.state).toBe('approving');
+      expect(decided?.decision).toEqual({ by, at: '2025-01-01T00:01:00Z' });
       expect(await store.transition(req.id, ['pending'], 'denied')).toBeUndefined();
-      expect((await store.get(req.id))?.state).toBe('approved');
+      expect((await store.get(req.id))?.state).toBe('approving');
     });
 
     it('transition on an unknown id is undefined', async () => {
@@ -120,7 +121,9 @@ export function requestStoreContract(name: string, open: () => Promise<StoreHarn
       await store.create(req);
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          store.transition(req.id, ['pending'], i % 2 ? 'approved' : 'denied', { decision: { by: `U${i}`, at: '2025-01-01T00:00:00Z' } }),
+          store.transition(req.id, ['pending'], i % 2 ? 'approving' : 'denying', {
+            decision: { by: [{ userId: `U${i}`, name: `n${i}` }], at: '2025-01-01T00:00:00Z' },
+          }),
         ),
       );
       const winners = results.filter((r) => r !== undefined);

@@ -66,7 +66,7 @@ function extremeRequest(over: Partial<CertificateRequest> = {}): CertificateRequ
   });
 }
 
-const decision = { by: `${NASTY} ${KOREAN} (UALICE)`, at: '2030-01-01T01:00:00.000Z', reason: `${NASTY} ${'r'.repeat(1000)}` };
+const decision = { by: [{ userId: 'UALICE', name: `${NASTY} ${KOREAN}` }], at: '2030-01-01T01:00:00.000Z', reason: `${NASTY} ${'r'.repeat(1000)}` };
 const issued = {
   serial: '1a2b',
   fingerprint: FP,
@@ -76,7 +76,7 @@ const issued = {
   username: 'jane',
   groups: ['developers'],
 };
-const ALL_STATES: RequestState[] = ['pending', 'approved', 'issued', 'denied', 'failed', 'deleted'];
+const ALL_STATES: RequestState[] = ['pending', 'approving', 'denying', 'approved', 'issued', 'denied', 'failed', 'deleted'];
 
 function inState(r: CertificateRequest, s: RequestState): CertificateRequest {
   return {
@@ -160,8 +160,17 @@ describe('approvalCard', () => {
     expect(text).toContain('1 day');
     expect(text).toContain('on-call');
     expect(text).toContain('Approvals 1/2: <@UALICE>');
-    const denied = JSON.stringify(approvalCard({ ...request(), state: 'denied', decision: { by: 'Bob (UBOB)', at: 'T', reason: 'not now' } }).blocks);
-    expect(denied).toContain('Denied by Bob (UBOB) at T: not now');
+    const denied = JSON.stringify(
+      approvalCard({ ...request(), state: 'denied', decision: { by: [{ userId: 'UBOB', name: 'Bob' }], at: 'T', reason: 'not now' } }).blocks,
+    );
+    expect(denied).toContain('Denied by Bob at T: not now');
+    const outside = JSON.stringify(
+      approvalCard({ ...request(), state: 'denied', decision: { by: [], outside: 'the cluster, outside Slack (kubectl)', at: 'T' } }).blocks,
+    );
+    expect(outside).toContain('Denied by the cluster, outside Slack (kubectl) at T');
+    const writing = JSON.stringify(approvalCard({ ...request(), state: 'approving', decision: { by: [{ userId: 'UA', name: 'Alice' }], at: 'T' } }).blocks);
+    expect(writing).toContain('writing the approval to the cluster');
+    expect(writing).not.toContain('csrbot_approve');
     const done = JSON.stringify(approvalCard(inState(request(), 'issued')).blocks);
     expect(done).toContain('Serial `1a2b`, valid until 2030-01-02T00:00:00.000Z');
   });
@@ -196,8 +205,11 @@ describe('requesterNotice', () => {
   });
 
   it('tells the requester who denied and why', () => {
-    const m = requesterNotice({ ...request(), state: 'denied', decision: { by: 'Bob Admin (UBOB)', at: 'T', reason: 'use break-glass' } }, { kind: 'denied' });
-    expect(m.text).toContain('denied by Bob Admin (UBOB)');
+    const m = requesterNotice(
+      { ...request(), state: 'denied', decision: { by: [{ userId: 'UBOB', name: 'Bob <Admin>' }], at: 'T', reason: 'use break-glass' } },
+      { kind: 'denied' },
+    );
+    expect(m.text).toContain('denied by Bob &lt;Admin&gt;');
     expect(m.text).toContain('Reason: use break-glass');
   });
 });
