@@ -23,12 +23,9 @@ import { SlackChat } from './adapters/slack/slack-chat.js';
 import { RedisDraftStore } from './adapters/store/redis-draft-store.js';
 import { RedisRequestStore } from './adapters/store/redis-request-store.js';
 import { loadConfig, readDotEnv, type Config } from './config/load-config.js';
-import { CsrbotError, isCsrbotError } from './domain/errors.js';
+import { CsrbotError, isCsrbotError, isRetryable } from './domain/errors.js';
 import { parsePolicyConfig, parseUsernameMapping, type UsernameRule } from './domain/policy/index.js';
 import { createLogger, type Logger } from './log/logger.js';
-
-/** Retrying these cannot help: the job fails at once (the use case has already told the people concerned). */
-const NON_RETRYABLE = ['REQUEST_NOT_FOUND', 'CSR_REJECTED_BY_API', 'CSR_NAME_TAKEN'];
 
 /** Reads a file a setting names; a failure is a configuration problem, reported like the others. */
 function settingFile(setting: string, path: string, what: string): string {
@@ -175,7 +172,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     lockDurationMs: config.jobs.lockDurationMs,
     stalledIntervalMs: config.jobs.stalledIntervalMs,
     backoff: { capMs: config.jobs.retryMaxDelayMs },
-    nonRetryableCodes: NON_RETRYABLE,
+    retryable: isRetryable,
     log,
     handlers: {
       submit: (id) => processSubmit(deps, id),

@@ -1,4 +1,4 @@
-import { type CsrbotError, isCsrbotError } from '../domain/errors.js';
+import { type CsrbotError, describeFor, isCsrbotError } from '../domain/errors.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
 import type { Deps } from './deps.js';
 import { onceOnly } from './once-only.js';
@@ -12,13 +12,13 @@ export function isTransientClusterError(e: unknown): boolean {
 export async function reportClusterTrouble(deps: Deps, r: CertificateRequest, e: unknown): Promise<void> {
   if (isTransientClusterError(e)) {
     await onceOnly(deps, r.id, 'delayed-notice', async () => {
-      await deps.chat.notifyRequester(r, { kind: 'delayed', reason: (e as CsrbotError).userMessage });
+      await deps.chat.notifyRequester(r, { kind: 'delayed', reason: describeFor('requester', (e as CsrbotError).code, (e as CsrbotError).details) });
       await deps.store.update(r.id, { delayNotified: true });
     });
   }
   if (isCsrbotError(e) && e.code === 'CLUSTER_FORBIDDEN') {
     await onceOnly(deps, r.id, `forbidden-${String(e.details.verb)}-${String(e.details.resource)}`, () =>
-      deps.chat.tellAdmins(`:warning: csrbot could not work on request ${r.id} (${r.csrName}): ${e.userMessage}`),
+      deps.chat.tellAdmins(`:warning: csrbot could not work on request ${r.id} (${r.csrName}): ${describeFor('admin', e.code, e.details)}`),
     );
   }
 }

@@ -63,7 +63,7 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
     obj = await waitForSigner(deps, r.csrName, deadline);
   } catch (e) {
     if (isCsrbotError(e) && e.code === 'ISSUANCE_TIMEOUT') {
-      const failed = await deps.store.transition(id, ['approved'], 'failed', { failure: e.userMessage });
+      const failed = await deps.store.transition(id, ['approved'], 'failed', { failure: { code: e.code, details: e.details } });
       if (failed) await announce(deps, failed, 'failed');
       return;
     }
@@ -77,7 +77,7 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
     return;
   }
   if (obj.state !== 'issued' || !obj.certificatePem) {
-    const failure = new CsrbotError('CSR_SIGNING_FAILED', { name: r.csrName, message: obj.failureMessage ?? obj.state }).userMessage;
+    const failure = { code: 'CSR_SIGNING_FAILED' as const, details: { name: r.csrName, message: obj.failureMessage ?? obj.state } };
     const failed = await deps.store.transition(id, ['approved'], 'failed', { failure });
     if (failed) await announce(deps, failed, 'failed');
     return;
@@ -85,7 +85,7 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
 
   const facts = inspectCertificate(obj.certificatePem);
   if (facts.spkiFingerprint !== r.csr.fingerprint) {
-    const failure = new CsrbotError('CERTIFICATE_KEY_MISMATCH', { name: r.csrName, expected: r.csr.fingerprint, actual: facts.spkiFingerprint }).userMessage;
+    const failure = { code: 'CERTIFICATE_KEY_MISMATCH' as const, details: { name: r.csrName, expected: r.csr.fingerprint, actual: facts.spkiFingerprint } };
     const failed = await deps.store.transition(id, ['approved'], 'failed', { failure });
     if (failed) await announce(deps, failed, 'failed');
     return;

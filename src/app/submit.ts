@@ -66,7 +66,7 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
       if (isCsrbotError(e) && (e.code === 'CSR_REJECTED_BY_API' || e.code === 'CSR_NAME_TAKEN')) {
         // Retrying cannot change the API server's mind: tell everyone once and stop.
         // The admins get a card too (without buttons): a refused request is theirs to know about.
-        const failed = await deps.store.transition(id, ['pending'], 'failed', { failure: e.userMessage });
+        const failed = await deps.store.transition(id, ['pending'], 'failed', { failure: { code: e.code, details: e.details } });
         if (failed) await announce(deps, await ensureCard(deps, failed), 'failed');
         return;
       }

@@ -152,7 +152,6 @@ const messages = {
     `The certificate issued for ${str(d.name)} is not for the key in the request (expected SPKI ${str(d.expected)}, got ${str(d.actual)}). It was not delivered; an admin should inspect the cluster signer.`,
   ISSUANCE_TIMEOUT: (d) =>
     `The cluster approved ${str(d.name)} but its signer issued no certificate within ${str(d.timeout)}. Check that kube-controller-manager runs the csrsigning controller with --cluster-signing-cert-file/--cluster-signing-key-file.`,
-  USERNAME_UNKNOWN: (d) => `csrbot cannot tell your Kubernetes username: ${str(d.why)}. Ask an admin to add you to the username mapping.`,
 
   // ---- Configuration ------------------------------------------------------
   CONFIG_INVALID: (d) => `csrbot cannot start; fix these settings:\n${str(d.problems)}`,
@@ -162,6 +161,72 @@ export type ErrorCode = keyof typeof messages;
 
 export function describeError(code: ErrorCode, details: Details = {}): string {
   return messages[code](details);
+}
+
+/**
+ * Who may read a code's text: `requester` (anyone who clicked or asked),
+ * `admin` (the admin channel), `operator` (logs and the people who run
+ * csrbot: it names settings, URLs and flags).
+ */
+export type Audience = 'requester' | 'admin' | 'operator';
+
+interface CodeRules {
+  audience: Audience;
+  /** Can the same job succeed later (an outage, a permission granted meanwhile)? The worker retries only these. */
+  retryable: boolean;
+  /** What a requester reads instead, when the audience is wider than them. */
+  forRequester?: Render;
+}
+
+const requester: CodeRules = { audience: 'requester', retryable: false };
+const operator: CodeRules = { audience: 'operator', retryable: false };
+const clusterTrouble: CodeRules = {
+  audience: 'operator',
+  retryable: true,
+  forRequester: () => 'The Kubernetes cluster is not answering csrbot right now. Your request is kept, and csrbot keeps trying.',
+};
+const forAdmins = (forRequester?: Render): CodeRules => ({ audience: 'admin', retryable: false, forRequester });
+
+/** The rest of the table: audience and retry for every code (the compiler insists each one is here). */
+const rules: Record<ErrorCode, CodeRules> = {
+  ...(Object.fromEntries(Object.keys(messages).map((c) => [c, requester])) as Record<ErrorCode, CodeRules>),
+  USERNAME_MAPPING_INVALID: operator,
+  POLICY_CONFIG_INVALID: operator,
+  CONFIG_INVALID: operator,
+  CLUSTER_UNREACHABLE: clusterTrouble,
+  CLUSTER_TIMEOUT: clusterTrouble,
+  CLUSTER_ERROR: clusterTrouble,
+  CLUSTER_CONFLICT: clusterTrouble,
+  // A permission or a credential can be fixed while the job waits. The admins are told what to grant.
+  CLUSTER_FORBIDDEN: { ...clusterTrouble, audience: 'admin' },
+  CLUSTER_UNAUTHORIZED: clusterTrouble,
+  CSR_NOT_FOUND: forAdmins(),
+  CSR_ALREADY_DECIDED: forAdmins(),
+  CSR_NAME_TAKEN: forAdmins(() => 'csrbot could not create the CertificateSigningRequest for your request. The admins can see why; send the CSR again later.'),
+  CERTIFICATE_KEY_MISMATCH: forAdmins(() => 'The certificate the cluster issued is not for your key, so it was not delivered. The admins can see why.'),
+  ISSUANCE_TIMEOUT: forAdmins(() => 'The cluster approved your request but issued no certificate in time. The admins can see why.'),
+};
+
+export function isRetryableCode(code: ErrorCode): boolean {
+  return rules[code].retryable;
+}
+
+export function audienceOf(code: ErrorCode): Audience {
+  return rules[code].audience;
+}
+
+const rank: Record<Audience, number> = { requester: 0, admin: 1, operator: 2 };
+
+/** The text `reader` may see: the code's own, or, for a reader who should not see it, the table's neutral line. */
+export function describeFor(reader: Audience, code: ErrorCode, details: Details = {}): string {
+  const r = rules[code];
+  if (rank[reader] >= rank[r.audience]) return describeError(code, details);
+  return (r.forRequester ?? (() => `Something went wrong on csrbot's side (${code}). The admins can see the details.`))(details);
+}
+
+/** Retrying a job helps only for coded errors the table marks retryable, and for uncoded ones (a Slack or Redis hiccup). */
+export function isRetryable(err: unknown): boolean {
+  return !isCsrbotError(err) || isRetryableCode(err.code);
 }
 
 export const errorCodes = Object.keys(messages) as ErrorCode[];

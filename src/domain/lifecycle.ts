@@ -4,6 +4,8 @@
  * retry, a double click or a second replica harmless: only one caller wins a
  * transition, and only the winner announces it.
  */
+import type { Details, ErrorCode } from './errors.js';
+
 export type RequestState =
   | 'pending' // CSR being created / card being posted / waiting for admins
   | 'approving' // Slack reached the quorum; the Approved condition is being written to the cluster
@@ -109,7 +111,8 @@ export interface CertificateRequest {
   approvals: Approval[];
   quorum: number;
   decision?: Decision;
-  failure?: string;
+  /** Why the request failed, as a coded error: each reader gets the text the error table allows them. */
+  failure?: { code: ErrorCode; details: Details };
   issued?: IssuedCertificate;
   /** The requester has been told the cluster is slow; said once per request. */
   delayNotified?: boolean;

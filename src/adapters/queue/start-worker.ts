@@ -10,7 +10,7 @@ import { CAPPED_EXPONENTIAL, cappedExponentialDelay, type BackoffOptions } from 
 import type { JobData } from './bullmq-jobs.js';
 import { bullConnection, type QueueConnection } from './connection.js';
 
-export type JobHandler = (requestId: string, attempt: { attemptsMade: number }) => Promise<void>;
+export type JobHandler = (requestId: string) => Promise<void>;
 
 export interface StartWorkerOptions {
   connection: QueueConnection;
@@ -27,10 +27,8 @@ export interface StartWorkerOptions {
   stalledIntervalMs?: number;
   /** Delays between attempts. Default 1 s doubling, capped at 30 s. */
   backoff?: BackoffOptions;
-  /** False stops retries for this error. Default: always true. Errors with `unrecoverable: true` are never retried either way. */
-  isRetryable?: (err: unknown) => boolean;
-  /** Error codes (e.g. CsrbotError codes) that retrying cannot fix. Default none. */
-  nonRetryableCodes?: Iterable<string>;
+  /** False stops retries for this error (main.ts asks the error table). Default: always true. Errors with `unrecoverable: true` are never retried either way. */
+  retryable?: (err: unknown) => boolean;
 }
 
 export interface RunningWorker {
@@ -46,14 +44,8 @@ function isMarkedUnrecoverable(err: unknown): boolean {
 
 export function startWorker(opts: StartWorkerOptions): RunningWorker {
   const log = opts.log.child({ queue: opts.queueName });
-  const codes = new Set(opts.nonRetryableCodes ?? []);
-  const isRetryable = opts.isRetryable ?? (() => true);
-  const retryable = (err: unknown): boolean => {
-    if (isMarkedUnrecoverable(err)) return false;
-    const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-    if (typeof code === 'string' && codes.has(code)) return false;
-    return isRetryable(err);
-  };
+  const isRetryable = opts.retryable ?? (() => true);
+  const retryable = (err: unknown): boolean => !isMarkedUnrecoverable(err) && isRetryable(err);
 
   const processor = async (job: Job<JobData, void, JobKind>): Promise<void> => {
     const handler = Object.hasOwn(opts.handlers, job.name) ? opts.handlers[job.name] : undefined;
@@ -61,7 +53,7 @@ export function startWorker(opts: StartWorkerOptions): RunningWorker {
     if (!handler) throw new UnrecoverableError(`No handler for job kind '${job.name}'`);
     if (typeof requestId !== 'string' || requestId === '') throw new UnrecoverableError(`Job ${job.id} has no requestId`);
     try {
-      await handler(requestId, { attemptsMade: job.attemptsMade });
+      await handler(requestId);
     } catch (err) {
       if (err instanceof UnrecoverableError || retryable(err)) throw err;
       const final = new UnrecoverableError(err instanceof Error ? err.message : String(err));

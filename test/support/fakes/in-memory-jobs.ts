@@ -10,7 +10,7 @@ export interface EnqueuedJob {
   requestId: string;
 }
 
-export type InMemoryJobHandlers = Partial<Record<JobKind, (requestId: string, attempt: { attemptsMade: number }) => Promise<void>>>;
+export type InMemoryJobHandlers = Partial<Record<JobKind, (requestId: string) => Promise<void>>>;
 
 interface Entry extends EnqueuedJob {
   id: string;
@@ -55,7 +55,7 @@ export class InMemoryJobs implements Jobs {
       const handler = handlers[next.kind];
       if (!handler) throw new Error(`InMemoryJobs.runAll: no handler for '${next.kind}' (job ${next.id})`);
       try {
-        await handler(next.requestId, { attemptsMade: next.attemptsMade });
+        await handler(next.requestId);
       } finally {
         next.attemptsMade += 1;
       }

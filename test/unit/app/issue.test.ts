@@ -6,6 +6,12 @@ import { processIssue } from '../../../src/app/issue.js';
 import { people } from '../../support/fakes/make-deps.js';
 import { TestPki } from '../../support/fakes/test-pki.js';
 import { admin, state, submitted, type Submitted } from './flow.js';
+import { describeFor } from '../../../src/domain/errors.js';
+import type { CertificateRequest } from '../../../src/domain/lifecycle.js';
+
+/** What each reader is shown of a request's failure. */
+const failureFor = (reader: 'requester' | 'admin', r: CertificateRequest | undefined) =>
+  r?.failure ? describeFor(reader, r.failure.code, r.failure.details) : '';
 
 let pki: TestPki;
 beforeAll(() => {
@@ -90,11 +96,13 @@ describe('processIssue', () => {
     await t.jobs.runAll(t.handlers);
     const r = await state(t, t.id);
     expect(r.state).toBe('failed');
-    expect(r.failure).toContain('requested duration exceeds the signer maximum');
+    expect(r.failure?.code).toBe('CSR_SIGNING_FAILED');
+    expect(failureFor('admin', r)).toContain('requested duration exceeds the signer maximum');
     const failed = t.chat.noticesOf('failed');
     expect(failed).toHaveLength(1);
-    expect(failed[0]!.request.failure).toContain('requested duration exceeds the signer maximum');
-    expect(t.chat.lastCard).toMatchObject({ state: 'failed', failure: expect.stringContaining('signer maximum') });
+    expect(failureFor('requester', failed[0]!.request)).toContain('requested duration exceeds the signer maximum');
+    expect(t.chat.lastCard).toMatchObject({ state: 'failed' });
+    expect(failureFor('admin', t.chat.lastCard)).toContain('signer maximum');
     expect(t.chat.deliveries).toHaveLength(0);
   });
 
@@ -105,9 +113,10 @@ describe('processIssue', () => {
     await t.jobs.runAll(t.handlers);
     const r = await state(t, t.id);
     expect(r.state).toBe('failed');
-    expect(r.failure).toContain('is not for the key in the request');
-    expect(r.failure).toContain(t.key.summary.fingerprint);
-    expect(r.failure).toContain(stranger.summary.fingerprint);
+    expect(failureFor('admin', r)).toContain('is not for the key in the request');
+    expect(failureFor('admin', r)).toContain(t.key.summary.fingerprint);
+    expect(failureFor('admin', r)).toContain(stranger.summary.fingerprint);
+    expect(failureFor('requester', r)).toBe('The certificate the cluster issued is not for your key, so it was not delivered. The admins can see why.');
     expect(r.issued).toBeUndefined();
     expect(t.store.issued.size).toBe(0);
     expect(t.chat.deliveries).toHaveLength(0);
@@ -120,7 +129,10 @@ describe('processIssue', () => {
     await t.jobs.runAll(t.handlers);
     const r = await state(t, t.id);
     expect(r.state).toBe('failed');
-    expect(r.failure).toContain('issued no certificate within 600s');
+    expect(failureFor('admin', r)).toContain('issued no certificate within 600s');
+    // The requester is not handed kube-controller-manager flags.
+    expect(failureFor('requester', r)).not.toContain('kube-controller-manager');
+    expect(failureFor('requester', r)).toContain('issued no certificate in time');
     expect(t.chat.noticesOf('failed')).toHaveLength(1);
     expect(t.chat.lastCard).toMatchObject({ state: 'failed' });
     expect(t.csrApi.watcherCount).toBe(0);

@@ -4,6 +4,12 @@ import { processSubmit, submitRequest } from '../../../src/app/submit.js';
 import { makeDeps } from '../../support/fakes/make-deps.js';
 import { TestPki, type UserKey } from '../../support/fakes/test-pki.js';
 import { newRequest, state } from './flow.js';
+import { describeFor } from '../../../src/domain/errors.js';
+import type { CertificateRequest } from '../../../src/domain/lifecycle.js';
+
+/** What each reader is shown of a request's failure. */
+const failureFor = (reader: 'requester' | 'admin', r: CertificateRequest | undefined) =>
+  r?.failure ? describeFor(reader, r.failure.code, r.failure.details) : '';
 
 let pki: TestPki;
 let key: UserKey;
@@ -103,7 +109,11 @@ describe('processSubmit', () => {
     }
     const delayed = t.chat.noticesOf('delayed');
     expect(delayed).toHaveLength(1);
-    expect(delayed[0]!.notice).toEqual({ kind: 'delayed', reason: expect.stringContaining('could not be reached (ECONNREFUSED)') });
+    // The requester hears that the cluster is slow, not csrbot's KUBECONFIG or the API server's address.
+    expect(delayed[0]!.notice).toEqual({
+      kind: 'delayed',
+      reason: 'The Kubernetes cluster is not answering csrbot right now. Your request is kept, and csrbot keeps trying.',
+    });
     expect(t.chat.cards).toHaveLength(0);
     expect((await state(t, 'req-0001')).delayNotified).toBe(true);
 
@@ -143,10 +153,10 @@ describe('processSubmit', () => {
     await expect(t.jobs.runAll(t.handlers)).resolves.toEqual([{ kind: 'submit', requestId: 'req-0001' }]);
     const r = await state(t, 'req-0001');
     expect(r.state).toBe('failed');
-    expect(r.failure).toContain('spec.expirationSeconds: Invalid value: 60');
+    expect(failureFor('admin', r)).toContain('spec.expirationSeconds: Invalid value: 60');
     const failed = t.chat.noticesOf('failed');
     expect(failed).toHaveLength(1);
-    expect(failed[0]!.request.failure).toContain('Invalid value: 60');
+    expect(failureFor('requester', failed[0]!.request)).toContain('Invalid value: 60');
     expect(t.chat.lastCard).toMatchObject({ state: 'failed' });
     expect(t.chat.noticesOf('submitted')).toHaveLength(0);
     // Running it again changes nothing.
@@ -163,7 +173,7 @@ describe('processSubmit', () => {
     await expect(t.jobs.runAll(t.handlers)).rejects.toThrow('slack 503');
     await t.jobs.runAll(t.handlers);
     expect(t.chat.notices.map((n) => n.notice.kind)).toEqual(['failed']);
-    expect(t.chat.noticesOf('failed')[0]!.request.failure).toContain('spec.usages: Unsupported value');
+    expect(failureFor('requester', t.chat.noticesOf('failed')[0]!.request)).toContain('spec.usages: Unsupported value');
     expect(t.chat.cards).toHaveLength(1);
     expect(t.chat.cards[0]!.request.state).toBe('failed');
     expect((await state(t, 'req-0001')).state).toBe('failed');

@@ -1,3 +1,4 @@
+import { describeFor } from '../../../domain/errors.js';
 import type { CertificateRequest } from '../../../domain/lifecycle.js';
 import { Actions } from '../ids.js';
 import { clip, decidedBy, esc, fingerprintText, humanDuration } from './format.js';
@@ -54,7 +55,7 @@ export function approvalCard(r: CertificateRequest): { text: string; blocks: Kno
       `${r.state === 'denied' || r.state === 'denying' ? 'Denied' : 'Decided'} by ${decidedBy(r.decision)} at ${r.decision.at}${r.decision.reason ? `: ${esc(r.decision.reason)}` : ''}`,
     );
   }
-  if (r.failure) status.push(esc(r.failure));
+  if (r.failure) status.push(esc(describeFor('admin', r.failure.code, r.failure.details)));
   if (r.issued) status.push(`Serial \`${r.issued.serial}\`, valid until ${r.issued.notAfter}`);
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(status.join('\n'), 3000) } });
   if (r.state === 'pending') {

@@ -1,3 +1,4 @@
+import { describeFor } from '../../../domain/errors.js';
 import type { CertificateRequest } from '../../../domain/lifecycle.js';
 import type { RequesterNotice } from '../../../ports.js';
 import { clip, decidedBy, esc } from './format.js';
@@ -12,7 +13,7 @@ export function requesterNotice(r: CertificateRequest, n: RequesterNotice): { te
     delayed: `Your ${ref} is delayed: ${n.kind === 'delayed' ? esc(n.reason) : ''} I keep retrying; nothing is lost.`,
     approved: `Your ${ref} was approved by ${by}. The certificate is on its way.`,
     denied: `Your ${ref} was denied by ${by}.${r.decision?.reason ? ` Reason: ${esc(r.decision.reason)}` : ''}`,
-    failed: `Your ${ref} failed: ${esc(r.failure ?? 'the cluster did not issue a certificate')}`,
+    failed: `Your ${ref} failed: ${esc(r.failure ? describeFor('requester', r.failure.code, r.failure.details) : 'the cluster did not issue a certificate')}`,
     deleted: `Your ${ref} was deleted in the cluster before a certificate was issued. Send the CSR again if you still need one.`,
   }[n.kind];
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: clip(text, 3000) } }] };

@@ -2,6 +2,7 @@ import type { SlashCommand, RespondFn } from '@slack/bolt';
 import type { Logger } from '../../../log/logger.js';
 import { helpBlocks } from '../blocks/help.js';
 import { COMMAND } from '../ids.js';
+import { textForRequester } from '../text-for-requester.js';
 import type { BoltApp } from '../create-bolt-app.js';
 
 /** What a subcommand handler gets: the parsed command and ways to answer. */
@@ -34,7 +35,7 @@ export function registerCertCommand(app: BoltApp, log: Logger, handlers: Record<
       await handler({ command, args, respond, log: clog });
     } catch (err) {
       clog.error({ err }, 'subcommand failed');
-      await respond({ response_type: 'ephemeral', text: `Sorry, \`${COMMAND} ${name}\` failed: ${err instanceof Error ? err.message : String(err)}` });
+      await respond({ response_type: 'ephemeral', text: `Sorry, \`${COMMAND} ${name}\` failed: ${textForRequester(err)}` });
     }
   });
 }

@@ -141,7 +141,7 @@ export function requestStoreContract(name: string, open: () => Promise<StoreHarn
     });
 
     it('update sets and removes fields but never the state', async () => {
-      const req = aRequest({ failure: 'old' });
+      const req = aRequest({ failure: { code: 'ISSUANCE_TIMEOUT', details: { name: 'old' } } });
       await store.create(req);
       const updated = await store.update(req.id, { card: { channel: 'C01', ts: '1.2' }, delayNotified: true, failure: undefined });
       expect(updated.card).toEqual({ channel: 'C01', ts: '1.2' });
@@ -213,8 +213,12 @@ export function requestStoreContract(name: string, open: () => Promise<StoreHarn
       await expect(store.create({ ...req, reason: key })).rejects.toThrow(/PRIVATE KEY/);
       expect(await store.get(req.id)).toBeUndefined();
       await store.create(req);
-      await expect(store.update(req.id, { failure: `-----BEGIN EC PRIVATE KEY-----` })).rejects.toThrow(/PRIVATE KEY/);
-      await expect(store.transition(req.id, ['pending'], 'failed', { failure: key })).rejects.toThrow(/PRIVATE KEY/);
+      await expect(store.update(req.id, { failure: { code: 'CSR_SIGNING_FAILED', details: { message: `-----BEGIN EC PRIVATE KEY-----` } } })).rejects.toThrow(
+        /PRIVATE KEY/,
+      );
+      await expect(store.transition(req.id, ['pending'], 'failed', { failure: { code: 'CSR_SIGNING_FAILED', details: { message: key } } })).rejects.toThrow(
+        /PRIVATE KEY/,
+      );
       await expect(store.addApproval(req.id, { userId: 'U1', name: key, at: 'x' })).rejects.toThrow(/PRIVATE KEY/);
       await expect(store.saveIssued(req.id, anIssuedCertificate({ subject: key }))).rejects.toThrow(/PRIVATE KEY/);
       expect(await store.get(req.id)).toEqual(req);

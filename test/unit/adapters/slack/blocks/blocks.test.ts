@@ -83,7 +83,7 @@ function inState(r: CertificateRequest, s: RequestState): CertificateRequest {
     ...r,
     state: s,
     ...(s !== 'pending' ? { decision } : {}),
-    ...(s === 'failed' ? { failure: `The cluster signer failed: ${NASTY} ${'f'.repeat(3000)}` } : {}),
+    ...(s === 'failed' ? { failure: { code: 'CSR_SIGNING_FAILED' as const, details: { name: 'csr-1', message: `${NASTY} ${'f'.repeat(3000)}` } } } : {}),
     ...(s === 'issued' ? { issued } : {}),
   };
 }
