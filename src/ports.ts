@@ -129,6 +129,21 @@ export interface Jobs {
   enqueue(kind: JobKind, requestId: string): Promise<void>;
 }
 
+/**
+ * Thrown by a job handler that has nothing to do yet (the signer has not
+ * answered): run the same job again after `retryInMs`. Not a failure, so it
+ * uses no retry attempt and frees the worker slot meanwhile.
+ */
+export class NotYet extends Error {
+  constructor(
+    readonly retryInMs: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NotYet';
+  }
+}
+
 export interface Clock {
   now(): Date;
 }

@@ -8,6 +8,8 @@ export interface FlowSettings {
   quorum: number;
   allowSelfApproval: boolean;
   issuanceTimeoutSeconds: number;
+  /** How long one run of the issue job watches for the signer before asking to run again later. Default WATCH_WINDOW_MS (3 s). */
+  signerWatchMs?: number;
   delivery: { clusterName: string; serverUrl: string; caPem?: string; keyPathTemplate: string };
 }
 

@@ -1,45 +1,43 @@
 import { inspectCertificate } from '../domain/certificate.js';
-import { CsrbotError, isCsrbotError } from '../domain/errors.js';
+import { CsrbotError } from '../domain/errors.js';
 import { buildKubeconfig, deliveryFileNames, usageInstructions } from '../domain/kubeconfig.js';
-import type { CsrObject } from '../ports.js';
+import { NotYet, type CsrObject } from '../ports.js';
 import { MANAGED_SELECTOR, type Deps } from './deps.js';
 import { announce } from './announce.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 
-/** Poll cadence while waiting for the signer; the watch usually answers first. */
-const POLL_START_MS = 500;
-const POLL_MAX_MS = 5_000;
+/** How long one run of the job watches for the signer before giving its worker slot back. The signer usually answers in milliseconds. */
+export const WATCH_WINDOW_MS = 3_000;
+/** Re-checks after that back off with the time already waited: a quarter of it, between these bounds. */
+const RECHECK_MIN_MS = 1_000;
+const RECHECK_MAX_MS = 30_000;
+
+const settled = (o: CsrObject | undefined) => !o || o.state === 'issued' || o.state === 'failed' || o.state === 'denied';
 
 /**
- * Waits until the CSR has a certificate, has failed, or is gone: a watch for
- * speed, a poll with bounded backoff in case the watch misses (or cannot
- * connect). Resolves with the last object seen; rejects on the overall timeout.
+ * Reads the CSR, and if the signer has not answered yet, watches this one
+ * CSR for at most `windowMs`. Returns the last object seen (undefined: gone),
+ * settled or not: the caller decides whether to wait more, so no job holds a
+ * worker slot for the whole issuance timeout.
  */
-export async function waitForSigner(deps: Deps, name: string, deadline: number): Promise<CsrObject | undefined> {
-  const settled = (o: CsrObject | undefined) => !o || o.state === 'issued' || o.state === 'failed' || o.state === 'denied';
-  let wake: (() => void) | undefined;
+export async function awaitSigner(deps: Deps, name: string, windowMs: number): Promise<CsrObject | undefined> {
+  const first = await deps.csrApi.get(name);
+  if (settled(first) || windowMs <= 0) return first;
+  let wake: () => void = () => undefined;
+  const woken = new Promise<void>((resolve) => (wake = resolve));
   // A watch on this one CSR: the server sends only its changes.
   const watch = deps.csrApi.watch({ labelSelector: MANAGED_SELECTOR, name }, (_type, o) => {
-    if (o.name === name) wake?.();
+    if (o.name === name) wake();
   });
+  let timer: NodeJS.Timeout | undefined;
   try {
-    let delay = POLL_START_MS;
-    for (;;) {
-      const o = await deps.csrApi.get(name);
-      if (settled(o)) return o;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new CsrbotError('ISSUANCE_TIMEOUT', { name, timeout: `${deps.settings.issuanceTimeoutSeconds}s` });
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, Math.min(delay, left));
-        wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      wake = undefined;
-      delay = Math.min(delay * 2, POLL_MAX_MS);
-    }
+    // The signer may have answered between the read and the watch starting: read again once the watch is up.
+    const again = await deps.csrApi.get(name);
+    if (settled(again)) return again;
+    await Promise.race([woken, new Promise<void>((resolve) => (timer = setTimeout(resolve, windowMs)))]);
+    return await deps.csrApi.get(name);
   } finally {
+    clearTimeout(timer);
     watch.stop();
   }
 }
@@ -48,7 +46,9 @@ export async function waitForSigner(deps: Deps, name: string, deadline: number):
  * Job: wait for the signer, check the certificate is for the requester's key,
  * record it, and deliver it with a kubeconfig. Delivery happens before the
  * approved->issued transition, so a crash in between repeats the DM rather
- * than losing it.
+ * than losing it. While the signer has not answered, the job watches for a
+ * few seconds, then asks to be run again later (NotYet) until the issuance
+ * timeout: a slow signer never holds a worker slot or delays shutdown.
  */
 export async function processIssue(deps: Deps, id: string): Promise<void> {
   const r = await deps.store.get(id);
@@ -60,15 +60,21 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
 
   let obj: CsrObject | undefined;
   try {
-    obj = await waitForSigner(deps, r.csrName, deadline);
+    obj = await awaitSigner(deps, r.csrName, Math.min(deps.settings.signerWatchMs ?? WATCH_WINDOW_MS, deadline - deps.clock.now().getTime()));
   } catch (e) {
-    if (isCsrbotError(e) && e.code === 'ISSUANCE_TIMEOUT') {
-      const failed = await deps.store.transition(id, ['approved'], 'failed', { failure: { code: e.code, details: e.details } });
-      if (failed) await announce(deps, failed, 'failed');
-      return;
-    }
     await reportClusterTrouble(deps, r, e);
     throw e;
+  }
+  if (obj && !settled(obj)) {
+    const now = deps.clock.now().getTime();
+    if (now < deadline) {
+      const waited = now - decidedAt;
+      throw new NotYet(Math.min(deadline - now, Math.max(RECHECK_MIN_MS, Math.min(RECHECK_MAX_MS, waited / 4))), `the signer has not issued ${r.csrName} yet`);
+    }
+    const timeout = new CsrbotError('ISSUANCE_TIMEOUT', { name: r.csrName, timeout: `${deps.settings.issuanceTimeoutSeconds}s` });
+    const failed = await deps.store.transition(id, ['approved'], 'failed', { failure: { code: timeout.code, details: timeout.details } });
+    if (failed) await announce(deps, failed, 'failed');
+    return;
   }
 
   if (!obj) {

@@ -3,9 +3,9 @@
  * expires and another worker (or this one, restarted) picks it up after the
  * stalled check; handlers are written to be repeated.
  */
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../../log/logger.js';
-import type { JobKind } from '../../ports.js';
+import { NotYet, type JobKind } from '../../ports.js';
 import { CAPPED_EXPONENTIAL, cappedExponentialDelay, type BackoffOptions } from './backoff.js';
 import type { JobData } from './bullmq-jobs.js';
 import { bullConnection, type QueueConnection } from './connection.js';
@@ -47,7 +47,7 @@ export function startWorker(opts: StartWorkerOptions): RunningWorker {
   const isRetryable = opts.retryable ?? (() => true);
   const retryable = (err: unknown): boolean => !isMarkedUnrecoverable(err) && isRetryable(err);
 
-  const processor = async (job: Job<JobData, void, JobKind>): Promise<void> => {
+  const processor = async (job: Job<JobData, void, JobKind>, token?: string): Promise<void> => {
     const handler = Object.hasOwn(opts.handlers, job.name) ? opts.handlers[job.name] : undefined;
     const requestId = job.data?.requestId;
     if (!handler) throw new UnrecoverableError(`No handler for job kind '${job.name}'`);
@@ -55,6 +55,11 @@ export function startWorker(opts: StartWorkerOptions): RunningWorker {
     try {
       await handler(requestId);
     } catch (err) {
+      if (err instanceof NotYet) {
+        // Nothing to do yet: park the job (BullMQ's way to wait) so the slot is free and shutdown is not held up.
+        await job.moveToDelayed(Date.now() + err.retryInMs, token);
+        throw new DelayedError();
+      }
       if (err instanceof UnrecoverableError || retryable(err)) throw err;
       const final = new UnrecoverableError(err instanceof Error ? err.message : String(err));
       (final as Error & { cause?: unknown }).cause = err;

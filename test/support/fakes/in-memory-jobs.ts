@@ -3,7 +3,7 @@
  * request id) pair is enqueued at most once, for good: a job that already ran
  * is not added again. runAll() plays the worker.
  */
-import type { JobKind, Jobs } from '../../../src/ports.js';
+import { NotYet, type JobKind, type Jobs } from '../../../src/ports.js';
 
 export interface EnqueuedJob {
   kind: JobKind;
@@ -16,6 +16,8 @@ interface Entry extends EnqueuedJob {
   id: string;
   done: boolean;
   attemptsMade: number;
+  /** Set when the handler said NotYet: the job waits for the next runAll. */
+  parked: boolean;
 }
 
 export class InMemoryJobs implements Jobs {
@@ -27,7 +29,7 @@ export class InMemoryJobs implements Jobs {
 
   async enqueue(kind: JobKind, requestId: string): Promise<void> {
     const id = `${kind}-${requestId}`;
-    if (!this.entries.has(id)) this.entries.set(id, { id, kind, requestId, done: false, attemptsMade: 0 });
+    if (!this.entries.has(id)) this.entries.set(id, { id, kind, requestId, done: false, attemptsMade: 0, parked: false });
   }
 
   /** Every job ever enqueued, once each, in order. */
@@ -43,19 +45,26 @@ export class InMemoryJobs implements Jobs {
   /**
    * Runs pending jobs in order, including jobs the handlers enqueue, until none
    * is left. A handler that throws stops the run with its error and leaves its
-   * job pending, so a second runAll() is the retry. A kind with no handler is an error.
+   * job pending, so a second runAll() is the retry. A handler that throws NotYet
+   * parks its job until the next runAll() (the delay is not simulated). A kind
+   * with no handler is an error.
    */
   async runAll(handlers: InMemoryJobHandlers, opts: { maxJobs?: number } = {}): Promise<EnqueuedJob[]> {
     const ran: EnqueuedJob[] = [];
     const max = opts.maxJobs ?? 1000;
+    for (const e of this.entries.values()) e.parked = false;
     for (;;) {
-      const next = [...this.entries.values()].find((e) => !e.done);
+      const next = [...this.entries.values()].find((e) => !e.done && !e.parked);
       if (!next) return ran;
       if (ran.length >= max) throw new Error(`InMemoryJobs.runAll: more than ${max} jobs; a job keeps enqueueing another?`);
       const handler = handlers[next.kind];
       if (!handler) throw new Error(`InMemoryJobs.runAll: no handler for '${next.kind}' (job ${next.id})`);
       try {
         await handler(next.requestId);
+      } catch (e) {
+        if (!(e instanceof NotYet)) throw e;
+        next.parked = true;
+        continue;
       } finally {
         next.attemptsMade += 1;
       }

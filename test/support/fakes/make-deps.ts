@@ -46,7 +46,7 @@ export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string 
   const jobs = InMemoryJobs.create();
   const chat = FakeChat.create({ people: Object.values(people) });
   const csrApi = FakeCsrApi.create();
-  // The real clock's now, frozen: processIssue measures its deadline against Date.now().
+  // Frozen at the real now; every use case reads time from here only, so tests move it with advance().
   const clock = FixedClock.at(opts.now ?? new Date());
   const deps: Deps = {
     store,

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { X509Certificate } from 'node:crypto';
 import { KubeConfig } from '@kubernetes/client-node';
 import { approveRequest } from '../../../src/app/decide.js';
-import { processIssue } from '../../../src/app/issue.js';
+import { WATCH_WINDOW_MS, processIssue } from '../../../src/app/issue.js';
+import { NotYet } from '../../../src/ports.js';
 import { people } from '../../support/fakes/make-deps.js';
 import { TestPki } from '../../support/fakes/test-pki.js';
 import { admin, state, submitted, type Submitted } from './flow.js';
@@ -78,14 +79,15 @@ describe('processIssue', () => {
     expect(t.chat.noticesOf('failed')).toHaveLength(0);
   });
 
-  it('waits for the signer and is woken by the watch, not the poll', async () => {
+  it('waits for the signer and is woken by the watch, not by the window running out', async () => {
     const t = await approved();
     const started = Date.now();
     const job = processIssue(t.deps, t.id);
     while (t.csrApi.watcherCount === 0) await new Promise((r) => setImmediate(r));
     t.csrApi.issue(t.request.csrName, pki.sign(t.key.csrPem));
     await job;
-    expect(Date.now() - started).toBeLessThan(450);
+    // There is no poll: only the watch can end the wait before the window closes.
+    expect(Date.now() - started).toBeLessThan(WATCH_WINDOW_MS);
     expect(t.chat.deliveries).toHaveLength(1);
     expect(t.csrApi.watcherCount).toBe(0);
   });
@@ -123,9 +125,31 @@ describe('processIssue', () => {
     expect(t.chat.noticesOf('failed')).toHaveLength(1);
   });
 
+  it('signer silent: the job watches briefly, then asks to run again later instead of holding its worker slot', async () => {
+    expect(WATCH_WINDOW_MS).toBe(3_000);
+    const t = await approved({ settings: { issuanceTimeoutSeconds: 600, signerWatchMs: 300 } });
+    const started = Date.now();
+    const err = await processIssue(t.deps, t.id).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotYet);
+    expect((err as NotYet).retryInMs).toBe(1_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - started).toBeLessThan(1_300);
+    expect(t.csrApi.watcherCount).toBe(0);
+    // Later re-checks back off with the time already waited, and never past the deadline.
+    t.clock.advance(200_000);
+    expect(((await processIssue(t.deps, t.id).catch((e: unknown) => e)) as NotYet).retryInMs).toBe(30_000);
+    t.clock.advance(390_000);
+    expect(((await processIssue(t.deps, t.id).catch((e: unknown) => e)) as NotYet).retryInMs).toBe(10_000);
+    // The signer answers: the next run delivers.
+    t.csrApi.issue(t.request.csrName, pki.sign(t.key.csrPem));
+    await t.jobs.runAll(t.handlers);
+    expect(t.chat.deliveries).toHaveLength(1);
+  });
+
   it('no certificate by the deadline: ISSUANCE_TIMEOUT failure, announced once', async () => {
-    // Decided an hour ago with a 10-minute timeout: the deadline has passed.
-    const t = await approved({ now: new Date(Date.now() - 3600_000), settings: { issuanceTimeoutSeconds: 600 } });
+    // Decided 601 s ago with a 10-minute timeout: the deadline has passed.
+    const t = await approved({ settings: { issuanceTimeoutSeconds: 600 } });
+    t.clock.advance(601_000);
     await t.jobs.runAll(t.handlers);
     const r = await state(t, t.id);
     expect(r.state).toBe('failed');

@@ -8,7 +8,7 @@ import { BullMqJobs, jobIdFor } from '../../../../src/adapters/queue/bullmq-jobs
 import { startWorker, type JobHandler, type RunningWorker, type StartWorkerOptions } from '../../../../src/adapters/queue/start-worker.js';
 import { CsrbotError, isRetryable } from '../../../../src/domain/errors.js';
 import { createLogger } from '../../../../src/log/logger.js';
-import type { JobKind } from '../../../../src/ports.js';
+import { NotYet, type JobKind } from '../../../../src/ports.js';
 import { cleanupPrefix, redisUrlForTests, uniquePrefix } from '../../../support/redis.js';
 
 const log = createLogger({ level: 'silent' });
@@ -100,6 +100,36 @@ describe('BullMqJobs + startWorker', () => {
     const [a0, a1, a2] = attempts.map((a) => a.at) as [number, number, number];
     expect(a1 - a0).toBeGreaterThanOrEqual(45); // 50 ms, then 100 ms (timer slack allowed)
     expect(a2 - a1).toBeGreaterThanOrEqual(95);
+  });
+
+  it('NotYet parks the job (delayed, not failed, no attempt used) and runs it again after the delay', async () => {
+    const { prefix, queueName, jobs } = setup('not-yet');
+    const runs: number[] = [];
+    const w = worker({
+      prefix,
+      queueName,
+      handlers: handlers({
+        issue: async () => {
+          runs.push(Date.now());
+          if (runs.length < 3) throw new NotYet(300, 'the signer has not answered');
+        },
+      }),
+    });
+    await jobs.enqueue('issue', 'req-wait');
+    await until(() => runs.length === 1, 10_000, 'the first run');
+    await until(async () => (await (await jobs.bullQueue.getJob('issue-req-wait'))?.getState()) === 'delayed', 10_000, 'the job parked as delayed');
+    // Parked, the job holds no worker slot: closing the worker does not wait for it.
+    const closing = Date.now();
+    await w.worker.close();
+    expect(Date.now() - closing).toBeLessThan(2_000);
+    worker({ prefix, queueName, handlers: handlers({ issue: async () => void runs.push(Date.now()) }) });
+    await until(async () => (await (await jobs.bullQueue.getJob('issue-req-wait'))?.getState()) === 'completed', 10_000, 'completion');
+    const job = await jobs.bullQueue.getJob('issue-req-wait');
+    expect(runs.length).toBeGreaterThanOrEqual(2);
+    expect(runs[1]! - runs[0]!).toBeGreaterThanOrEqual(280);
+    // Waiting is not failing: no retry attempt was spent.
+    expect(job?.failedReason ?? '').toBe('');
+    expect(job?.attemptsMade ?? 0).toBeLessThanOrEqual(1);
   });
 
   it('does not retry an error whose code retrying cannot fix', async () => {
