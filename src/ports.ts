@@ -155,5 +155,3 @@ export interface FlowMetrics {
   /** From the decision to the certificate in the requester's DM. */
   issuanceSeconds(seconds: number): void;
 }
-
-export const noMetrics: FlowMetrics = { requestEvent: () => undefined, intakeRefused: () => undefined, issuanceSeconds: () => undefined };

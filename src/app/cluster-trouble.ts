@@ -13,7 +13,6 @@ export async function reportClusterTrouble(deps: Deps, r: CertificateRequest, e:
   if (isTransientClusterError(e)) {
     await onceOnly(deps, r.id, 'delayed-notice', async () => {
       await deps.chat.notifyRequester(r, { kind: 'delayed', reason: describeFor('requester', (e as CsrbotError).code, (e as CsrbotError).details) });
-      await deps.store.update(r.id, { delayNotified: true });
     });
   }
   if (isCsrbotError(e) && e.code === 'CLUSTER_FORBIDDEN') {

@@ -114,8 +114,6 @@ export interface CertificateRequest {
   /** Why the request failed, as a coded error: each reader gets the text the error table allows them. */
   failure?: { code: ErrorCode; details: Details };
   issued?: IssuedCertificate;
-  /** The requester has been told the cluster is slow; said once per request. */
-  delayNotified?: boolean;
 }
 
 /** Kubernetes object names: lowercase RFC 1123, at most 253; we keep it short and readable. */

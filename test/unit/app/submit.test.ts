@@ -115,7 +115,6 @@ describe('processSubmit', () => {
       reason: 'The Kubernetes cluster is not answering csrbot right now. Your request is kept, and csrbot keeps trying.',
     });
     expect(t.chat.cards).toHaveLength(0);
-    expect((await state(t, 'req-0001')).delayNotified).toBe(true);
 
     await t.jobs.runAll(t.handlers);
     expect(t.csrApi.names).toEqual(['csrbot-jane-req-0001']);

@@ -143,15 +143,15 @@ export function requestStoreContract(name: string, open: () => Promise<StoreHarn
     it('update sets and removes fields but never the state', async () => {
       const req = aRequest({ failure: { code: 'ISSUANCE_TIMEOUT', details: { name: 'old' } } });
       await store.create(req);
-      const updated = await store.update(req.id, { card: { channel: 'C01', ts: '1.2' }, delayNotified: true, failure: undefined });
+      const updated = await store.update(req.id, { card: { channel: 'C01', ts: '1.2' }, dmChannel: 'D01', failure: undefined });
       expect(updated.card).toEqual({ channel: 'C01', ts: '1.2' });
-      expect(updated.delayNotified).toBe(true);
+      expect(updated.dmChannel).toBe('D01');
       expect('failure' in updated).toBe(false);
       expect(await store.get(req.id)).toEqual(updated);
       await expect(store.update(req.id, { state: 'approved' })).rejects.toThrow(/state/);
       await expect(store.transition(req.id, ['pending'], 'approved', { state: 'denied' })).rejects.toThrow(/state/);
       await expect(store.update(req.id, { approvals: [] })).rejects.toThrow(/addApproval/);
-      await expect(store.update('unknown', { delayNotified: true })).rejects.toThrow(/no request/);
+      await expect(store.update('unknown', { dmChannel: 'D01' })).rejects.toThrow(/no request/);
       expect((await store.get(req.id))?.state).toBe('pending');
     });
 
