@@ -80,13 +80,18 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
   const rule = usernameRule(config);
   const kc = kubeConfig(config);
   const cluster = kc.getCurrentCluster();
-  const caPem = config.delivery.caFile
-    ? settingFile('CLUSTER_CA_FILE', config.delivery.caFile, 'the PEM of the cluster CA')
-    : cluster?.caData
-      ? Buffer.from(cluster.caData, 'base64').toString('utf8')
-      : cluster?.caFile
-        ? readFileSync(cluster.caFile, 'utf8')
-        : undefined;
+  // Read at every delivery, never cached for life: after a CA rotation (CLUSTER_CA_FILE or the
+  // pod's projected ca.crt updated in place) new kubeconfigs embed the new CA without a restart.
+  const caFile = config.delivery.caFile;
+  const readCaPem = (): string | undefined =>
+    caFile
+      ? settingFile('CLUSTER_CA_FILE', caFile, 'the PEM of the cluster CA')
+      : cluster?.caData
+        ? Buffer.from(cluster.caData, 'base64').toString('utf8')
+        : cluster?.caFile
+          ? readFileSync(cluster.caFile, 'utf8')
+          : undefined;
+  readCaPem(); // an unreadable CA stops start-up, like any other setting
   const serverUrl = config.delivery.serverUrl ?? cluster?.server;
   if (!serverUrl)
     throw new CsrbotError('CONFIG_INVALID', {
@@ -140,7 +145,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     quorum: config.approval.quorum,
     allowSelfApproval: config.approval.allowSelfApproval,
     issuanceTimeoutSeconds: config.delivery.issuanceTimeoutSeconds,
-    delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem, keyPathTemplate: config.delivery.keyPathTemplate },
+    delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem: readCaPem, keyPathTemplate: config.delivery.keyPathTemplate },
   };
   const deps: Deps = {
     csrApi,

@@ -10,7 +10,13 @@ export interface FlowSettings {
   issuanceTimeoutSeconds: number;
   /** How long one run of the issue job watches for the signer before asking to run again later. Default WATCH_WINDOW_MS (3 s). */
   signerWatchMs?: number;
-  delivery: { clusterName: string; serverUrl: string; caPem?: string; keyPathTemplate: string };
+  delivery: {
+    clusterName: string;
+    serverUrl: string;
+    /** The cluster CA to embed, read at each delivery so a rotated CA reaches new kubeconfigs; undefined for a publicly trusted server. */
+    caPem: () => string | undefined;
+    keyPathTemplate: string;
+  };
 }
 
 export interface Deps {

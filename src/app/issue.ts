@@ -112,7 +112,7 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
       kubeconfig: buildKubeconfig({
         clusterName: d.clusterName,
         serverUrl: d.serverUrl,
-        caPem: d.caPem,
+        caPem: d.caPem(),
         username: r.kubernetesUsername,
         certificatePem: obj.certificatePem!,
         keyPathTemplate: d.keyPathTemplate,

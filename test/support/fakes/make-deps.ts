@@ -27,7 +27,7 @@ export const defaultSettings: FlowSettings = {
   quorum: 1,
   allowSelfApproval: false,
   issuanceTimeoutSeconds: 600,
-  delivery: { clusterName: 'testcluster', serverUrl: 'https://k8s.example.com:6443', keyPathTemplate: '{user}.key' },
+  delivery: { clusterName: 'testcluster', serverUrl: 'https://k8s.example.com:6443', caPem: () => undefined, keyPathTemplate: '{user}.key' },
 };
 
 export interface TestDeps {

@@ -25,8 +25,8 @@ async function approved(opts: Parameters<typeof submitted>[1] = {}): Promise<Sub
   const t = await submitted(pki, {
     ...opts,
     settings: {
+      delivery: { clusterName: 'prod-eu', serverUrl: 'https://k8s.example.com:6443', caPem: () => pki.caPem, keyPathTemplate: '{user}.key' },
       ...opts.settings,
-      delivery: { clusterName: 'prod-eu', serverUrl: 'https://k8s.example.com:6443', caPem: pki.caPem, keyPathTemplate: '{user}.key' },
     },
   });
   await approveRequest(t.deps, t.id, admin(people.alice));
@@ -90,6 +90,19 @@ describe('processIssue', () => {
     expect(Date.now() - started).toBeLessThan(WATCH_WINDOW_MS);
     expect(t.chat.deliveries).toHaveLength(1);
     expect(t.csrApi.watcherCount).toBe(0);
+  });
+
+  it('embeds the CA as it is at delivery time: after a CA rotation, new kubeconfigs carry the new CA', async () => {
+    let ca = 'old CA';
+    const t = await approved({
+      settings: { delivery: { clusterName: 'prod-eu', serverUrl: 'https://k8s.example.com:6443', caPem: () => ca, keyPathTemplate: '{user}.key' } },
+    });
+    ca = pki.caPem; // rotated between start-up and this delivery
+    t.csrApi.issue(t.request.csrName, pki.sign(t.key.csrPem));
+    await t.jobs.runAll(t.handlers);
+    const kc = new KubeConfig();
+    kc.loadFromString(t.chat.deliveries[0]!.files.kubeconfig);
+    expect(Buffer.from(kc.getCurrentCluster()!.caData!, 'base64').toString()).toBe(pki.caPem);
   });
 
   it('signer Failed: the requester and the card get the signer message; state failed; nothing delivered', async () => {
