@@ -131,7 +131,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     routes: healthRoutes(probes, registry),
     log,
   });
-  const chat = SlackChat.create({ client: app.client, adminChannel: config.slack.adminChannel });
+  const chat = SlackChat.create({ client: app.client, adminChannel: config.slack.adminChannel, botToken: config.slack.botToken });
   const queueName = 'csrbot';
   const jobs = BullMqJobs.create({
     connection: config.redis.url,
@@ -159,7 +159,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     metrics,
   };
   const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule, metrics };
-  const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }), botToken: config.slack.botToken };
+  const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }) };
 
   registerCertCommand(app, log, { request: requestSubcommand(flow, app) });
   registerDmIntake(app, flow);

@@ -2,7 +2,7 @@
  * The interfaces the use cases need. app/ depends on these only; adapters
  * implement them; main.ts wires one to the other.
  */
-import type { Approval, CertificateRequest, IssuedCertificate, RequestState, SlackPerson } from './domain/lifecycle.js';
+import type { Approval, CertificateRequest, CsrSummary, IssuedCertificate, RequestState, SlackPerson } from './domain/lifecycle.js';
 
 // ---- Kubernetes ---------------------------------------------------------
 
@@ -66,7 +66,26 @@ export interface DeliveredFiles {
   instructions: string;
 }
 
+/** A file someone sent the bot (a CSR upload): enough to fetch it. */
+export interface Upload {
+  id: string;
+  name?: string;
+  size?: number;
+  /** Where the chat service serves it (Slack's url_private_download). */
+  url?: string;
+}
+
+/** What csrbot answers in a DM before a request exists. */
+export type IntakeReply =
+  | { kind: 'how-to' }
+  | { kind: 'problems'; problems: string[]; warnings: string[] }
+  | { kind: 'draft'; draftId: string; username: string; csr: CsrSummary; lifetime: { defaultSeconds: number; maxSeconds: number } };
+
 export interface Chat {
+  /** The bytes of an uploaded file (at most MAX_INPUT_BYTES + 1 of them: the parser names the limit). */
+  readUpload(file: Upload): Promise<Uint8Array>;
+  /** Answers a CSR (or anything else) sent in a DM. */
+  replyInDm(channel: string, reply: IntakeReply): Promise<void>;
   /** Posts the approval card; returns where it is. */
   postCard(request: CertificateRequest): Promise<{ channel: string; ts: string }>;
   /** Re-renders the card from the request's current state (buttons gone once decided). */
@@ -109,7 +128,7 @@ export interface RequestStore {
 export interface Draft {
   requester: SlackPerson;
   kubernetesUsername: string;
-  csr: import('./domain/lifecycle.js').CsrSummary;
+  csr: CsrSummary;
   dmChannel: string;
   signerName: string;
 }

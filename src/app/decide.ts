@@ -16,15 +16,6 @@ export type DecisionOutcome =
   | { kind: 'recorded'; approvals: number; quorum: number }
   | { kind: 'decided' };
 
-/**
- * May `who` decide request `id` now? Tells them privately why not and returns
- * the refusal; undefined when they may. The Deny button asks this before it
- * opens the reason modal.
- */
-export async function refusalFor(deps: Deps, id: string, who: DecisionSource): Promise<Extract<DecisionOutcome, { kind: 'refused' }> | undefined> {
-  return authorise(deps, await deps.store.get(id), id, who);
-}
-
 async function authorise(
   deps: Deps,
   r: CertificateRequest | undefined,
@@ -58,6 +49,16 @@ async function tellAlreadyDecided(deps: Deps, id: string, who: DecisionSource): 
   const now = await deps.store.get(id);
   await deps.chat.tellUser(who.channel, who.userId, new CsrbotError('REQUEST_ALREADY_DECIDED', alreadyDecided(now)).userMessage);
   return { kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' };
+}
+
+/**
+ * The Deny button: may this admin deny, and for whom? Asked before the
+ * reason modal opens, so a non-admin is not asked for a reason that cannot count.
+ */
+export async function prepareDeny(deps: Deps, id: string, who: DecisionSource): Promise<{ kind: 'refused' } | { kind: 'ask-reason'; username: string }> {
+  const r = await deps.store.get(id);
+  if (await authorise(deps, r, id, who)) return { kind: 'refused' };
+  return { kind: 'ask-reason', username: r!.kubernetesUsername };
 }
 
 export function approvalMessage(r: CertificateRequest): string {

@@ -1,8 +1,13 @@
 import type { WebClient } from '@slack/web-api';
 import type { CertificateRequest, SlackPerson } from '../../domain/lifecycle.js';
-import type { Chat, DeliveredFiles, Directory, RequesterNotice } from '../../ports.js';
+import { MAX_INPUT_BYTES } from '../../domain/csr/index.js';
+import type { Chat, DeliveredFiles, Directory, IntakeReply, RequesterNotice, Upload } from '../../ports.js';
 import { approvalCard } from './blocks/approval-card.js';
+import { intakeProblems } from './blocks/intake-problems.js';
 import { requesterNotice } from './blocks/notices.js';
+import { requestSummary } from './blocks/request-summary.js';
+
+const HOW_TO = 'Send me your CSR file (or paste the PEM), or run `/cert request`. Only the `.csr`: your private key stays with you. `/cert help` for more.';
 
 /**
  * Chat and Directory over Slack's Web API. WebClient already retries 429s
@@ -13,10 +18,45 @@ export class SlackChat implements Chat, Directory {
   private constructor(
     private readonly client: WebClient,
     private readonly adminChannel: string,
+    private readonly botToken: string,
   ) {}
 
-  static create(deps: { client: WebClient; adminChannel: string }): SlackChat {
-    return new SlackChat(deps.client, deps.adminChannel);
+  /** `botToken` is sent only to fetch uploads, which Slack serves only with it. */
+  static create(deps: { client: WebClient; adminChannel: string; botToken: string }): SlackChat {
+    return new SlackChat(deps.client, deps.adminChannel, deps.botToken);
+  }
+
+  async readUpload(file: Upload): Promise<Uint8Array> {
+    let f = file;
+    if (!f.url) {
+      const info = (await this.client.files.info({ file: file.id })).file;
+      f = { id: file.id, name: info?.name ?? file.name, size: info?.size ?? file.size, url: info?.url_private_download };
+    }
+    if ((f.size ?? 0) > MAX_INPUT_BYTES) return new Uint8Array(MAX_INPUT_BYTES + 1); // parseCsr names the limit
+    if (!f.url) throw new Error(`Slack gave no download URL for file ${file.id}`);
+    const res = await fetch(f.url, { headers: { Authorization: `Bearer ${this.botToken}` }, redirect: 'manual' });
+    if (!res.ok) throw new Error(`downloading ${f.name ?? f.id} failed with HTTP ${res.status}`);
+    return new Uint8Array(await res.arrayBuffer());
+  }
+
+  async replyInDm(channel: string, reply: IntakeReply): Promise<void> {
+    const message =
+      reply.kind === 'how-to'
+        ? { text: HOW_TO }
+        : reply.kind === 'problems'
+          ? intakeProblems(reply.problems, reply.warnings)
+          : requestSummary({
+              draftId: reply.draftId,
+              username: reply.username,
+              groups: reply.csr.groups,
+              keyDescription: reply.csr.keyDescription,
+              fingerprint: reply.csr.fingerprint,
+              subject: reply.csr.subject ?? `/CN=${reply.csr.commonName}`,
+              warnings: reply.csr.warnings,
+              defaultLifetimeSeconds: reply.lifetime.defaultSeconds,
+              maxLifetimeSeconds: reply.lifetime.maxSeconds,
+            });
+    await this.client.chat.postMessage({ channel, ...message });
   }
 
   async postCard(r: CertificateRequest): Promise<{ channel: string; ts: string }> {

@@ -5,9 +5,10 @@
  * groups, and can be told to fail the next N calls of a method.
  */
 import type { CertificateRequest, SlackPerson } from '../../../src/domain/lifecycle.js';
-import type { Chat, DeliveredFiles, Directory, RequesterNotice } from '../../../src/ports.js';
+import type { Chat, DeliveredFiles, Directory, IntakeReply, RequesterNotice, Upload } from '../../../src/ports.js';
 
-export type ChatMethod = 'postCard' | 'updateCard' | 'notifyRequester' | 'deliver' | 'tellUser' | 'tellAdmins' | 'person' | 'groupMembers';
+export type ChatMethod =
+  'readUpload' | 'replyInDm' | 'postCard' | 'updateCard' | 'notifyRequester' | 'deliver' | 'tellUser' | 'tellAdmins' | 'person' | 'groupMembers';
 
 export interface PostedCard {
   channel: string;
@@ -38,6 +39,10 @@ export class FakeChat implements Chat, Directory {
   readonly cardUpdates: CertificateRequest[] = [];
   readonly notices: SentNotice[] = [];
   readonly deliveries: Delivery[] = [];
+  /** Replies in DMs during intake, in order. */
+  readonly dmReplies: Array<{ channel: string; reply: IntakeReply }> = [];
+  /** Uploaded files by id, as readUpload will return them. */
+  readonly uploads = new Map<string, Uint8Array>();
   readonly ephemerals: Ephemeral[] = [];
   readonly adminMessages: string[] = [];
   /** Every call in order, by method name (failed calls included). */
@@ -88,6 +93,18 @@ export class FakeChat implements Chat, Directory {
       f.times -= 1;
       throw f.error;
     }
+  }
+
+  async readUpload(file: Upload): Promise<Uint8Array> {
+    this.enter('readUpload');
+    const bytes = this.uploads.get(file.id);
+    if (!bytes) throw new Error(`FakeChat: no upload ${file.id}`);
+    return bytes;
+  }
+
+  async replyInDm(channel: string, reply: IntakeReply): Promise<void> {
+    this.enter('replyInDm');
+    this.dmReplies.push(snapshot({ channel, reply }));
   }
 
   async postCard(request: CertificateRequest): Promise<{ channel: string; ts: string }> {

@@ -8,8 +8,6 @@ export interface RequestModalInput {
   opensslText: string;
   defaultLifetimeSeconds: number;
   maxLifetimeSeconds: number;
-  /** Returned in view_submission: where to DM the requester. */
-  privateMetadata: string;
 }
 
 /** `/cert request`: paste a CSR, pick a lifetime, say why; or copy the openssl commands to make one. */
@@ -20,7 +18,6 @@ export function requestModal(m: RequestModalInput): View {
     title: { type: 'plain_text', text: 'Request a certificate' },
     submit: { type: 'plain_text', text: 'Submit request' },
     close: { type: 'plain_text', text: 'Cancel' },
-    private_metadata: clip(m.privateMetadata, 3000),
     blocks: [
       {
         type: 'section',

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { approvalCard } from '../../../../../src/adapters/slack/blocks/approval-card.js';
-import { denyModal } from '../../../../../src/adapters/slack/blocks/deny-modal.js';
+import { denyModal, denyTargetOf } from '../../../../../src/adapters/slack/blocks/deny-modal.js';
 import { helpBlocks } from '../../../../../src/adapters/slack/blocks/help.js';
 import { intakeProblems } from '../../../../../src/adapters/slack/blocks/intake-problems.js';
 import { requesterNotice } from '../../../../../src/adapters/slack/blocks/notices.js';
@@ -260,7 +260,6 @@ describe('requestModal / denyModal', () => {
       opensslText: 'openssl genpkey -algorithm ed25519 -out jane.key',
       defaultLifetimeSeconds: 86400,
       maxLifetimeSeconds: 30 * 86400,
-      privateMetadata: 'DJANE',
     };
     const v = requestModal(base);
     expect(validateView(v)).toEqual([]);
@@ -274,19 +273,18 @@ describe('requestModal / denyModal', () => {
       opensslText: `${NASTY}\n${'openssl req -new -subj "/CN=x" '.repeat(200)}`,
       defaultLifetimeSeconds: 1234,
       maxLifetimeSeconds: 1234,
-      privateMetadata: 'm'.repeat(5000),
     });
     expect(validateView(extreme)).toEqual([]);
     expectEscaped({ blocks: extreme.blocks });
   });
 
-  it('denyModal is a valid view for normal and extreme input, and carries the request id', () => {
-    const v = denyModal('req-0001', 'jane');
+  it('denyModal is a valid view for normal and extreme input, and carries the request id and channel to its submission', () => {
+    const v = denyModal({ id: 'req-0001', channel: 'CADMINS' }, 'jane');
     expect(validateView(v)).toEqual([]);
     expect(v.callback_id).toBe(Views.deny);
-    expect(v.private_metadata).toBe('req-0001');
+    expect(denyTargetOf(v.private_metadata!)).toEqual({ id: 'req-0001', channel: 'CADMINS' });
     expect(actionIds(v.blocks)).toEqual([Inputs.denyReason.action]);
-    const extreme = denyModal('req-0001', `${LONG_USER}${NASTY}${KOREAN}`.repeat(20));
+    const extreme = denyModal({ id: 'req-0001', channel: 'CADMINS' }, `${LONG_USER}${NASTY}${KOREAN}`.repeat(20));
     expect(validateView(extreme)).toEqual([]);
     expectEscaped({ blocks: extreme.blocks });
   });

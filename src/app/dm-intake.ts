@@ -1,0 +1,121 @@
+import type { CertificateRequest } from '../domain/lifecycle.js';
+import type { DraftStore, Upload } from '../ports.js';
+import type { Deps } from './deps.js';
+import { checkCsr, requesterProfile, type IntakeDeps } from './intake.js';
+import { requestIdFrom } from './request-id.js';
+import { submitRequest } from './submit.js';
+
+/** What the intake use cases need: the flow's deps, the policy, and where drafts wait for Submit. */
+export interface IntakeFlow {
+  deps: Deps;
+  intake: IntakeDeps;
+  drafts: DraftStore;
+}
+
+/** A message someone sent the bot in a DM. */
+export interface DmMessage {
+  userId: string;
+  channel: string;
+  ts: string;
+  text?: string;
+  file?: Upload;
+}
+
+/** Slack does not enforce max_length outside modals: a message input can send more. */
+export const REASON_MAX_CHARS = 500;
+
+const looksLikePem = (t: string) => /-----BEGIN [A-Z0-9 ]+-----/.test(t);
+
+/**
+ * A CSR sent in a DM, as a file or pasted: checked at once. The reply is
+ * every problem with its fix, or a summary with Submit. The draft id comes
+ * from the message, so a redelivered event answers once.
+ */
+export async function receiveCsr(flow: IntakeFlow, m: DmMessage): Promise<void> {
+  const { deps } = flow;
+  const input = m.file ? await deps.chat.readUpload(m.file) : m.text && looksLikePem(m.text) ? m.text : undefined;
+  if (input === undefined) return deps.chat.replyInDm(m.channel, { kind: 'how-to' });
+  const person = await deps.directory.person(m.userId);
+  const result = await checkCsr(flow.intake, input, person);
+  if (!result.ok) {
+    deps.log.info({ user: m.userId, problems: result.problems.length }, 'CSR refused at intake');
+    return deps.chat.replyInDm(m.channel, { kind: 'problems', problems: result.problems, warnings: result.warnings });
+  }
+  const draftId = requestIdFrom(person.teamId, m.channel, m.ts);
+  const fresh = await flow.drafts.put(draftId, {
+    requester: person,
+    kubernetesUsername: result.username,
+    csr: result.csr,
+    dmChannel: m.channel,
+    signerName: result.signerName,
+  });
+  if (!fresh) return; // a redelivered event: the summary is already there
+  await deps.chat.replyInDm(m.channel, { kind: 'draft', draftId, username: result.username, csr: result.csr, lifetime: flow.intake.policy.lifetime });
+}
+
+export type DraftSubmitOutcome = { kind: 'expired' } | { kind: 'not-yours' } | { kind: 'refused' } | { kind: 'submitted'; request: CertificateRequest };
+
+/**
+ * Submit on a DM summary: only the requester's own click counts. The CSR is
+ * checked again with the chosen lifetime (the policy owns the limits, not
+ * the select), then the request is stored and its job enqueued.
+ */
+export async function submitDraft(
+  flow: IntakeFlow,
+  a: { draftId: string; userId: string; lifetimeSeconds?: number; reason?: string },
+): Promise<DraftSubmitOutcome> {
+  const draft = await flow.drafts.get(a.draftId);
+  if (!draft) return { kind: 'expired' };
+  if (draft.requester.userId !== a.userId) return { kind: 'not-yours' };
+  const reason = a.reason?.trim().slice(0, REASON_MAX_CHARS) || undefined;
+  const result = await checkCsr(flow.intake, draft.csr.pem, draft.requester, a.lifetimeSeconds ?? flow.intake.policy.lifetime.defaultSeconds);
+  if (!result.ok) {
+    await flow.deps.chat.replyInDm(draft.dmChannel, { kind: 'problems', problems: result.problems, warnings: result.warnings });
+    return { kind: 'refused' };
+  }
+  const { request } = await submitRequest(flow.deps, {
+    id: a.draftId,
+    requester: draft.requester,
+    kubernetesUsername: draft.kubernetesUsername,
+    csr: result.csr,
+    signerName: result.signerName,
+    lifetimeSeconds: result.lifetimeSeconds,
+    reason,
+    dmChannel: draft.dmChannel,
+  });
+  return { kind: 'submitted', request };
+}
+
+/** What the `/cert request` form shows this user, or why they cannot ask. */
+export async function requestForm(
+  flow: IntakeFlow,
+  userId: string,
+): Promise<{ username: string; groups: string[]; lifetime: { defaultSeconds: number; maxSeconds: number } } | { problem: string }> {
+  const profile = await requesterProfile(flow.intake, await flow.deps.directory.person(userId));
+  if ('problem' in profile) return profile;
+  return { username: profile.username, groups: profile.groups, lifetime: flow.intake.policy.lifetime };
+}
+
+/**
+ * The `/cert request` form was submitted. Durable before the ack: once the
+ * modal closes, the request exists. The id comes from the view, so a
+ * redelivered submission lands on the same request.
+ */
+export async function submitForm(
+  flow: IntakeFlow,
+  a: { userId: string; teamId?: string; viewId: string; pem: string; lifetimeSeconds?: number; reason?: string },
+): Promise<{ kind: 'refused'; problems: string[] } | { kind: 'submitted'; request: CertificateRequest }> {
+  const person = await flow.deps.directory.person(a.userId);
+  const result = await checkCsr(flow.intake, a.pem, person, a.lifetimeSeconds ?? flow.intake.policy.lifetime.defaultSeconds);
+  if (!result.ok) return { kind: 'refused', problems: result.problems };
+  const { request } = await submitRequest(flow.deps, {
+    id: requestIdFrom(a.teamId ?? person.teamId, a.viewId),
+    requester: person,
+    kubernetesUsername: result.username,
+    csr: result.csr,
+    signerName: result.signerName,
+    lifetimeSeconds: result.lifetimeSeconds,
+    reason: a.reason?.trim().slice(0, REASON_MAX_CHARS) || undefined,
+  });
+  return { kind: 'submitted', request };
+}
