@@ -51,7 +51,7 @@ function usernameRule(config: Config): UsernameRule {
 
 function kubeConfig(config: Config): KubeConfig {
   const path = config.kubernetes.kubeconfigPath;
-  if (path) settingFile('KUBECONFIG', path, 'a kubeconfig for csrbot (bound by deploy/rbac.yaml)');
+  if (path) settingFile('KUBECONFIG', path, 'a kubeconfig for csrbot (bound by deploy/rbac)');
   try {
     return loadKubeConfig({ kubeconfigPath: path });
   } catch (e) {
