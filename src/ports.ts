@@ -2,7 +2,7 @@
  * The interfaces the use cases need. app/ depends on these only; adapters
  * implement them; main.ts wires one to the other.
  */
-import type { Approval, CertificateRequest, IssuedCertificate, RequestState, SlackPerson } from './domain/lifecycle.js';
+import type { Approval, CertificateRequest, IssuedCertificate, OpenState, RequestState, SlackPerson } from './domain/lifecycle.js';
 
 // ---- Kubernetes ---------------------------------------------------------
 
@@ -103,6 +103,14 @@ export interface RequestStore {
   /** Clears a once() flag, so a step whose side effect failed can be retried. */
   forget(id: string, what: string): Promise<void>;
   saveIssued(id: string, cert: IssuedCertificate): Promise<void>;
+  /** Requests waiting for a decision (pending) or for the signer (approved): how many, and since when the longest has waited. */
+  openRequests(): Promise<Record<OpenState, OpenRequests>>;
+}
+
+export interface OpenRequests {
+  count: number;
+  /** When the longest-waiting one entered the state: created (pending), decided (approved). Absent when there is none. */
+  oldestSince?: Date;
 }
 
 /** A checked CSR waiting for its requester to press Submit (DM flow). Public material only. */

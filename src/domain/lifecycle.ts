@@ -36,6 +36,14 @@ export function isFinal(s: RequestState): boolean {
   return transitions[s].length === 0;
 }
 
+/** States in which a request waits for someone: admins (pending) or the signer (approved); the non-final ones. */
+export const OPEN_STATES = ['pending', 'approved'] as const satisfies readonly RequestState[];
+export type OpenState = (typeof OPEN_STATES)[number];
+
+export function isOpen(s: RequestState): s is OpenState {
+  return (OPEN_STATES as readonly RequestState[]).includes(s);
+}
+
 export interface SlackPerson {
   userId: string;
   teamId: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { canTransition, csrNameFor, isFinal, sourcesOf, transitions, type RequestState } from '../../../src/domain/lifecycle.js';
+import { canTransition, csrNameFor, isFinal, isOpen, OPEN_STATES, sourcesOf, transitions, type RequestState } from '../../../src/domain/lifecycle.js';
 
 const STATES: RequestState[] = ['pending', 'approved', 'issued', 'denied', 'failed', 'deleted'];
 
@@ -26,6 +26,11 @@ describe('lifecycle transitions', () => {
     expect(STATES.filter(isFinal).sort()).toEqual(['deleted', 'denied', 'failed', 'issued']);
     expect(isFinal('pending')).toBe(false);
     expect(isFinal('approved')).toBe(false);
+  });
+
+  it('open states (the ones metrics and alerts watch) are exactly the non-final ones', () => {
+    expect([...OPEN_STATES].sort()).toEqual(STATES.filter((s) => !isFinal(s)).sort());
+    for (const s of STATES) expect(isOpen(s)).toBe(!isFinal(s));
   });
 
   it('nothing goes back to pending, and sourcesOf agrees with the table', () => {
