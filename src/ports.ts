@@ -147,6 +147,13 @@ export interface FlowMetrics {
   intakeRefused(code: string): void;
   /** From the decision to the certificate in the requester's DM. */
   issuanceSeconds(seconds: number): void;
+  /** From submission to the decision, in Slack or with kubectl. */
+  decisionSeconds(decision: 'approved' | 'denied', seconds: number): void;
 }
 
-export const noMetrics: FlowMetrics = { requestEvent: () => undefined, intakeRefused: () => undefined, issuanceSeconds: () => undefined };
+export const noMetrics: FlowMetrics = {
+  requestEvent: () => undefined,
+  intakeRefused: () => undefined,
+  issuanceSeconds: () => undefined,
+  decisionSeconds: () => undefined,
+};

@@ -83,9 +83,11 @@ describe('BullMqJobs + startWorker', () => {
   it('retries a failing handler with growing delays until it succeeds', async () => {
     const { prefix, queueName, jobs } = setup('retry');
     const attempts: Array<{ attemptsMade: number; at: number }> = [];
+    const failures: unknown[] = [];
     worker({
       prefix,
       queueName,
+      onFailed: (f) => failures.push(f),
       handlers: handlers({
         issue: async (_id, attempt) => {
           attempts.push({ attemptsMade: attempt.attemptsMade, at: Date.now() });
@@ -99,15 +101,22 @@ describe('BullMqJobs + startWorker', () => {
     const [a0, a1, a2] = attempts.map((a) => a.at) as [number, number, number];
     expect(a1 - a0).toBeGreaterThanOrEqual(45); // 50 ms, then 100 ms (timer slack allowed)
     expect(a2 - a1).toBeGreaterThanOrEqual(95);
+    // Each failed attempt is reported for the metrics, by its error code, as one that will be retried.
+    expect(failures).toEqual([
+      { job: 'issue', code: 'CLUSTER_UNREACHABLE', final: false },
+      { job: 'issue', code: 'CLUSTER_UNREACHABLE', final: false },
+    ]);
   });
 
   it('does not retry an error whose code retrying cannot fix', async () => {
     const { prefix, queueName, jobs } = setup('unrecoverable');
     let runs = 0;
+    const failures: unknown[] = [];
     worker({
       prefix,
       queueName,
       nonRetryableCodes: ['CSR_ALREADY_DECIDED'],
+      onFailed: (f) => failures.push(f),
       handlers: handlers({
         approve: async () => {
           runs += 1;
@@ -120,6 +129,18 @@ describe('BullMqJobs + startWorker', () => {
     await sleep(300);
     expect(runs).toBe(1);
     expect((await jobs.bullQueue.getJob('approve-req3'))?.failedReason).toMatch(/CSR_ALREADY_DECIDED/);
+    // Wrapped in an UnrecoverableError to stop retries, it is still counted under its own code.
+    expect(failures).toEqual([{ job: 'approve', code: 'CSR_ALREADY_DECIDED', final: true }]);
+    expect((await jobs.depth()).counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 1 });
+  });
+
+  it('reports queue depth by state', async () => {
+    const { jobs, queueName } = setup('depth');
+    expect(await jobs.depth()).toEqual({ queue: queueName, counts: { waiting: 0, active: 0, delayed: 0, failed: 0 } });
+    await jobs.enqueue('submit', 'd1');
+    await jobs.enqueue('submit', 'd2');
+    await jobs.enqueue('submit', 'd2');
+    expect((await jobs.depth()).counts).toEqual({ waiting: 2, active: 0, delayed: 0, failed: 0 });
   });
 
   it('does not retry errors marked unrecoverable, or refused by isRetryable', async () => {
