@@ -178,7 +178,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     stalledIntervalMs: config.jobs.stalledIntervalMs,
     backoff: { capMs: config.jobs.retryMaxDelayMs },
     nonRetryableCodes: NON_RETRYABLE,
-    onFailed: (f) => metrics.jobFailed(f.job, f.code, f.final),
+    onFailed: metrics.jobFailed,
     log,
     handlers: {
       submit: (id) => processSubmit(deps, id),

@@ -6,10 +6,14 @@ import type { ReadinessProbe } from './routes.js';
 /** What the adapters (not the use cases) report: the worker's failures and Slack's refusals. */
 export interface OpsMetrics {
   /** A job attempt failed; `final` when it will not be retried. */
-  jobFailed(job: string, code: string, final: boolean): void;
-  /** A Slack Web API call failed with this error (`invalid_auth`, `ratelimited`, ...). */
-  slackApiError(method: string, error: string): void;
+  jobFailed(failure: { job: string; code: string; final: boolean }): void;
+  /** A Slack Web API call failed with this error (`invalid_auth`, `ratelimited`, ...); `auth` when the token no longer works. */
+  slackApiError(failure: { method: string; error: string; auth: boolean }): void;
 }
+
+/** Label values known in advance start at 0, so increase() and rate() see their first event. */
+const REQUEST_EVENTS = ['submitted', 'approved', 'denied', 'failed', 'deleted', 'issued'] as const;
+const DECISIONS = ['approved', 'denied'] as const;
 
 /** FlowMetrics and OpsMetrics as Prometheus series on the registry /metrics serves. */
 export function prometheusMetrics(registry: Registry): FlowMetrics & OpsMetrics {
@@ -39,25 +43,36 @@ export function prometheusMetrics(registry: Registry): FlowMetrics & OpsMetrics 
     buckets: [10, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 43_200, 86_400, 259_200],
     registers: [registry],
   });
+  // job_name, not job: Prometheus's own `job` target label would rename ours to exported_job.
   const jobFailures = new Counter({
     name: 'csrbot_job_failures_total',
     help: 'Failed job attempts by job name and error code; final="true" when the job will not be retried.',
-    labelNames: ['job', 'code', 'final'],
+    labelNames: ['job_name', 'code', 'final'],
     registers: [registry],
   });
   const slackErrors = new Counter({
     name: 'csrbot_slack_api_errors_total',
-    help: 'Slack Web API calls that failed, by method and Slack error (invalid_auth and token_revoked mean the token no longer works).',
+    help: 'Slack Web API calls that failed, by method and Slack error.',
     labelNames: ['method', 'error'],
     registers: [registry],
   });
+  const slackAuth = new Counter({
+    name: 'csrbot_slack_auth_failures_total',
+    help: 'Slack Web API calls refused because the bot token no longer works (invalid_auth, not_authed, token_revoked, token_expired, account_inactive).',
+    registers: [registry],
+  });
+  for (const event of REQUEST_EVENTS) events.inc({ event }, 0);
+  for (const d of DECISIONS) decision.zero({ decision: d });
   return {
     requestEvent: (event) => events.inc({ event }),
     intakeRefused: (code) => refusals.inc({ code }),
     issuanceSeconds: (s) => issuance.observe(s),
     decisionSeconds: (d, s) => decision.observe({ decision: d }, s),
-    jobFailed: (job, code, final) => jobFailures.inc({ job, code, final: String(final) }),
-    slackApiError: (method, error) => slackErrors.inc({ method, error }),
+    jobFailed: (f) => jobFailures.inc({ job_name: f.job, code: f.code, final: String(f.final) }),
+    slackApiError: (f) => {
+      slackErrors.inc({ method: f.method, error: f.error });
+      if (f.auth) slackAuth.inc();
+    },
   };
 }
 

@@ -13,11 +13,11 @@ export class SlackChat implements Chat, Directory {
   private constructor(
     private readonly client: WebClient,
     private readonly adminChannel: string,
-    private readonly onApiError: (method: string, error: string) => void,
+    private readonly onApiError: (failure: SlackApiFailure) => void,
   ) {}
 
-  /** onApiError: every failed Web API call, with slackErrorOf(err), for metrics. Default: nothing. */
-  static create(deps: { client: WebClient; adminChannel: string; onApiError?: (method: string, error: string) => void }): SlackChat {
+  /** onApiError: every failed Web API call, for metrics. Default: nothing. */
+  static create(deps: { client: WebClient; adminChannel: string; onApiError?: (failure: SlackApiFailure) => void }): SlackChat {
     return new SlackChat(deps.client, deps.adminChannel, deps.onApiError ?? (() => undefined));
   }
 
@@ -26,7 +26,8 @@ export class SlackChat implements Chat, Directory {
     try {
       return await fn();
     } catch (e) {
-      this.onApiError(method, slackErrorOf(e));
+      const error = slackErrorOf(e);
+      this.onApiError({ method, error, auth: SLACK_AUTH_ERRORS.has(error) });
       throw e;
     }
   }
@@ -95,6 +96,16 @@ export class SlackChat implements Chat, Directory {
     return res.channel!.id!;
   }
 }
+
+/** A failed Web API call: the method, slackErrorOf(err), and whether it means the token no longer works. */
+export interface SlackApiFailure {
+  method: string;
+  error: string;
+  auth: boolean;
+}
+
+/** Slack's answers when the bot token is wrong, revoked, expired, or its workspace or user deactivated. */
+export const SLACK_AUTH_ERRORS: ReadonlySet<string> = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive']);
 
 const SLACK_ERROR = /^[a-z0-9_]{1,64}$/;
 

@@ -1,5 +1,6 @@
 // A token that stops working shows on /metrics as Slack's own error, by
-// method: what the CsrbotSlackAuthFailing alert watches.
+// method, and on csrbot_slack_auth_failures_total, which the
+// CsrbotSlackAuthFailing alert watches.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { prometheusMetrics } from '../../../src/adapters/http/prometheus-metrics.js';
@@ -26,13 +27,15 @@ describe('Slack Web API errors', () => {
     const text = await registry.metrics();
     expect(text).toContain('csrbot_slack_api_errors_total{method="chat.postMessage",error="invalid_auth"} 1');
     expect(text).toContain('csrbot_slack_api_errors_total{method="users.info",error="invalid_auth"} 1');
+    expect(text).toContain('csrbot_slack_auth_failures_total 2');
   });
 
   it('a working token reports nothing; a wrong channel is reported as what Slack said', async () => {
-    const errors: string[] = [];
-    const chat = SlackChat.create({ client: webClient(emu), adminChannel: 'C0NOSUCH', onApiError: (m, e) => errors.push(`${m} ${e}`) });
+    const errors: unknown[] = [];
+    const chat = SlackChat.create({ client: webClient(emu), adminChannel: 'C0NOSUCH', onApiError: (f) => errors.push(f) });
+    await chat.person(emu.botUserId);
     await expect(chat.postCard(aRequest())).rejects.toThrow();
-    expect(errors).toEqual(['chat.postMessage channel_not_found']);
+    expect(errors).toEqual([{ method: 'chat.postMessage', error: 'channel_not_found', auth: false }]);
   });
 
   it('labels stay a small set: anything unexpected is "unknown"', () => {

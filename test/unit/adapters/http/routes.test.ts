@@ -6,6 +6,12 @@ import { prometheusMetrics, registerScrapeGauges } from '../../../../src/adapter
 import { healthRoutes, type ReadinessProbe } from '../../../../src/adapters/http/routes.js';
 
 let server: Server | undefined;
+
+function withMetrics(): Registry {
+  const registry = new Registry();
+  prometheusMetrics(registry);
+  return registry;
+}
 afterEach(async () => {
   await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
   server = undefined;
@@ -80,15 +86,28 @@ describe('health routes', () => {
     const m = prometheusMetrics(registry);
     m.decisionSeconds('approved', 45);
     m.decisionSeconds('denied', 4000);
-    m.jobFailed('issue', 'CLUSTER_UNREACHABLE', false);
-    m.jobFailed('issue', 'CLUSTER_UNREACHABLE', false);
-    m.jobFailed('submit', 'CSR_REJECTED_BY_API', true);
+    m.jobFailed({ job: 'issue', code: 'CLUSTER_UNREACHABLE', final: false });
+    m.jobFailed({ job: 'issue', code: 'CLUSTER_UNREACHABLE', final: false });
+    m.jobFailed({ job: 'submit', code: 'CSR_REJECTED_BY_API', final: true });
+    m.slackApiError({ method: 'chat.update', error: 'message_not_found', auth: false });
     const text = await (await fetch(`${await serve([], registry)}/metrics`)).text();
     expect(text).toContain('csrbot_decision_seconds_bucket{le="60",decision="approved"} 1');
     expect(text).toContain('csrbot_decision_seconds_bucket{le="3600",decision="denied"} 0');
     expect(text).toContain('csrbot_decision_seconds_count{decision="denied"} 1');
-    expect(text).toContain('csrbot_job_failures_total{job="issue",code="CLUSTER_UNREACHABLE",final="false"} 2');
-    expect(text).toContain('csrbot_job_failures_total{job="submit",code="CSR_REJECTED_BY_API",final="true"} 1');
+    expect(text).toContain('csrbot_job_failures_total{job_name="issue",code="CLUSTER_UNREACHABLE",final="false"} 2');
+    expect(text).toContain('csrbot_job_failures_total{job_name="submit",code="CSR_REJECTED_BY_API",final="true"} 1');
+    expect(text).toContain('csrbot_slack_api_errors_total{method="chat.update",error="message_not_found"} 1');
+    expect(text).toContain('csrbot_slack_auth_failures_total 0');
+  });
+
+  it('starts known series at 0, so alerts on increase() see the first event', async () => {
+    const text = await (await fetch(`${await serve([], withMetrics())}/metrics`)).text();
+    for (const event of ['submitted', 'approved', 'denied', 'failed', 'deleted', 'issued']) {
+      expect(text).toContain(`csrbot_request_events_total{event="${event}"} 0`);
+    }
+    expect(text).toContain('csrbot_decision_seconds_count{decision="approved"} 0');
+    expect(text).toContain('csrbot_decision_seconds_count{decision="denied"} 0');
+    expect(text).toContain('csrbot_slack_auth_failures_total 0');
   });
 
   it('reads queue depth, open requests and readiness when scraped, not before', async () => {
