@@ -42,7 +42,8 @@ export interface RunningWorker {
   readonly worker: Worker<JobData, void, JobKind>;
 }
 
-const CODE = /^[A-Z][A-Z0-9_]{1,63}$/;
+// CsrbotError codes, Node's (ECONNREFUSED, ERR_...), libraries' (slack_webapi_platform_error): fixed strings, so few.
+const CODE = /^[A-Za-z][A-Za-z0-9_]{1,63}$/;
 
 function codeOf(err: unknown): string | undefined {
   const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
@@ -51,8 +52,8 @@ function codeOf(err: unknown): string | undefined {
 
 /**
  * A label for a failure that stays a small set: the error's code (a CsrbotError
- * code, or Node's ECONNREFUSED and kin), or that of the error it wraps; else
- * UNRECOVERABLE or UNKNOWN. Never the message, which can hold anything.
+ * code, Node's ECONNREFUSED and kin, a library's), or that of the error it
+ * wraps; else UNRECOVERABLE or UNKNOWN. Never the message, which can hold anything.
  */
 export function failureCode(err: unknown): string {
   const cause = typeof err === 'object' && err !== null ? (err as { cause?: unknown }).cause : undefined;
