@@ -188,6 +188,9 @@ describe('deploy/: what the objects say', () => {
       const spec = one(objects, kind).spec as { selector?: { matchLabels: Record<string, string> }; podSelector?: { matchLabels: Record<string, string> } };
       expect(matches((spec.selector ?? spec.podSelector)!.matchLabels, podLabels)).toBe(true);
     }
+    // docs/operations.md's Cilium example removes /spec/egress/1: it must be the open 443/6443 rule.
+    const egress = (one(objects, 'NetworkPolicy').spec as { egress: Array<{ to?: unknown; ports: Array<{ port: number }> }> }).egress;
+    expect(egress[1]).toEqual({ ports: [expect.objectContaining({ port: 443 }), expect.objectContaining({ port: 6443 })] });
     // Named ports the NetworkPolicy opens exist on the container.
     const np = one(objects, 'NetworkPolicy').spec as { ingress: Array<{ ports: Array<{ port: string | number }> }> };
     for (const r of np.ingress) for (const p of r.ports) if (typeof p.port === 'string') expect(portNames.has(p.port)).toBe(true);
