@@ -7,7 +7,7 @@
 //   that csrbot really serves: the names come from a /metrics scrape of the
 //   bot after a flow that produced every labelled series.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadYaml } from '@kubernetes/client-node';
 import { applyManifest } from '../../support/cluster/apply.js';
@@ -92,10 +92,14 @@ beforeAll(async () => {
   admin = kubeconfigPaths().admin;
   await applyManifest(admin, path.join(repoRoot, 'deploy', 'rbac', 'namespace.yaml'));
   // The Prometheus Operator's CRDs, for real: a dry run of a PodMonitor needs its kind to exist.
-  kubectlOk(['apply', '--server-side', '-f', crds], { kubeconfig: admin });
-  kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', 'crd/prometheusrules.monitoring.coreos.com', 'crd/podmonitors.monitoring.coreos.com'], {
-    kubeconfig: admin,
-  });
+  // A cluster that has the operator's own (KUBECONFIG_TEST) keeps them, and validates against them.
+  for (const file of readdirSync(crds)) {
+    const crd = loadYaml(readFileSync(path.join(crds, file), 'utf8')) as K8sObject;
+    const existing = kubectl(['get', 'crd', crd.metadata.name, '-o', 'json'], { kubeconfig: admin });
+    const theirs = existing.status === 0 && (JSON.parse(existing.stdout) as K8sObject).metadata.labels?.['app.kubernetes.io/part-of'] !== 'csrbot-tests';
+    if (!theirs) kubectlOk(['apply', '--server-side', '-f', path.join(crds, file)], { kubeconfig: admin });
+    kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crd.metadata.name}`], { kubeconfig: admin });
+  }
 
   // csrbot as main.ts wires it, after a flow that gives every labelled series
   // a sample: an intake refusal, a Slack call refused for its token, a job
