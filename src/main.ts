@@ -5,9 +5,10 @@ import type { Deps, FlowSettings } from './app/deps.js';
 import type { IntakeDeps } from './app/intake.js';
 import { processApprove, processDeny } from './app/decide.js';
 import { processIssue } from './app/issue.js';
+import { openRequestStats } from './app/open-requests.js';
 import { startReconciler } from './app/reconcile.js';
 import { processSubmit } from './app/submit.js';
-import { prometheusMetrics } from './adapters/http/prometheus-metrics.js';
+import { prometheusMetrics, registerScrapeGauges } from './adapters/http/prometheus-metrics.js';
 import { healthRoutes, type ReadinessProbe } from './adapters/http/routes.js';
 import { ClusterCsrApi } from './adapters/kubernetes/csr-api-port.js';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -48,7 +49,7 @@ function usernameRule(config: Config): UsernameRule {
 
 function kubeConfig(config: Config): KubeConfig {
   const path = config.kubernetes.kubeconfigPath;
-  if (path) settingFile('KUBECONFIG', path, 'a kubeconfig for csrbot (bound by deploy/rbac.yaml)');
+  if (path) settingFile('KUBECONFIG', path, 'a kubeconfig for csrbot (bound by deploy/rbac)');
   try {
     return loadKubeConfig({ kubeconfigPath: path });
   } catch (e) {
@@ -131,7 +132,12 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     routes: healthRoutes(probes, registry),
     log,
   });
-  const chat = SlackChat.create({ client: app.client, adminChannel: config.slack.adminChannel, botToken: config.slack.botToken });
+  const chat = SlackChat.create({
+    client: app.client,
+    adminChannel: config.slack.adminChannel,
+    botToken: config.slack.botToken,
+    onApiError: metrics.slackApiError,
+  });
   const queueName = 'csrbot';
   const jobs = BullMqJobs.create({
     connection: config.redis.url,
@@ -159,6 +165,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     metrics,
   };
   const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule, metrics };
+  registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
   const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }) };
 
   registerCertCommand(app, log, { request: requestSubcommand(flow, app) });
@@ -178,6 +185,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     stalledIntervalMs: config.jobs.stalledIntervalMs,
     backoff: { capMs: config.jobs.retryMaxDelayMs },
     retryable: isRetryable,
+    onFailed: metrics.jobFailed,
     log,
     handlers: {
       submit: (id) => processSubmit(deps, id),

@@ -2,7 +2,7 @@
  * The interfaces the use cases need. app/ depends on these only; adapters
  * implement them; main.ts wires one to the other.
  */
-import type { Approval, CertificateRequest, CsrSummary, IssuedCertificate, RequestState, SlackPerson } from './domain/lifecycle.js';
+import type { Approval, CertificateRequest, CsrSummary, IssuedCertificate, OpenState, RequestState, SlackPerson } from './domain/lifecycle.js';
 
 // ---- Kubernetes ---------------------------------------------------------
 
@@ -122,6 +122,14 @@ export interface RequestStore {
   /** Clears a once() flag, so a step whose side effect failed can be retried. */
   forget(id: string, what: string): Promise<void>;
   saveIssued(id: string, cert: IssuedCertificate): Promise<void>;
+  /** Requests waiting for a decision (pending) or for the signer (approved): how many, and since when the longest has waited. */
+  openRequests(): Promise<Record<OpenState, OpenRequests>>;
+}
+
+export interface OpenRequests {
+  count: number;
+  /** When the longest-waiting one entered the state: created (pending), decided (approved). Absent when there is none. */
+  oldestSince?: Date;
 }
 
 /** A checked CSR waiting for its requester to press Submit (DM flow). Public material only. */
@@ -146,6 +154,8 @@ export type JobKind = 'submit' | 'approve' | 'deny' | 'issue';
 export interface Jobs {
   /** Enqueues at most once per (kind, request id): the job id is deterministic. */
   enqueue(kind: JobKind, requestId: string): Promise<void>;
+  /** Runs a job parked by NotYet now instead of at the end of its delay; nothing if it is not parked. */
+  wake(kind: JobKind, requestId: string): Promise<void>;
 }
 
 /**
@@ -173,4 +183,6 @@ export interface FlowMetrics {
   intakeRefused(code: string): void;
   /** From the decision to the certificate in the requester's DM. */
   issuanceSeconds(seconds: number): void;
+  /** From submission to the decision, in Slack or with kubectl. */
+  decisionSeconds(decision: 'approved' | 'denied', seconds: number): void;
 }

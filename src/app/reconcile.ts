@@ -28,6 +28,8 @@ export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELET
     }
     return;
   }
+  // The signer answered: the issue job may be parked between re-checks; run it now rather than at the end of its delay.
+  if (r.state === 'approved' && (csr.state === 'issued' || csr.state === 'failed')) await deps.jobs.wake('issue', id);
   const d = csr.decision;
   if (!d) return;
   if (d.type === 'Approved' && d.reason !== APPROVAL_REASON) {

@@ -128,7 +128,7 @@ const messages = {
     'csrbot keeps retrying; check KUBECONFIG and that the API server is up.',
   CLUSTER_FORBIDDEN: (d) =>
     `The Kubernetes API refused csrbot: ${str(d.message)}. ` +
-    `Grant the missing permission (${str(d.verb, '?')} on ${str(d.resource, '?')}) with deploy/rbac.yaml: kubectl apply -f deploy/rbac.yaml`,
+    `Grant the missing permission (${str(d.verb, '?')} on ${str(d.resource, '?')}) with deploy/rbac: kubectl apply -k deploy/rbac`,
   CSR_NOT_FOUND: (d) => `The CertificateSigningRequest ${str(d.name)} no longer exists in the cluster (it was deleted or garbage-collected).`,
   CSR_ALREADY_DECIDED: (d) =>
     `The CertificateSigningRequest ${str(d.name)} was already ${str(d.decision, 'decided')}; it cannot be ${str(d.attempted, 'changed')} now.`,

@@ -36,6 +36,21 @@ export function canTransition(from: RequestState, to: RequestState): boolean {
   return transitions[from].includes(to);
 }
 
+/**
+ * Where a request that is not final waits, as the metrics count it: for the
+ * admins (pending), or for the cluster (approved: a decision being written,
+ * or the signer).
+ */
+export const OPEN_STATES = ['pending', 'approved'] as const satisfies readonly RequestState[];
+export type OpenState = (typeof OPEN_STATES)[number];
+
+/** The bucket a state is counted in; undefined for a final state. */
+export function openBucket(s: RequestState): OpenState | undefined {
+  if (s === 'pending') return 'pending';
+  if (s === 'approving' || s === 'denying' || s === 'approved') return 'approved';
+  return undefined;
+}
+
 export interface SlackPerson {
   userId: string;
   teamId: string;

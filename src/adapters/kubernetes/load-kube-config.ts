@@ -36,6 +36,6 @@ export function loadKubeConfig(opts: LoadKubeConfigOptions = {}): KubeConfig {
     return kc;
   }
   throw new Error(
-    'No Kubernetes configuration found. To resolve, set KUBECONFIG to a kubeconfig file, run csrbot in a pod with the csrbot ServiceAccount (deploy/rbac.yaml), or create ~/.kube/config.',
+    'No Kubernetes configuration found. To resolve, set KUBECONFIG to a kubeconfig file, run csrbot in a pod with the csrbot ServiceAccount (kubectl apply -k deploy/rbac), or create ~/.kube/config.',
   );
 }

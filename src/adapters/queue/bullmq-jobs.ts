@@ -26,6 +26,9 @@ export interface BullMqJobsOptions {
   onError?: (err: Error) => void;
 }
 
+/** The job states queue depth is reported in: waiting to run, running, waiting for a retry, failed for good. */
+export const DEPTH_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+
 /** BullMQ reserves `:` in job ids. */
 export function jobIdFor(kind: JobKind, requestId: string): string {
   const id = `${kind}-${requestId}`;
@@ -62,6 +65,19 @@ export class BullMqJobs implements Jobs {
         removeOnFail: { age: this.keepSeconds },
       },
     );
+  }
+
+  async wake(kind: JobKind, requestId: string): Promise<void> {
+    const job = await this.queue.getJob(jobIdFor(kind, requestId));
+    if (!job || !(await job.isDelayed())) return;
+    // It may have started meanwhile (another replica woke it, or its delay ran out): nothing left to do then.
+    await job.promote().catch(() => undefined);
+  }
+
+  /** Jobs by state, read from Redis now: what /metrics reports as queue depth. */
+  async depth(): Promise<{ queue: string; counts: Record<(typeof DEPTH_STATES)[number], number> }> {
+    const c = await this.queue.getJobCounts(...DEPTH_STATES);
+    return { queue: this.queue.name, counts: Object.fromEntries(DEPTH_STATES.map((s) => [s, c[s] ?? 0])) as Record<(typeof DEPTH_STATES)[number], number> };
   }
 
   /** The underlying queue, for health checks and tests. */

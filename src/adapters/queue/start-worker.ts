@@ -29,6 +29,8 @@ export interface StartWorkerOptions {
   backoff?: BackoffOptions;
   /** False stops retries for this error (main.ts asks the error table). Default: always true. Errors with `unrecoverable: true` are never retried either way. */
   retryable?: (err: unknown) => boolean;
+  /** Every failed attempt, for metrics; `code` is failureCode(err). Default: nothing. */
+  onFailed?: (failure: { job: string; code: string; final: boolean }) => void;
 }
 
 export interface RunningWorker {
@@ -36,6 +38,24 @@ export interface RunningWorker {
   close(): Promise<void>;
   /** The underlying worker, for tests. */
   readonly worker: Worker<JobData, void, JobKind>;
+}
+
+// CsrbotError codes, Node's (ECONNREFUSED, ERR_...), libraries' (slack_webapi_platform_error): fixed strings, so few.
+const CODE = /^[A-Za-z][A-Za-z0-9_]{1,63}$/;
+
+function codeOf(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && CODE.test(code) ? code : undefined;
+}
+
+/**
+ * A label for a failure that stays a small set: the error's code (a CsrbotError
+ * code, Node's ECONNREFUSED and kin, a library's), or that of the error it
+ * wraps; else UNRECOVERABLE or UNKNOWN. Never the message, which can hold anything.
+ */
+export function failureCode(err: unknown): string {
+  const cause = typeof err === 'object' && err !== null ? (err as { cause?: unknown }).cause : undefined;
+  return codeOf(err) ?? codeOf(cause) ?? (err instanceof UnrecoverableError ? 'UNRECOVERABLE' : 'UNKNOWN');
 }
 
 function isMarkedUnrecoverable(err: unknown): boolean {
@@ -88,6 +108,7 @@ export function startWorker(opts: StartWorkerOptions): RunningWorker {
     const fields = { err, job: job?.id, kind: job?.name, requestId: job?.data?.requestId, attemptsMade: job?.attemptsMade };
     if (final) log.error(fields, 'job failed for good');
     else log.warn(fields, 'job failed; will retry');
+    opts.onFailed?.({ job: job?.name ?? 'unknown', code: failureCode(err), final });
   });
   worker.on('stalled', (jobId) => log.warn({ job: jobId }, 'job stalled (its worker died?); retrying it'));
 

@@ -19,17 +19,29 @@ export class SlackChat implements Chat, Directory {
     private readonly client: WebClient,
     private readonly adminChannel: string,
     private readonly botToken: string,
+    private readonly onApiError: (failure: SlackApiFailure) => void,
   ) {}
 
-  /** `botToken` is sent only to fetch uploads, which Slack serves only with it. */
-  static create(deps: { client: WebClient; adminChannel: string; botToken: string }): SlackChat {
-    return new SlackChat(deps.client, deps.adminChannel, deps.botToken);
+  /** `botToken` is sent only to fetch uploads, which Slack serves only with it. onApiError: every failed Web API call, for metrics. Default: nothing. */
+  static create(deps: { client: WebClient; adminChannel: string; botToken: string; onApiError?: (failure: SlackApiFailure) => void }): SlackChat {
+    return new SlackChat(deps.client, deps.adminChannel, deps.botToken, deps.onApiError ?? (() => undefined));
+  }
+
+  /** Runs one Web API call, reporting its failure before passing it on. */
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      const error = slackErrorOf(e);
+      this.onApiError({ method, error, auth: SLACK_AUTH_ERRORS.has(error) });
+      throw e;
+    }
   }
 
   async readUpload(file: Upload): Promise<Uint8Array> {
     let f = file;
     if (!f.url) {
-      const info = (await this.client.files.info({ file: file.id })).file;
+      const info = (await this.call('files.info', () => this.client.files.info({ file: file.id }))).file;
       f = { id: file.id, name: info?.name ?? file.name, size: info?.size ?? file.size, url: info?.url_private_download };
     }
     if ((f.size ?? 0) > MAX_INPUT_BYTES) return new Uint8Array(MAX_INPUT_BYTES + 1); // parseCsr names the limit
@@ -56,44 +68,51 @@ export class SlackChat implements Chat, Directory {
               defaultLifetimeSeconds: reply.lifetime.defaultSeconds,
               maxLifetimeSeconds: reply.lifetime.maxSeconds,
             });
-    await this.client.chat.postMessage({ channel, ...message });
+    await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel, ...message }));
   }
 
   async postCard(r: CertificateRequest): Promise<{ channel: string; ts: string }> {
-    const res = await this.client.chat.postMessage({ channel: this.adminChannel, ...approvalCard(r), unfurl_links: false });
+    const res = await this.call('chat.postMessage', () =>
+      this.client.chat.postMessage({ channel: this.adminChannel, ...approvalCard(r), unfurl_links: false }),
+    );
     return { channel: res.channel ?? this.adminChannel, ts: res.ts! };
   }
 
   async updateCard(r: CertificateRequest): Promise<void> {
     if (!r.card) return;
-    await this.client.chat.update({ channel: r.card.channel, ts: r.card.ts, ...approvalCard(r) });
+    const card = r.card;
+    await this.call('chat.update', () => this.client.chat.update({ channel: card.channel, ts: card.ts, ...approvalCard(r) }));
   }
 
   async notifyRequester(r: CertificateRequest, n: RequesterNotice): Promise<void> {
-    await this.client.chat.postMessage({ channel: await this.dm(r), ...requesterNotice(r, n) });
+    const channel = await this.dm(r);
+    await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel, ...requesterNotice(r, n) }));
   }
 
   async deliver(r: CertificateRequest, f: DeliveredFiles): Promise<void> {
-    await this.client.filesUploadV2({
-      channel_id: await this.dm(r),
-      initial_comment: f.instructions,
-      file_uploads: [
-        { content: f.certificatePem, filename: f.certificateFilename, title: f.certificateFilename },
-        { content: f.kubeconfig, filename: f.kubeconfigFilename, title: f.kubeconfigFilename },
-      ],
-    });
+    const channel = await this.dm(r);
+    await this.call('files.uploadV2', () =>
+      this.client.filesUploadV2({
+        channel_id: channel,
+        initial_comment: f.instructions,
+        file_uploads: [
+          { content: f.certificatePem, filename: f.certificateFilename, title: f.certificateFilename },
+          { content: f.kubeconfig, filename: f.kubeconfigFilename, title: f.kubeconfigFilename },
+        ],
+      }),
+    );
   }
 
   async tellUser(channel: string, userId: string, text: string): Promise<void> {
-    await this.client.chat.postEphemeral({ channel, user: userId, text });
+    await this.call('chat.postEphemeral', () => this.client.chat.postEphemeral({ channel, user: userId, text }));
   }
 
   async tellAdmins(text: string): Promise<void> {
-    await this.client.chat.postMessage({ channel: this.adminChannel, text });
+    await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: this.adminChannel, text }));
   }
 
   async person(userId: string): Promise<SlackPerson> {
-    const res = await this.client.users.info({ user: userId });
+    const res = await this.call('users.info', () => this.client.users.info({ user: userId }));
     const u = res.user;
     return {
       userId,
@@ -105,14 +124,46 @@ export class SlackChat implements Chat, Directory {
   }
 
   async groupMembers(groupId: string): Promise<string[]> {
-    const res = await this.client.usergroups.users.list({ usergroup: groupId });
+    const res = await this.call('usergroups.users.list', () => this.client.usergroups.users.list({ usergroup: groupId }));
     return res.users ?? [];
   }
 
   /** The requester's DM with the bot; conversations.open is idempotent on Slack's side. */
   private async dm(r: CertificateRequest): Promise<string> {
     if (r.dmChannel) return r.dmChannel;
-    const res = await this.client.conversations.open({ users: r.requester.userId });
+    const res = await this.call('conversations.open', () => this.client.conversations.open({ users: r.requester.userId }));
     return res.channel!.id!;
   }
+}
+
+/** A failed Web API call: the method, slackErrorOf(err), and whether it means the token no longer works. */
+export interface SlackApiFailure {
+  method: string;
+  error: string;
+  auth: boolean;
+}
+
+/** Slack's answers when the bot token is wrong, revoked, expired, or its workspace or user deactivated. */
+export const SLACK_AUTH_ERRORS: ReadonlySet<string> = new Set(['invalid_auth', 'not_authed', 'token_revoked', 'token_expired', 'account_inactive']);
+
+const SLACK_ERROR = /^[a-z0-9_]{1,64}$/;
+
+/**
+ * What went wrong with a Web API call, as a short label: Slack's own error
+ * (`invalid_auth`, `token_revoked`, `channel_not_found`, ...), `ratelimited`,
+ * `request_error` (no answer), `http_<status>`, or `unknown`.
+ */
+export function slackErrorOf(err: unknown): string {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; data?: { error?: unknown }; statusCode?: unknown };
+  const label =
+    e.code === 'slack_webapi_platform_error'
+      ? e.data?.error
+      : e.code === 'slack_webapi_rate_limited_error'
+        ? 'ratelimited'
+        : e.code === 'slack_webapi_request_error'
+          ? 'request_error'
+          : e.code === 'slack_webapi_http_error'
+            ? `http_${String(e.statusCode)}`
+            : undefined;
+  return typeof label === 'string' && SLACK_ERROR.test(label) ? label : 'unknown';
 }

@@ -11,6 +11,11 @@
  *   csr:<csrName>             STRING -> request id
  *   cert:<serial>             STRING IssuedCertificate JSON plus requestId
  *   certs:by-expiry           ZSET  serial scored by notAfter (epoch ms), for expiry reminders
+ *   open:pending              ZSET  request id scored by when it entered the state (epoch ms):
+ *   open:approved                   created, decided. Written by the same scripts that change
+ *                                   `state`, so /metrics can tell how long the oldest request has
+ *                                   waited without scanning every record. Requests written by
+ *                                   csrbot before these indexes existed are not in them.
  *
  * No TTLs for now: a request is small, and the audit trail and renewal reminders need it for
  * the certificate's whole life. Revisit with a retention policy (e.g. notAfter + 30 days).
@@ -21,8 +26,16 @@
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Approval, CertificateRequest, IssuedCertificate, RequestState } from '../../domain/lifecycle.js';
-import type { RequestStore } from '../../ports.js';
+import {
+  OPEN_STATES,
+  openBucket,
+  type Approval,
+  type CertificateRequest,
+  type IssuedCertificate,
+  type OpenState,
+  type RequestState,
+} from '../../domain/lifecycle.js';
+import type { OpenRequests, RequestStore } from '../../ports.js';
 import {
   checkId,
   checkPatch,
@@ -51,14 +64,26 @@ export interface IssuedRecord extends IssuedCertificate {
 const SNAPSHOT = `local function snapshot() return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])} end
 `;
 
-// KEYS: request, approvals, csr index. ARGV: id, nFields, field/json pairs..., approval userId/json pairs...
-const CREATE = `${SNAPSHOT}
+// Keeps the open:* indexes in step with `state`. KEYS[o], KEYS[o + 1]: open:pending, open:approved.
+// openIndex: 0 for a final state, 1 pending, 2 approved.
+const INDEX_OPEN = `
+local function index_open(o, id, openIndex, score)
+  redis.call('ZREM', KEYS[o], id)
+  redis.call('ZREM', KEYS[o + 1], id)
+  if openIndex > 0 then redis.call('ZADD', KEYS[o + openIndex - 1], score, id) end
+end
+`;
+
+// KEYS: request, approvals, csr index, open:pending, open:approved.
+// ARGV: id, openIndex, score, nFields, field/json pairs..., approval userId/json pairs...
+const CREATE = `${SNAPSHOT}${INDEX_OPEN}
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0, snapshot()} end
-local n = tonumber(ARGV[2])
-local i = 3
+local n = tonumber(ARGV[4])
+local i = 5
 for _ = 1, n do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]); i = i + 2 end
 while i <= #ARGV do redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]); i = i + 2 end
 redis.call('SET', KEYS[3], ARGV[1])
+index_open(4, ARGV[1], tonumber(ARGV[2]), ARGV[3])
 return {1, snapshot()}
 `;
 
@@ -77,15 +102,17 @@ apply(1)
 return {1, snapshot()}
 `;
 
-// KEYS: request, approvals. ARGV: to, nFrom, from..., then the patch as in UPDATE.
-const TRANSITION = `${SNAPSHOT}${APPLY_PATCH}
+// KEYS: request, approvals, open:pending, open:approved.
+// ARGV: to, id, openIndex, score, nFrom, from..., then the patch as in UPDATE.
+const TRANSITION = `${SNAPSHOT}${APPLY_PATCH}${INDEX_OPEN}
 local current = redis.call('HGET', KEYS[1], 'state')
 if not current then return {0} end
-local nFrom = tonumber(ARGV[2])
-for i = 3, 2 + nFrom do
+local nFrom = tonumber(ARGV[5])
+for i = 6, 5 + nFrom do
   if ARGV[i] == current then
     redis.call('HSET', KEYS[1], 'state', ARGV[1])
-    apply(3 + nFrom)
+    apply(6 + nFrom)
+    index_open(3, ARGV[2], tonumber(ARGV[3]), ARGV[4])
     return {1, snapshot()}
   end
 end
@@ -127,8 +154,8 @@ export class RedisRequestStore implements RequestStore {
     const approvals = request.approvals.map((a): [string, string] => [a.userId, encodeApproval(a)]);
     const [created, snap] = (await this.run(
       CREATE,
-      [this.requestKey(request.id), this.approvalsKey(request.id), this.csrKey(request.csrName)],
-      [request.id, fields.length, ...fields.flat(), ...approvals.flat()],
+      [this.requestKey(request.id), this.approvalsKey(request.id), this.csrKey(request.csrName), ...this.openKeys()],
+      [request.id, openIndex(request.state), sinceMs(request.createdAt), fields.length, ...fields.flat(), ...approvals.flat()],
     )) as [number, Snapshot];
     return { created: created === 1, request: decode(snap) };
   }
@@ -162,10 +189,12 @@ export class RedisRequestStore implements RequestStore {
     checkTransition(from, to);
     checkPatch(patch, 'transition');
     const froms = from.map((s) => JSON.stringify(s));
+    // Approved: waiting for the signer since the decision the patch records.
+    const since = sinceMs(patch.decision?.at);
     const [ok, snap] = (await this.run(
       TRANSITION,
-      [this.requestKey(id), this.approvalsKey(id)],
-      [JSON.stringify(to), froms.length, ...froms, ...patchArgs(patch)],
+      [this.requestKey(id), this.approvalsKey(id), ...this.openKeys()],
+      [JSON.stringify(to), id, openIndex(to), since, froms.length, ...froms, ...patchArgs(patch)],
     )) as [number, Snapshot?];
     return ok === 1 && snap ? decode(snap) : undefined;
   }
@@ -207,6 +236,18 @@ export class RedisRequestStore implements RequestStore {
     if (ok !== 1) throw new Error(`RequestStore.saveIssued: no request ${id}`);
   }
 
+  async openRequests(): Promise<Record<OpenState, OpenRequests>> {
+    const [pending, approved] = this.openKeys();
+    const res = await this.redis.multi().zcard(pending).zrange(pending, 0, 0, 'WITHSCORES').zcard(approved).zrange(approved, 0, 0, 'WITHSCORES').exec();
+    if (!res) throw new Error('Redis MULTI was aborted');
+    for (const [err] of res) if (err) throw err;
+    const stats = (count: unknown, first: unknown): OpenRequests => {
+      const score = (first as string[])[1];
+      return { count: Number(count), ...(score !== undefined ? { oldestSince: new Date(Number(score)) } : {}) };
+    };
+    return { pending: stats(res[0]?.[1], res[1]?.[1]), approved: stats(res[2]?.[1], res[3]?.[1]) };
+  }
+
   /** Issued certificates whose notAfter is at or before `until`, soonest first (for expiry reminders). */
   async issuedExpiringBy(until: Date, limit = 1000): Promise<IssuedRecord[]> {
     const serials = await this.redis.zrangebyscore(this.byExpiryKey(), '-inf', until.getTime(), 'LIMIT', 0, limit);
@@ -239,6 +280,11 @@ export class RedisRequestStore implements RequestStore {
   private byExpiryKey(): string {
     return `${this.prefix}:certs:by-expiry`;
   }
+  /** In OPEN_STATES order, which is the order of openIndex. */
+  private openKeys(): [pending: string, approved: string] {
+    const [pending, approved] = OPEN_STATES;
+    return [`${this.prefix}:open:${pending}`, `${this.prefix}:open:${approved}`];
+  }
 
   /** EVALSHA, falling back to EVAL once when the server has not cached the script. */
   private async run(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
@@ -260,6 +306,18 @@ function sha1(script: string): string {
     shas.set(script, sha);
   }
   return sha;
+}
+
+/** 1-based position in OPEN_STATES (the scripts' open keys), 0 for a final state. */
+function openIndex(state: RequestState): number {
+  const bucket = openBucket(state);
+  return bucket ? OPEN_STATES.indexOf(bucket) + 1 : 0;
+}
+
+/** An ISO time as the index's score; now when it is missing or unreadable, so the request is still counted. */
+function sinceMs(iso: string | undefined): number {
+  const ms = iso === undefined ? NaN : Date.parse(iso);
+  return Number.isNaN(ms) ? Date.now() : ms;
 }
 
 function patchArgs(patch: RequestPatch): Array<string | number> {

@@ -48,6 +48,11 @@ describe('the happy path: DM upload, one click, certificate in the DM', () => {
     // The request is confirmed to jane with its id.
     await w.jane.waitForDm((m) => m.text.includes('was sent to the admins'), WAIT);
 
+    // While it waits for the admins, operators see it waiting, and for how long.
+    const waiting = await (await fetch(`http://127.0.0.1:${w.ports[0]}/metrics`)).text();
+    expect(waiting).toContain('csrbot_open_requests{state="pending"} 1');
+    expect(waiting).toMatch(/^csrbot_oldest_open_request_age_seconds\{state="pending"\} \d/m);
+
     await w.alice.click(card, 'csrbot_approve');
     const dm = await w.jane.waitForDm(isCertificateDm, WAIT);
     const { kubeconfig, certificate } = deliveredKubeconfig(w, dm);
@@ -85,6 +90,13 @@ describe('the happy path: DM upload, one click, certificate in the DM', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${w.ports[0]}/metrics`)).text();
     for (const event of ['submitted', 'approved', 'issued']) expect(metrics).toContain(`csrbot_request_events_total{event="${event}"} 1`);
     expect(metrics).toMatch(/csrbot_issuance_seconds_count 1/);
+    expect(metrics).toContain('csrbot_decision_seconds_count{decision="approved"} 1');
+    expect(metrics).toContain('csrbot_open_requests{state="pending"} 0');
+    expect(metrics).toContain('csrbot_open_requests{state="approved"} 0');
+    expect(metrics).toContain('csrbot_queue_jobs{queue="csrbot",state="failed"} 0');
+    expect(metrics).toContain('csrbot_readiness_check{check="redis"} 1');
+    expect(metrics).not.toContain('csrbot_job_failures_total{');
+    expect(metrics).not.toContain('csrbot_slack_api_errors_total{');
     expect((await fetch(`http://127.0.0.1:${w.ports[0]}/readyz`)).status).toBe(200);
 
     // Every message the bot sent passed Slack's Block Kit checks.

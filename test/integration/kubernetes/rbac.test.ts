@@ -1,4 +1,4 @@
-// csrbot's identity runs under exactly deploy/rbac.yaml: enough to do its
+// csrbot's identity runs under exactly the ClusterRole in deploy/rbac: enough to do its
 // job, and 403 for everything else we checked.
 import { describe, expect, it } from '@jest/globals';
 import { CertificatesV1Api, CoreV1Api } from '@kubernetes/client-node';
@@ -7,7 +7,7 @@ import { clusterState, csrbotKubeConfig } from '../../support/cluster/cluster.js
 import { opensslKeyAndCsr, uniqueName } from './support.js';
 
 describe('the csrbot identity', () => {
-  it('is not an admin: it authenticates as the subject deploy/rbac.yaml binds', async () => {
+  it('is not an admin: it authenticates as the subject bound to the ClusterRole in deploy/rbac', async () => {
     const who = await selfSubjectReview(csrbotKubeConfig());
     const expected = clusterState().mode === 'harness' ? 'csrbot' : 'system:serviceaccount:csrbot:csrbot';
     expect(who.username).toBe(expected);
@@ -51,7 +51,7 @@ describe('the csrbot identity', () => {
     expect(list).toMatchObject({ code: 'CLUSTER_FORBIDDEN', details: expect.objectContaining({ verb: 'list', resource: 'secrets' }) });
     const get = await core.readNamespacedSecret({ name: 'anything', namespace: 'csrbot' }).catch((e: unknown) => toCsrbotError(e, { operation: 'get secret' }));
     expect(get).toMatchObject({ code: 'CLUSTER_FORBIDDEN', details: expect.objectContaining({ verb: 'get', resource: 'secrets' }) });
-    expect((get as Error).message).toContain('kubectl apply -f deploy/rbac.yaml');
+    expect((get as Error).message).toContain('kubectl apply -k deploy/rbac');
   });
 
   it('gets 403 for approving a kubernetes.io/kubelet-serving CSR', async () => {

@@ -2,7 +2,7 @@
  * What integration tests import to reach the control plane started by jest's
  * global setup (or the KUBECONFIG_TEST cluster).
  *
- *   const kc = csrbotKubeConfig();            // runs under deploy/rbac.yaml
+ *   const kc = csrbotKubeConfig();            // runs under deploy/rbac's ClusterRole
  *   const admin = adminKubeConfig();          // system:masters
  *   await stopApiserver(); ...; await startApiserver();   // outage tests
  */
@@ -27,7 +27,7 @@ export function clusterState(file: string = stateFile()): ClusterState {
   return readState(file);
 }
 
-/** Kubeconfig file paths: admin (system:masters) and csrbot (bound only by deploy/rbac.yaml). */
+/** Kubeconfig file paths: admin (system:masters) and csrbot (bound only to deploy/rbac's ClusterRole). */
 export function kubeconfigPaths(): { admin: string; csrbot: string } {
   const s = clusterState();
   return { admin: s.adminKubeconfig, csrbot: s.csrbotKubeconfig };

@@ -2,15 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { applyManifest } from './apply.js';
-import { rbacManifest } from './paths.js';
+import { applyKustomizationFiles } from './apply.js';
+import { rbacDir } from './paths.js';
 import { writeTokenKubeconfig } from './pki.js';
 import { writeState } from './state.js';
 import type { ClusterState } from './state.js';
 
 /**
  * KUBECONFIG_TEST mode: use a disposable cluster someone else runs (kind, ...).
- * Applies deploy/rbac.yaml with the given (admin) kubeconfig and gives the
+ * Applies deploy/rbac with the given (admin) kubeconfig and gives the
  * tests a csrbot kubeconfig holding a short-lived token of the csrbot
  * ServiceAccount, so the suite still runs under the RBAC we ship.
  * Assumes the cluster CA also signs kube-apiserver-client certificates (true
@@ -31,7 +31,7 @@ export async function useExternalCluster(adminKubeconfig: string): Promise<strin
   const caFile = path.join(dir, 'ca.crt');
   writeFileSync(caFile, caPem);
 
-  await applyManifest(adminKubeconfig, rbacManifest);
+  await applyKustomizationFiles(adminKubeconfig, rbacDir);
   const core = kc.makeApiClient(CoreV1Api);
   const tr = await core.createNamespacedServiceAccountToken({
     name: 'csrbot',

@@ -4,15 +4,15 @@ import { request } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { applyManifest } from './apply.js';
-import { rbacManifest, watchdogScript } from './paths.js';
+import { applyKustomizationFiles, applyManifest } from './apply.js';
+import { rbacDir, testUserRbacManifest, watchdogScript } from './paths.js';
 import { makePki, writeTokenKubeconfig } from './pki.js';
 import { isAlive, spawnLogged, stopProcess, tail } from './processes.js';
 import { readState, writeState } from './state.js';
 import type { ClusterState, ProcessName } from './state.js';
 import { freePort } from '../free-port.js';
 
-/** The `csrbot` identity in the harness token file; deploy/rbac.yaml binds User csrbot. */
+/** The `csrbot` identity in the harness token file; rbac-test-user.yaml binds it to the ClusterRole in deploy/rbac. */
 export const CSRBOT_USER = 'csrbot';
 
 /** GET over TLS; resolves with the status code (0 when nothing answers). */
@@ -75,9 +75,10 @@ export async function waitApiserverReady(state: ClusterState, timeoutMs = 120_00
 
 /**
  * Starts etcd, kube-apiserver and kube-controller-manager (CSR controllers
- * only) on free 127.0.0.1 ports, applies deploy/rbac.yaml and writes
- * admin/csrbot kubeconfigs. Returns the path of the state file. On failure
- * everything started so far is stopped again.
+ * only) on free 127.0.0.1 ports, applies deploy/rbac (bound to the csrbot
+ * token user by rbac-test-user.yaml) and writes admin/csrbot kubeconfigs.
+ * Returns the path of the state file. On failure everything started so far
+ * is stopped again.
  */
 export async function startControlPlane(opts: StartOptions): Promise<string> {
   const timeoutMs = opts.timeoutMs ?? 120_000;
@@ -213,7 +214,8 @@ export async function startControlPlane(opts: StartOptions): Promise<string> {
       timeoutMs,
     );
 
-    await applyManifest(adminKubeconfig, rbacManifest);
+    await applyKustomizationFiles(adminKubeconfig, rbacDir);
+    await applyManifest(adminKubeconfig, testUserRbacManifest);
     return stateFile;
   } catch (e) {
     await stopControlPlane(stateFile, { keepDir: true }).catch(() => undefined);

@@ -11,7 +11,9 @@ export const goModuleDir = path.join(here, 'go');
 export const dotCluster = path.join(repoRoot, '.cluster');
 /** The state file of the `npm run cluster:start` control plane. */
 export const cliStateFile = path.join(dotCluster, 'state.json');
-/** The RBAC we ship; the harness applies it so tests run under it. */
-export const rbacManifest = path.join(repoRoot, 'deploy', 'rbac.yaml');
+/** The RBAC we ship (a kustomization of plain files); the harness applies it so tests run under it. */
+export const rbacDir = path.join(repoRoot, 'deploy', 'rbac');
+/** Test-only: binds the shipped ClusterRole to the harness's `csrbot` token user. */
+export const testUserRbacManifest = path.join(here, 'rbac-test-user.yaml');
 /** The watchdog that stops the control plane when its owner process dies. */
 export const watchdogScript = path.join(here, 'watchdog.mjs');

@@ -32,6 +32,13 @@ export class InMemoryJobs implements Jobs {
     if (!this.entries.has(id)) this.entries.set(id, { id, kind, requestId, done: false, attemptsMade: 0, parked: false });
   }
 
+  /** Parked jobs run in the next runAll() anyway; wake() is recorded for tests. */
+  readonly woken: EnqueuedJob[] = [];
+
+  async wake(kind: JobKind, requestId: string): Promise<void> {
+    this.woken.push({ kind, requestId });
+  }
+
   /** Every job ever enqueued, once each, in order. */
   get enqueued(): EnqueuedJob[] {
     return [...this.entries.values()].map(({ kind, requestId }) => ({ kind, requestId }));

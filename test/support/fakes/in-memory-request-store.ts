@@ -5,8 +5,15 @@
  * check-and-set happens without an await in between, which is what makes it
  * atomic in a single-threaded runtime.
  */
-import type { Approval, CertificateRequest, IssuedCertificate, RequestState } from '../../../src/domain/lifecycle.js';
-import type { RequestStore } from '../../../src/ports.js';
+import {
+  openBucket,
+  type Approval,
+  type CertificateRequest,
+  type IssuedCertificate,
+  type OpenState,
+  type RequestState,
+} from '../../../src/domain/lifecycle.js';
+import type { OpenRequests, RequestStore } from '../../../src/ports.js';
 import {
   checkId,
   checkPatch,
@@ -30,6 +37,8 @@ export class InMemoryRequestStore implements RequestStore {
   private readonly flags = new Set<string>();
   /** Issued certificates by serial, as saveIssued recorded them. */
   readonly issued = new Map<string, IssuedCertificate & { requestId: string }>();
+  /** Open requests by id: their state and when they entered it (epoch ms). */
+  private readonly open = new Map<string, { state: OpenState; since: number }>();
 
   static create(): InMemoryRequestStore {
     return new InMemoryRequestStore();
@@ -45,6 +54,7 @@ export class InMemoryRequestStore implements RequestStore {
     for (const [userId, json] of approvals) if (!stored.approvals.has(userId)) stored.approvals.set(userId, json);
     this.requests.set(request.id, stored);
     this.byCsrName.set(request.csrName, request.id);
+    this.index(request.id, request.state, request.createdAt);
     return { created: true, request: decode(stored) };
   }
 
@@ -79,6 +89,7 @@ export class InMemoryRequestStore implements RequestStore {
     if (!stored || current === undefined || !from.includes(JSON.parse(current) as RequestState)) return undefined;
     stored.fields.set('state', JSON.stringify(to));
     apply(stored, encoded);
+    this.index(id, to, patch.decision?.at);
     return decode(stored);
   }
 
@@ -102,6 +113,23 @@ export class InMemoryRequestStore implements RequestStore {
   async forget(id: string, what: string): Promise<void> {
     checkId(id);
     this.flags.delete(`${id}:once:${what}`);
+  }
+
+  async openRequests(): Promise<Record<OpenState, OpenRequests>> {
+    const stats = (state: OpenState): OpenRequests => {
+      const since = [...this.open.values()].filter((o) => o.state === state).map((o) => o.since);
+      return { count: since.length, ...(since.length > 0 ? { oldestSince: new Date(Math.min(...since)) } : {}) };
+    };
+    return { pending: stats('pending'), approved: stats('approved') };
+  }
+
+  /** As RedisRequestStore's open:* indexes: since the ISO time given, or now. */
+  private index(id: string, state: RequestState, sinceIso: string | undefined): void {
+    this.open.delete(id);
+    const bucket = openBucket(state);
+    if (!bucket) return;
+    const ms = sinceIso === undefined ? NaN : Date.parse(sinceIso);
+    this.open.set(id, { state: bucket, since: Number.isNaN(ms) ? Date.now() : ms });
   }
 
   async saveIssued(id: string, cert: IssuedCertificate): Promise<void> {

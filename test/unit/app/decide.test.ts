@@ -288,3 +288,36 @@ describe('denyRequest / processDeny', () => {
     expect(t.chat.noticesOf('denied')).toHaveLength(1);
   });
 });
+
+describe('time to decision', () => {
+  it('is observed once per request, from submission to the decision, for approvals and denials', async () => {
+    const seen: Array<[string, number]> = [];
+    const record = (t: Awaited<ReturnType<typeof submitted>>) => {
+      t.deps.metrics = {
+        requestEvent: () => undefined,
+        intakeRefused: () => undefined,
+        issuanceSeconds: () => undefined,
+        decisionSeconds: (d, s) => void seen.push([d, s]),
+      };
+    };
+
+    const a = await submitted(pki);
+    record(a);
+    a.clock.advance(90_000);
+    await approveRequest(a.deps, a.id, admin(people.alice));
+    await processApprove(a.deps, a.id);
+    await processApprove(a.deps, a.id); // the job again, as after a crash
+    expect(seen).toEqual([['approved', 90]]);
+
+    const d = await submitted(pki);
+    record(d);
+    d.clock.advance(3_600_000);
+    await denyRequest(d.deps, d.id, admin(people.bob), 'not today');
+    await processDeny(d.deps, d.id);
+    await processDeny(d.deps, d.id);
+    expect(seen).toEqual([
+      ['approved', 90],
+      ['denied', 3600],
+    ]);
+  });
+});

@@ -29,6 +29,15 @@ function replica(t: Submitted): Deps {
 }
 
 describe('onCsrEvent', () => {
+  it('the signer answered while the issue job is parked: the job is woken at once', async () => {
+    const t = await submitted(pki);
+    const ev = approvedOutside(t);
+    await onCsrEvent(t.deps, 'MODIFIED', ev);
+    expect(t.jobs.woken).toEqual([]);
+    await onCsrEvent(t.deps, 'MODIFIED', { ...ev, state: 'issued', certificatePem: 'PEM' });
+    expect(t.jobs.woken).toEqual([{ kind: 'issue', requestId: t.id }]);
+  });
+
   it('approval outside Slack: approved, announced once and issue enqueued once, even if the event arrives 3 times', async () => {
     const t = await submitted(pki);
     const ev = approvedOutside(t);

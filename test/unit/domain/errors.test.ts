@@ -25,7 +25,7 @@ describe('the error table: audience and retry', () => {
   });
 
   it('admins read admin texts in full, and operators everything', () => {
-    expect(describeFor('admin', 'CLUSTER_FORBIDDEN', details)).toContain('deploy/rbac.yaml');
+    expect(describeFor('admin', 'CLUSTER_FORBIDDEN', details)).toContain('kubectl apply -k deploy/rbac');
     expect(describeFor('admin', 'ISSUANCE_TIMEOUT', details)).toContain('kube-controller-manager');
     for (const code of errorCodes) expect(describeFor('operator', code, details)).toBe(describeError(code, details));
   });

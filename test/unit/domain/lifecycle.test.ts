@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { canTransition, csrNameFor, transitions, type RequestState } from '../../../src/domain/lifecycle.js';
+import { canTransition, csrNameFor, openBucket, OPEN_STATES, transitions, type RequestState } from '../../../src/domain/lifecycle.js';
 
 const STATES: RequestState[] = ['pending', 'approving', 'denying', 'approved', 'issued', 'denied', 'failed', 'deleted'];
 
@@ -31,6 +31,16 @@ describe('lifecycle transitions', () => {
   it('covers every state, and final states go nowhere', () => {
     expect(Object.keys(transitions).sort()).toEqual([...STATES].sort());
     expect(STATES.filter((s) => transitions[s].length === 0).sort()).toEqual(['deleted', 'denied', 'failed', 'issued']);
+  });
+
+  it('every state that is not final is counted in one open bucket (the ones metrics and alerts watch); final states in none', () => {
+    for (const s of STATES) {
+      const final = transitions[s].length === 0;
+      expect(openBucket(s) === undefined).toBe(final);
+      if (!final) expect(OPEN_STATES).toContain(openBucket(s));
+    }
+    expect(openBucket('approving')).toBe('approved');
+    expect(openBucket('denying')).toBe('approved');
   });
 
   it('nothing goes back to pending, and approved means the cluster approved: never denied after', () => {

@@ -9,7 +9,7 @@ describe('toCsrbotError', () => {
       operation: 'x',
     });
     expect(e).toMatchObject({ code: 'CLUSTER_FORBIDDEN', details: { verb: 'list', resource: 'secrets' } });
-    expect(e.userMessage).toContain('deploy/rbac.yaml');
+    expect(e.userMessage).toContain('kubectl apply -k deploy/rbac');
   });
 
   it('signer approval 403 names the signer', () => {

@@ -83,9 +83,11 @@ describe('BullMqJobs + startWorker', () => {
   it('retries a failing handler with growing delays until it succeeds', async () => {
     const { prefix, queueName, jobs } = setup('retry');
     const attempts: Array<{ at: number }> = [];
+    const failures: unknown[] = [];
     worker({
       prefix,
       queueName,
+      onFailed: (f) => failures.push(f),
       handlers: handlers({
         issue: async () => {
           attempts.push({ at: Date.now() });
@@ -100,6 +102,11 @@ describe('BullMqJobs + startWorker', () => {
     const [a0, a1, a2] = attempts.map((a) => a.at) as [number, number, number];
     expect(a1 - a0).toBeGreaterThanOrEqual(45); // 50 ms, then 100 ms (timer slack allowed)
     expect(a2 - a1).toBeGreaterThanOrEqual(95);
+    // Each failed attempt is reported for the metrics, by its error code, as one that will be retried.
+    expect(failures).toEqual([
+      { job: 'issue', code: 'CLUSTER_UNREACHABLE', final: false },
+      { job: 'issue', code: 'CLUSTER_UNREACHABLE', final: false },
+    ]);
   });
 
   it('NotYet parks the job (delayed, not failed, no attempt used) and runs it again after the delay', async () => {
@@ -132,13 +139,38 @@ describe('BullMqJobs + startWorker', () => {
     expect(job?.attemptsMade ?? 0).toBeLessThanOrEqual(1);
   });
 
+  it('wake() runs a parked job now instead of at the end of its delay, and is a no-op otherwise', async () => {
+    const { prefix, queueName, jobs } = setup('wake');
+    const runs: number[] = [];
+    worker({
+      prefix,
+      queueName,
+      handlers: handlers({
+        issue: async () => {
+          runs.push(Date.now());
+          if (runs.length === 1) throw new NotYet(60_000, 'the signer has not answered');
+        },
+      }),
+    });
+    await jobs.wake('issue', 'req-wake'); // no such job yet: nothing happens
+    await jobs.enqueue('issue', 'req-wake');
+    await until(async () => (await (await jobs.bullQueue.getJob('issue-req-wake'))?.getState()) === 'delayed', 10_000, 'the job parked for a minute');
+    await jobs.wake('issue', 'req-wake');
+    await until(async () => (await (await jobs.bullQueue.getJob('issue-req-wake'))?.getState()) === 'completed', 10_000, 'the woken job to complete');
+    expect(runs).toHaveLength(2);
+    expect(runs[1]! - runs[0]!).toBeLessThan(30_000);
+    await jobs.wake('issue', 'req-wake'); // completed: nothing happens
+  });
+
   it('does not retry an error whose code retrying cannot fix', async () => {
     const { prefix, queueName, jobs } = setup('unrecoverable');
     let runs = 0;
+    const failures: unknown[] = [];
     worker({
       prefix,
       queueName,
       retryable: isRetryable,
+      onFailed: (f) => failures.push(f),
       handlers: handlers({
         approve: async () => {
           runs += 1;
@@ -151,6 +183,18 @@ describe('BullMqJobs + startWorker', () => {
     await sleep(300);
     expect(runs).toBe(1);
     expect((await jobs.bullQueue.getJob('approve-req3'))?.failedReason).toMatch(/CSR_ALREADY_DECIDED/);
+    // Wrapped in an UnrecoverableError to stop retries, it is still counted under its own code.
+    expect(failures).toEqual([{ job: 'approve', code: 'CSR_ALREADY_DECIDED', final: true }]);
+    expect((await jobs.depth()).counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 1 });
+  });
+
+  it('reports queue depth by state', async () => {
+    const { jobs, queueName } = setup('depth');
+    expect(await jobs.depth()).toEqual({ queue: queueName, counts: { waiting: 0, active: 0, delayed: 0, failed: 0 } });
+    await jobs.enqueue('submit', 'd1');
+    await jobs.enqueue('submit', 'd2');
+    await jobs.enqueue('submit', 'd2');
+    expect((await jobs.depth()).counts).toEqual({ waiting: 2, active: 0, delayed: 0, failed: 0 });
   });
 
   it('does not retry errors marked unrecoverable, or refused by the retryable predicate', async () => {

@@ -224,6 +224,36 @@ export function requestStoreContract(name: string, open: () => Promise<StoreHarn
       expect(await store.get(req.id)).toEqual(req);
     });
 
+    it('counts open requests and knows since when the oldest has waited, for the metrics', async () => {
+      expect(await store.openRequests()).toEqual({ pending: { count: 0 }, approved: { count: 0 } });
+      const older = aRequest({ createdAt: '2025-01-01T00:00:00.000Z' });
+      const newer = aRequest({ createdAt: '2025-01-01T01:00:00.000Z' });
+      await store.create(newer);
+      await store.create(older);
+      await store.create({ ...older, createdAt: '2024-01-01T00:00:00.000Z' }); // not created again: counts once, keeps its time
+      expect(await store.openRequests()).toEqual({
+        pending: { count: 2, oldestSince: new Date('2025-01-01T00:00:00.000Z') },
+        approved: { count: 0 },
+      });
+
+      // Approving: decided in Slack, waiting for the cluster since the decision, no longer waiting for admins.
+      const by = [{ userId: 'U02BOSS', name: 'Boss' }];
+      await store.transition(older.id, ['pending'], 'approving', { decision: { by, at: '2025-01-02T00:00:00.000Z' } });
+      expect(await store.openRequests()).toEqual({
+        pending: { count: 1, oldestSince: new Date('2025-01-01T01:00:00.000Z') },
+        approved: { count: 1, oldestSince: new Date('2025-01-02T00:00:00.000Z') },
+      });
+      // Approved in the cluster: still waiting for the cluster (the signer), counted once.
+      await store.transition(older.id, ['approving'], 'approved', { decision: { by, at: '2025-01-02T00:00:00.000Z' } });
+      expect((await store.openRequests()).approved.count).toBe(1);
+
+      // A lost race changes nothing; final states leave the indexes.
+      expect(await store.transition(older.id, ['pending'], 'denied')).toBeUndefined();
+      await store.transition(older.id, ['approved'], 'issued');
+      await store.transition(newer.id, ['pending'], 'denied', { decision: { by: [], outside: 'kubectl', at: '2025-01-02T00:00:00.000Z' } });
+      expect(await store.openRequests()).toEqual({ pending: { count: 0 }, approved: { count: 0 } });
+    });
+
     it('refuses ids that could reach other keys', async () => {
       await expect(store.create(aRequest({ id: 'a:approvals' }))).rejects.toThrow(/Invalid request id/);
       await expect(store.get('')).rejects.toThrow(/Invalid request id/);

@@ -1,0 +1,53 @@
+// A token that stops working shows on /metrics as Slack's own error, by
+// method, and on csrbot_slack_auth_failures_total, which the
+// CsrbotSlackAuthFailing alert watches.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Registry } from 'prom-client';
+import { prometheusMetrics } from '../../../src/adapters/http/prometheus-metrics.js';
+import { SlackChat, slackErrorOf } from '../../../src/adapters/slack/slack-chat.js';
+import { SlackEmulator } from '../../support/slack-emulator/index.js';
+import { aRequest } from '../../unit/adapters/store/request-store.contract.js';
+import { webClient } from '../emulator/helpers.js';
+
+describe('Slack Web API errors', () => {
+  let emu: SlackEmulator;
+  beforeAll(async () => {
+    emu = await SlackEmulator.start();
+  });
+  afterAll(async () => {
+    await emu.stop();
+  });
+
+  it('a revoked or wrong token is counted as invalid_auth on csrbot_slack_api_errors_total, and the call still fails', async () => {
+    const registry = new Registry();
+    const metrics = prometheusMetrics(registry);
+    const chat = SlackChat.create({
+      client: webClient(emu, 'xoxb-revoked'),
+      adminChannel: emu.adminChannelId,
+      botToken: 'xoxb-revoked',
+      onApiError: metrics.slackApiError,
+    });
+    await expect(chat.postCard(aRequest())).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
+    await expect(chat.person('U0NOBODY')).rejects.toMatchObject({ data: { error: 'invalid_auth' } });
+    const text = await registry.metrics();
+    expect(text).toContain('csrbot_slack_api_errors_total{method="chat.postMessage",error="invalid_auth"} 1');
+    expect(text).toContain('csrbot_slack_api_errors_total{method="users.info",error="invalid_auth"} 1');
+    expect(text).toContain('csrbot_slack_auth_failures_total 2');
+  });
+
+  it('a working token reports nothing; a wrong channel is reported as what Slack said', async () => {
+    const errors: unknown[] = [];
+    const chat = SlackChat.create({ client: webClient(emu), adminChannel: 'C0NOSUCH', botToken: emu.botToken, onApiError: (f) => errors.push(f) });
+    await chat.person(emu.botUserId);
+    await expect(chat.postCard(aRequest())).rejects.toThrow();
+    expect(errors).toEqual([{ method: 'chat.postMessage', error: 'channel_not_found', auth: false }]);
+  });
+
+  it('labels stay a small set: anything unexpected is "unknown"', () => {
+    expect(slackErrorOf(new Error('boom'))).toBe('unknown');
+    expect(slackErrorOf({ code: 'slack_webapi_platform_error', data: { error: 'Not A Slack Code; DROP TABLE' } })).toBe('unknown');
+    expect(slackErrorOf({ code: 'slack_webapi_rate_limited_error' })).toBe('ratelimited');
+    expect(slackErrorOf({ code: 'slack_webapi_http_error', statusCode: 503 })).toBe('http_503');
+    expect(slackErrorOf({ code: 'slack_webapi_request_error' })).toBe('request_error');
+  });
+});
