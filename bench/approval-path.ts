@@ -7,7 +7,7 @@
  * top of Redis itself.
  *
  *   npm run bench -- approval-path
- *   REDIS_URL=redis://host:6379 BENCH_SECONDS=3 node --import tsx bench/approval-path.ts
+ *   REDIS_URL=redis://host:6379 BENCH_SECONDS=3 npx node --import tsx bench/approval-path.ts
  */
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';

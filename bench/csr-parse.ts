@@ -4,8 +4,8 @@
  * (measured in the same run), and the ratio between them.
  *
  *   npm run bench                      (all benchmarks)
- *   node --import tsx bench/csr-parse.ts
- *   BENCH_SECONDS=3 node --import tsx bench/csr-parse.ts
+ *   npx node --import tsx bench/csr-parse.ts
+ *   BENCH_SECONDS=3 npx node --import tsx bench/csr-parse.ts
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';

@@ -10,7 +10,7 @@ import { reportClusterTrouble } from './cluster-trouble.js';
 export const WATCH_WINDOW_MS = 3_000;
 /** Re-checks after that back off with the time already waited: a quarter of it, between these bounds. */
 const RECHECK_MIN_MS = 1_000;
-const RECHECK_MAX_MS = 30_000;
+const RECHECK_MAX_MS = 5_000;
 
 const settled = (o: CsrObject | undefined) => !o || o.state === 'issued' || o.state === 'failed' || o.state === 'denied';
 

@@ -90,7 +90,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
 /**
  * Values from an optional .env file, under the real environment (the
- * environment wins, as in dotenv). Node 20's util.parseEnv does the parsing.
+ * environment wins, as in dotenv). Node's util.parseEnv does the parsing.
  */
 export async function readDotEnv(path = '.env', env: Record<string, string | undefined> = process.env): Promise<Record<string, string | undefined>> {
   if (!existsSync(path)) return env;

@@ -183,6 +183,11 @@ export class KubernetesCsrApi {
     const connect = async (): Promise<void> => {
       if (stopped) return;
       let expired = false;
+      // client-node aborts a watch that has sent nothing for 30 s (TimeoutError).
+      // Before the stream is up that is a server not answering; once it is
+      // up, it only means a quiet cluster: pick up from the last version, as
+      // when the server closes the stream, without counting a failure.
+      let streaming = false;
       try {
         controller = await watcher.watch(
           csrPath,
@@ -205,10 +210,12 @@ export class KubernetesCsrApi {
             onEvent({ type, csr: toCsrView(o) });
           },
           (err: unknown) => {
-            if (expired || !err || (err as { name?: string }).name === 'AbortError') reconnect();
+            const name = (err as { name?: string } | null)?.name;
+            if (expired || !err || name === 'AbortError' || (streaming && name === 'TimeoutError')) reconnect();
             else reconnect(err);
           },
         );
+        streaming = true;
         if (stopped) controller.abort();
       } catch (e) {
         reconnect(e);

@@ -28,6 +28,16 @@ function parseStatus(body: unknown): Status {
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ECONNABORTED']);
 const timeoutCodes = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
 
+/** Messages along the cause chain: undici's fetch says only "fetch failed" and puts the reason in `cause`. */
+function messageChain(e: unknown): string {
+  const parts: string[] = [];
+  for (let cur: unknown = e, i = 0; cur && i < 4; cur = (cur as { cause?: unknown }).cause, i++) {
+    const m = cur instanceof Error ? cur.message : String(cur);
+    if (m && !parts.includes(m)) parts.push(m);
+  }
+  return parts.join(': ');
+}
+
 function errorCode(e: unknown): string | undefined {
   for (let cur: unknown = e, i = 0; cur && i < 4; cur = (cur as { cause?: unknown }).cause, i++) {
     const code = (cur as { code?: unknown }).code;
@@ -38,14 +48,17 @@ function errorCode(e: unknown): string | undefined {
 
 /**
  * Maps anything @kubernetes/client-node throws (ApiException with an HTTP
- * status and a Status body, node-fetch FetchError, AbortError) to a
- * CsrbotError whose details carry the API server's own message.
+ * status and a Status body; undici's `TypeError: fetch failed` with the
+ * network error as its cause; the request signal's TimeoutError or
+ * AbortError) to a CsrbotError whose details carry the API server's own
+ * message, or the transport's.
  */
 export function toCsrbotError(e: unknown, ctx: ErrorContext): CsrbotError {
   if (e instanceof CsrbotError) return e;
   const opts = { cause: e };
   const status = (e as { code?: unknown }).code;
-  if (typeof status === 'number') {
+  // Only an HTTP status: a DOMException's code is a number too (23 for TimeoutError).
+  if (typeof status === 'number' && status >= 100 && status <= 599) {
     const s = parseStatus((e as { body?: unknown }).body);
     const message = s.message ?? `HTTP ${status}`;
     const name = ctx.name;
@@ -87,5 +100,5 @@ export function toCsrbotError(e: unknown, ctx: ErrorContext): CsrbotError {
   if (code && networkCodes.has(code)) {
     return new CsrbotError('CLUSTER_UNREACHABLE', { server: ctx.server, reason: code, operation: ctx.operation }, opts);
   }
-  return new CsrbotError('CLUSTER_ERROR', { status: 'n/a', message: e instanceof Error ? e.message : String(e), operation: ctx.operation }, opts);
+  return new CsrbotError('CLUSTER_ERROR', { status: 'n/a', message: messageChain(e), operation: ctx.operation }, opts);
 }

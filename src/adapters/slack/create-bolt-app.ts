@@ -2,6 +2,7 @@ import bolt from '@slack/bolt';
 import type { Logger } from '../../log/logger.js';
 import type { Route } from '../http/routes.js';
 import { boltLogger } from './bolt-logger.js';
+import { ClosingSocketModeReceiver } from './closing-socket-mode-receiver.js';
 
 const { App, LogLevel } = bolt;
 export type BoltApp = InstanceType<typeof App>;
@@ -28,17 +29,15 @@ export function createBoltApp(o: BoltAppOptions): BoltApp {
   const logger = boltLogger(o.log);
   const clientOptions = { slackApiUrl: o.apiUrl };
   if (o.appToken) {
-    return new App({
-      token: o.botToken,
+    const receiver = new ClosingSocketModeReceiver({
       appToken: o.appToken,
-      socketMode: true,
       logger,
       logLevel: LogLevel.INFO,
-      clientOptions,
       // The Socket Mode client builds its own WebClient for apps.connections.open from these.
       installerOptions: { clientOptions, port: o.port },
       customRoutes: o.routes,
     });
+    return new App({ token: o.botToken, receiver, logger, logLevel: LogLevel.INFO, clientOptions });
   }
   if (!o.signingSecret) throw new Error('HTTP mode needs a signing secret');
   return new App({

@@ -238,7 +238,7 @@ export class RedisRequestStore implements RequestStore {
 
   async openRequests(): Promise<Record<OpenState, OpenRequests>> {
     const [pending, approved] = this.openKeys();
-    const res = await this.redis.multi().zcard(pending).zrange(pending, 0, 0, 'WITHSCORES').zcard(approved).zrange(approved, 0, 0, 'WITHSCORES').exec();
+    const res = await this.redis.multi().zcard(pending).zrange(pending, '0', '0', 'WITHSCORES').zcard(approved).zrange(approved, '0', '0', 'WITHSCORES').exec();
     if (!res) throw new Error('Redis MULTI was aborted');
     for (const [err] of res) if (err) throw err;
     const stats = (count: unknown, first: unknown): OpenRequests => {

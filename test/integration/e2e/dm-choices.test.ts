@@ -30,7 +30,7 @@ async function everythingInRedis(w: World): Promise<string> {
       else if (type === 'hash') dumped.push(JSON.stringify(await redis.hgetall(k)));
       else if (type === 'list') dumped.push(JSON.stringify(await redis.lrange(k, 0, -1)));
       else if (type === 'set') dumped.push(JSON.stringify(await redis.smembers(k)));
-      else if (type === 'zset') dumped.push(JSON.stringify(await redis.zrange(k, 0, -1)));
+      else if (type === 'zset') dumped.push(JSON.stringify(await redis.zrange(k, '0', '-1')));
       else if (type === 'stream') dumped.push(JSON.stringify(await redis.xrange(k, '-', '+')));
     }
     return dumped.join('\n');

@@ -149,4 +149,27 @@ describe('watch', () => {
     expect(seen[0]).toMatchObject({ type: 'added', csr: { state: 'pending' } });
     expect(seen.map((e) => (e.type === 'resync' ? 'resync' : e.csr.state))).toEqual(expect.arrayContaining(['pending', 'approved', 'issued']));
   });
+
+  // client-node 2 aborts a watch that has been silent for 30 s. On a quiet
+  // cluster that is the normal case, not an error to log every half minute.
+  it('stays quiet and keeps streaming across a silence longer than 30 s', async () => {
+    const name = uniqueName('quiet');
+    const errors: Error[] = [];
+    let resolveAdded: () => void = () => undefined;
+    const added = new Promise<void>((r) => (resolveAdded = r));
+    const stop = await api.watch(
+      (e) => {
+        if (e.type === 'added' && e.csr.name === name) resolveAdded();
+      },
+      { labelSelector: `csrbot-test-quiet=${name}`, onError: (e) => errors.push(e) },
+    );
+    try {
+      await new Promise((r) => setTimeout(r, 33_000));
+      await api.create({ name, csrPem: opensslKeyAndCsr({ cn: 'quiet', o: ['dev-team'] }).csrPem, labels: { 'csrbot-test-quiet': name } });
+      await added;
+    } finally {
+      stop();
+    }
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

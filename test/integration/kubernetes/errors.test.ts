@@ -12,7 +12,7 @@ describe('transport failures', () => {
     const err = await KubernetesCsrApi.create(unreachableKubeConfig())
       .get('anything')
       .catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'CLUSTER_UNREACHABLE', details: expect.objectContaining({ server: 'https://127.0.0.1:1', reason: 'ECONNREFUSED' }) });
+    expect(err).toMatchObject({ code: 'CLUSTER_UNREACHABLE', details: expect.objectContaining({ server: 'https://127.0.0.1:2', reason: 'ECONNREFUSED' }) });
   });
 
   it('a server that accepts but never answers is CLUSTER_TIMEOUT after requestTimeoutMs', async () => {

@@ -19,7 +19,8 @@ function unreachableKubeconfig(): string {
       'clusters:',
       '- name: gone',
       '  cluster:',
-      '    server: https://127.0.0.1:9',
+      // Not 9: fetch refuses it without connecting (a "bad port"); nothing listens on 2.
+      '    server: https://127.0.0.1:2',
       'users:',
       '- name: u',
       '  user:',

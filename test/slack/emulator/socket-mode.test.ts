@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { WebSocket } from 'ws';
+import { ClosingSocketModeReceiver } from '../../../src/adapters/slack/closing-socket-mode-receiver.js';
 import { SlackEmulator } from '../../support/slack-emulator/index.js';
 import { App, LogLevel, webClient, type AppT } from './helpers.js';
 
@@ -127,8 +128,13 @@ describe('Socket Mode', () => {
   describe('with a real Bolt App', () => {
     let app: AppT;
     let replica: AppT | undefined;
-    const boltApp = (): AppT =>
-      new App({ token: emu.botToken, appToken: emu.appToken, socketMode: true, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: emu.apiUrl } });
+    // csrbot's receiver: Bolt's own resolves stop() before the socket is closed,
+    // and the emulator stopping right after would cut the close handshake.
+    const boltApp = (): AppT => {
+      const clientOptions = { slackApiUrl: emu.apiUrl };
+      const receiver = new ClosingSocketModeReceiver({ appToken: emu.appToken, logLevel: LogLevel.ERROR, installerOptions: { clientOptions } });
+      return new App({ token: emu.botToken, receiver, logLevel: LogLevel.ERROR, clientOptions });
+    };
     afterEach(async () => {
       await app?.stop();
       await replica?.stop();

@@ -61,11 +61,15 @@ export function clientCertKubeConfig(opts: { certPem: string; keyPem: string; na
   return kc;
 }
 
-/** A KubeConfig for an address where nothing listens (connection refused). */
+/**
+ * A KubeConfig for an address where nothing listens (connection refused).
+ * Not port 1 or 9: fetch (undici, under client-node 2) refuses those "bad
+ * ports" without connecting. Nothing listens on privileged port 2.
+ */
 export function unreachableKubeConfig(): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: 'nowhere', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+    clusters: [{ name: 'nowhere', server: 'https://127.0.0.1:2', skipTLSVerify: true }],
     users: [{ name: 'nobody', token: 'x' }],
     contexts: [{ name: 'nowhere', cluster: 'nowhere', user: 'nobody' }],
     currentContext: 'nowhere',

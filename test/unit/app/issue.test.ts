@@ -148,11 +148,13 @@ describe('processIssue', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(Date.now() - started).toBeLessThan(1_300);
     expect(t.csrApi.watcherCount).toBe(0);
-    // Later re-checks back off with the time already waited, and never past the deadline.
+    // Later re-checks back off with the time already waited, up to 5 s, and never past the deadline.
+    t.clock.advance(12_000);
+    expect(((await processIssue(t.deps, t.id).catch((e: unknown) => e)) as NotYet).retryInMs).toBe(3_000);
     t.clock.advance(200_000);
-    expect(((await processIssue(t.deps, t.id).catch((e: unknown) => e)) as NotYet).retryInMs).toBe(30_000);
-    t.clock.advance(390_000);
-    expect(((await processIssue(t.deps, t.id).catch((e: unknown) => e)) as NotYet).retryInMs).toBe(10_000);
+    expect(((await processIssue(t.deps, t.id).catch((e: unknown) => e)) as NotYet).retryInMs).toBe(5_000);
+    t.clock.advance(385_000);
+    expect(((await processIssue(t.deps, t.id).catch((e: unknown) => e)) as NotYet).retryInMs).toBe(3_000);
     // The signer answers: the next run delivers.
     t.csrApi.issue(t.request.csrName, pki.sign(t.key.csrPem));
     await t.jobs.runAll(t.handlers);

@@ -52,4 +52,23 @@ describe('toCsrbotError', () => {
     expect(toCsrbotError(abort, { operation: 'get' }).code).toBe('CLUSTER_TIMEOUT');
     expect(toCsrbotError(new Error('weird'), { operation: 'get' })).toMatchObject({ code: 'CLUSTER_ERROR', details: { message: 'weird' } });
   });
+
+  // client-node 2 fetches with undici: the reason is in `cause`, and a timeout
+  // is the signal's DOMException, whose numeric code is not an HTTP status.
+  it('undici transport errors', () => {
+    const fetchFailed = (cause: Error) => new TypeError('fetch failed', { cause });
+    expect(
+      toCsrbotError(fetchFailed(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:2'), { code: 'ECONNREFUSED' })), {
+        operation: 'get',
+        server: 'https://k',
+      }),
+    ).toMatchObject({
+      code: 'CLUSTER_UNREACHABLE',
+      details: { server: 'https://k', reason: 'ECONNREFUSED' },
+    });
+    expect(toCsrbotError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'), { operation: 'list' }).code).toBe('CLUSTER_TIMEOUT');
+    expect(toCsrbotError(new DOMException('This operation was aborted', 'AbortError'), { operation: 'list' }).code).toBe('CLUSTER_TIMEOUT');
+    const tls = fetchFailed(Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }));
+    expect(toCsrbotError(tls, { operation: 'get' })).toMatchObject({ code: 'CLUSTER_ERROR', details: { message: 'fetch failed: self-signed certificate' } });
+  });
 });
