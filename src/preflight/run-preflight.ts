@@ -14,10 +14,12 @@
  *     port up, readiness failing and SIGTERM honoured.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import { CsrbotError } from '../domain/errors.js';
 import type { Identity } from '../adapters/kubernetes/index.js';
 import type { Config } from '../config/load-config.js';
 import type { Logger } from '../log/logger.js';
 import type { CheckResult } from './check-result.js';
+import { failureList } from './format-report.js';
 import { checkKubernetes } from './kubernetes-checks.js';
 import { manifestBotScopes } from './manifest-scopes.js';
 import { checkRedis } from './redis-check.js';
@@ -138,4 +140,21 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightReport
     ...(k8s.identity ? { kubernetesIdentity: k8s.identity } : {}),
     ...(slackResult.identity ? { slackIdentity: slackResult.identity } : {}),
   };
+}
+
+/**
+ * Start-up's use of the checks: every result logged (JSON, scrubbed), and
+ * PREFLIGHT_FAILED thrown listing every failure with its fix. Waits while
+ * Slack is unreachable; `aborted` in the report when the signal fired.
+ */
+export async function startupChecks(o: Omit<PreflightOptions, 'mode'>): Promise<PreflightReport> {
+  const report = await runPreflight({ ...o, mode: 'start' });
+  if (report.aborted) return report;
+  for (const r of report.results) {
+    if (r.status === 'fail') o.log.error({ check: r.name, code: r.code }, r.detail);
+    else if (r.status === 'warn') o.log.warn({ check: r.name, code: r.code }, r.detail);
+    else o.log.info({ check: r.name, status: r.status }, r.detail);
+  }
+  if (report.failed) throw new CsrbotError('PREFLIGHT_FAILED', { problems: failureList(report.results) });
+  return report;
 }

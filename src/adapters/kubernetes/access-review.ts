@@ -17,9 +17,10 @@ export interface AccessQuestion {
 const certificates = 'certificates.k8s.io';
 
 /**
- * Every permission csrbot uses: deploy/rbac.yaml grants exactly these
- * (the integration tests check both ways). `signers` are the signers
- * requests may use (ALLOWED_SIGNERS): csrbot approves for each.
+ * Every permission csrbot uses, which deploy/rbac.yaml grants
+ * (test/integration/preflight checks it; rbac.test.ts checks it grants no
+ * more). `signers` are the signers requests may use (ALLOWED_SIGNERS):
+ * csrbot approves for each.
  */
 export function requiredAccess(signers: readonly string[] = [CLIENT_SIGNER]): AccessQuestion[] {
   return [
