@@ -280,6 +280,8 @@ const clusterTrouble: CodeRules = {
   retryable: true,
   forRequester: () => 'The Kubernetes cluster is not answering csrbot right now. Your request is kept, and csrbot keeps trying.',
 };
+/** Start-up checks (src/preflight) are read in the log or by `csrbot doctor`; should one ever reach Slack, it says only this. */
+const startupCheck: CodeRules = { ...operator, forRequester: () => 'csrbot is not set up right now. The people who run it can see why.' };
 const forAdmins = (forRequester?: Render): CodeRules => ({ audience: 'admin', retryable: false, forRequester });
 
 /** The rest of the table: audience and retry for every code (the compiler insists each one is here). */
@@ -295,6 +297,29 @@ const rules: Record<ErrorCode, CodeRules> = {
   // A permission or a credential can be fixed while the job waits. The admins are told what to grant.
   CLUSTER_FORBIDDEN: { ...clusterTrouble, audience: 'admin' },
   CLUSTER_UNAUTHORIZED: clusterTrouble,
+  // Like a credential, trust can be fixed (the CA in KUBECONFIG) while the job waits.
+  CLUSTER_TLS: clusterTrouble,
+  // Start-up checks (src/preflight): read in the log or by csrbot doctor, never in Slack.
+  SLACK_BOT_TOKEN_REFUSED: startupCheck,
+  SLACK_APP_TOKEN_REFUSED: startupCheck,
+  SLACK_SCOPES_MISSING: startupCheck,
+  SLACK_UNREACHABLE: startupCheck,
+  SLACK_TLS: startupCheck,
+  SLACK_API_ERROR: startupCheck,
+  SLACK_ADMIN_CHANNEL_NOT_FOUND: startupCheck,
+  SLACK_NOT_IN_ADMIN_CHANNEL: startupCheck,
+  SLACK_ADMIN_CHANNEL_ARCHIVED: startupCheck,
+  SLACK_ADMIN_GROUP_NOT_FOUND: startupCheck,
+  SLACK_ADMIN_GROUP_EMPTY: startupCheck,
+  KUBECONFIG_INVALID: startupCheck,
+  KUBECONFIG_NO_CONTEXT: startupCheck,
+  KUBECONFIG_BAD_CONTEXT: startupCheck,
+  CLUSTER_WHOAMI_UNSUPPORTED: startupCheck,
+  CLUSTER_PERMISSIONS_MISSING: startupCheck,
+  REDIS_AUTH: startupCheck,
+  REDIS_UNREACHABLE: startupCheck,
+  PORT_IN_USE: startupCheck,
+  PREFLIGHT_FAILED: startupCheck,
   CSR_NOT_FOUND: forAdmins(),
   CSR_ALREADY_DECIDED: forAdmins(),
   CSR_NAME_TAKEN: forAdmins(() => 'csrbot could not create the CertificateSigningRequest for your request. The admins can see why; send the CSR again later.'),
