@@ -236,13 +236,15 @@ describe('a start-up blocked on Slack', () => {
     expect(exit.stdout).not.toContain('csrbot started');
   });
 
-  it('once Slack says hello, it starts and is ready', async () => {
+  it('once Slack answers and says hello, it starts and is ready', async () => {
     const emu = await emulator();
+    emu.faults.next('auth.test', { status: 503 });
     emu.faults.next('hello', { delayMs: 1_500 });
     const env = await envFor(emu, 'socket');
     const bot = startBot(env);
     bots.push(bot);
     await bot.waitForOutput(/csrbot started/);
+    expect(bot.stdout()).toContain('start-up waits for Slack: Slack answered auth.test with an error (HTTP 503)');
     const ready = await readyz(env.OPS_PORT!);
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({ ok: true, phase: 'running' });
