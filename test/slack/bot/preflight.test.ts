@@ -240,7 +240,7 @@ describe('a start-up blocked on Slack', () => {
     const emu = await emulator();
     emu.faults.next('auth.test', { status: 503 });
     emu.faults.next('hello', { delayMs: 1_500 });
-    const env = await envFor(emu, 'socket');
+    const env = await envFor(emu, 'socket', { PORT: String(await freePort()) });
     const bot = startBot(env);
     bots.push(bot);
     await bot.waitForOutput(/csrbot started/);
@@ -255,6 +255,13 @@ describe('a start-up blocked on Slack', () => {
         expect.objectContaining({ name: 'kubernetes', ok: false, required: false }),
       ]),
     );
+    // Socket Mode listens on nothing but the ops port.
+    expect(
+      await fetch(`http://127.0.0.1:${env.PORT}/slack/events`, { method: 'POST' }).then(
+        () => 'listening',
+        () => 'refused',
+      ),
+    ).toBe('refused');
     const metrics = await (await fetch(`http://127.0.0.1:${env.OPS_PORT}/metrics`)).text();
     expect(metrics).toContain('csrbot_slack_auth_ok 1');
     expect(metrics).toContain('csrbot_slack_socket_connected 1');
