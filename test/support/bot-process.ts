@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 /** The environment without anything of the caller's that csrbot reads (so a developer's settings cannot leak in). */
 export function cleanEnv(): Record<string, string> {
@@ -21,9 +22,13 @@ export function writeKubeconfig(text: string): string {
   return file;
 }
 
-/** A kubeconfig whose API server nobody answers (connection refused): csrbot starts anyway. */
-export function unreachableKubeconfig(): string {
-  return writeKubeconfig(tokenKubeconfig({ server: 'https://127.0.0.1:9', token: 'abc' }));
+/**
+ * A kubeconfig whose API server nobody answers (connection refused): csrbot
+ * starts anyway. A free port, not a well-known one: fetch (client-node 2)
+ * refuses ports like 1 and 9 itself ("bad port") without connecting.
+ */
+export async function unreachableKubeconfig(): Promise<string> {
+  return writeKubeconfig(tokenKubeconfig({ server: `https://127.0.0.1:${await freePort()}`, token: 'abc' }));
 }
 
 /** Kubeconfig text for a token user; `caPem` embedded when given; `currentContext: null` leaves it out. */

@@ -70,6 +70,15 @@ export function slackFailure(e: unknown, ctx: Context): SlackFailure {
   const original = (e as { original?: unknown }).original ?? e;
   const tls = tlsFailureOf(original);
   if (tls) return { error: new CsrbotError('SLACK_TLS', { url: ctx.apiUrl, ...tls }), transient: false };
-  const reason = (original as { code?: unknown }).code ?? (original instanceof Error ? original.message : String(original));
-  return { error: new CsrbotError('SLACK_UNREACHABLE', { url: ctx.apiUrl, reason: String(reason) }), transient: true };
+  const reason = codeIn(original) ?? (original instanceof Error ? original.message : String(original));
+  return { error: new CsrbotError('SLACK_UNREACHABLE', { url: ctx.apiUrl, reason }), transient: true };
+}
+
+/** The first string `code` on the cause chain: web-api 7 (axios) puts it on the error, 8 (fetch) on its cause. */
+function codeIn(e: unknown): string | undefined {
+  for (let cur: unknown = e, i = 0; cur && typeof cur === 'object' && i < 5; cur = (cur as { cause?: unknown }).cause, i++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
 }

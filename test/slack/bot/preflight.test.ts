@@ -46,7 +46,7 @@ async function envFor(emu: SlackEmulator, mode: 'socket' | 'http', extra: Record
     SLACK_API_URL: emu.apiUrl,
     SLACK_ADMIN_CHANNEL: emu.adminChannelId,
     SLACK_ADMIN_USERS: 'U0ADMIN',
-    KUBECONFIG: unreachableKubeconfig(),
+    KUBECONFIG: await unreachableKubeconfig(),
     REDIS_URL: redisUrl,
     REDIS_PREFIX: uniquePrefix('preflight'),
     OPS_PORT: String(await freePort()),
@@ -123,7 +123,7 @@ describe('start-up refuses', () => {
     expect(stderr).toContain(`KUBECONFIG (${kubeconfig}): current-context "prod" is not defined in the file (contexts: ctx1).`);
   });
 
-  describe('an API server whose certificate the kubeconfig CA does not trust', () => {
+  describe('a server with a self-signed certificate', () => {
     let server: Server;
     let address: string;
     const dir = mkdtempSync(join(tmpdir(), 'csrbot-selfsigned-'));
@@ -154,6 +154,13 @@ describe('start-up refuses', () => {
       address = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });
     afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    it('for Slack too (a TLS-inspecting proxy): SLACK_TLS, with NODE_EXTRA_CA_CERTS as the fix', async () => {
+      const emu = await emulator();
+      const stderr = expectRefusal(await runBot(await envFor(emu, 'socket', { SLACK_API_URL: `${address}/api/` })));
+      expect(stderr).toContain("slack-token: Slack's certificate is not trusted by this machine (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate");
+      expect(stderr).toContain('To fix, give Node that CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem');
+    });
 
     it('is a TLS failure named as such, not an outage', async () => {
       const emu = await emulator();

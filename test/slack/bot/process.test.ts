@@ -37,7 +37,7 @@ describe('npm start', () => {
           SLACK_ADMIN_USERS: 'U0ADMIN',
           PORT: String(port),
           OPS_PORT: String(opsPort),
-          KUBECONFIG: unreachableKubeconfig(),
+          KUBECONFIG: await unreachableKubeconfig(),
           REDIS_PREFIX: `test-process-${process.pid}`,
           ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
         },
