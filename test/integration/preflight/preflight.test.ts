@@ -29,7 +29,9 @@ async function serviceAccountKubeconfig(name: string): Promise<string> {
   await core().createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
   const token = await core().createNamespacedServiceAccountToken({ name, namespace, body: { spec: { expirationSeconds: 3600, audiences: [] } } });
   const s = clusterState();
-  return writeKubeconfig(tokenKubeconfig({ server: s.server, token: token.status!.token, caPem: readFileSync(s.serverCaFile, 'utf8') }));
+  const bearer = token.status?.token;
+  if (!bearer) throw new Error(`no token for ServiceAccount ${namespace}/${name}`);
+  return writeKubeconfig(tokenKubeconfig({ server: s.server, token: bearer, caPem: readFileSync(s.serverCaFile, 'utf8') }));
 }
 
 async function envWith(kubeconfig: string): Promise<Record<string, string>> {
