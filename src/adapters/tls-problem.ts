@@ -73,9 +73,14 @@ function opensslReason(e: unknown): string {
   return /:([^:]+):\.\.\//.exec(m)?.[1] ?? /SSL routines:[^:]*:([^:]+)/.exec(m)?.[1] ?? shortMessage(e);
 }
 
-/** node-fetch prefixes "request to https://host/... failed, reason: "; keep only the reason. */
+/**
+ * node-fetch prefixes "request to https://host/... failed, reason: "; keep
+ * only the reason. Node 24 appends "; if the root CA is installed locally,
+ * try running Node.js with --use-system-ca", which points away from the fix
+ * for a cluster (its CA belongs in the kubeconfig): drop it.
+ */
 function shortMessage(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   const i = m.indexOf('reason: ');
-  return (i >= 0 ? m.slice(i + 'reason: '.length) : m).trim();
+  return (i >= 0 ? m.slice(i + 'reason: '.length) : m).replace(/; if the root CA is installed locally.*$/s, '').trim();
 }

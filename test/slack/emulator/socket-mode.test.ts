@@ -113,6 +113,8 @@ describe('Socket Mode', () => {
       expect(emu.transcript()).toContain('fault: hello to connection');
     } finally {
       await app.stop();
+      // Bolt 5's stop() resolves before the close handshake ends; let it end before the next step.
+      await emu.waitFor(() => emu.socketMode.open().length === 0, 'the Bolt app to disconnect');
     }
     emu.faults.next('hello', { drop: true });
     const { ws } = await rawClientWithoutHello(emu);
