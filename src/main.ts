@@ -13,7 +13,7 @@ import { prometheusMetrics, registerScrapeGauges } from './adapters/http/prometh
 import { healthRoutes, type Phase, type ReadinessProbe } from './adapters/http/routes.js';
 import { ClusterCsrApi } from './adapters/kubernetes/csr-api-port.js';
 import { KubernetesCsrApi } from './adapters/kubernetes/index.js';
-import { KubernetesReachability } from './adapters/kubernetes/reachability.js';
+import { kubernetesProbe } from './adapters/kubernetes/kubernetes-probe.js';
 import { BullMqJobs } from './adapters/queue/bullmq-jobs.js';
 import { startWorker } from './adapters/queue/start-worker.js';
 import { checkClient } from './adapters/slack/check-client.js';
@@ -129,8 +129,6 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   undo.push('slack health', () => slackHealth.stop());
   // The API client exists once the start-up checks found a usable kubeconfig; until then "not checked yet".
   const api: { k8s?: KubernetesCsrApi } = {};
-  const reachability = new KubernetesReachability((name) => (api.k8s ? api.k8s.get(name) : Promise.reject(new Error('not checked yet'))), registry);
-  undo.push('kubernetes reachability', () => reachability.stop());
   const redisProbe = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
   // A dedicated client for the probe: no offline queue, so a down Redis fails the probe at once.
   redisProbe.on('error', (err) => log.debug({ err }, 'redis probe connection error'));
@@ -138,7 +136,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   const probes: ReadinessProbe[] = [
     slackHealth.probe(),
     { name: 'redis', check: async () => void (await redisProbe.ping()) },
-    reachability.probe(),
+    kubernetesProbe((name) => (api.k8s ? api.k8s.get(name) : Promise.reject(new Error('not checked yet')))),
     // Advisory checks (required: false) show in /readyz and metrics without failing readiness.
     // Hook for the redis branch: { name: 'redis-maxmemory-policy', required: false, check } goes here.
   ];
@@ -257,7 +255,6 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   // Socket Mode: resolves once Slack said hello, which may take long; SIGTERM must not wait for it.
   undo.push('slack app', () => app.stop());
   await startApp(app, config, signal);
-  reachability.start();
   slackHealth.start();
   // The reconciler's first pass may wait on an unreachable cluster; Slack is served meanwhile.
   let reconciler: { stop(): void } | undefined;

@@ -214,7 +214,7 @@ const messages = {
     `SLACK_ADMIN_GROUP ${str(d.group)} has no members, so ${d.users ? 'only SLACK_ADMIN_USERS' : 'nobody'} can decide requests. To fix, add the approvers to the user group.`,
   KUBECONFIG_INVALID: (d) =>
     `KUBECONFIG${d.path ? ` (${str(d.path)})` : ''} cannot be used: ${str(d.message)}. ` +
-    'To fix, point KUBECONFIG at a kubeconfig for csrbot (bound by deploy/rbac.yaml), or run csrbot in a pod with the csrbot ServiceAccount.',
+    'To fix, point KUBECONFIG at a kubeconfig for csrbot (bound by deploy/rbac), or run csrbot in a pod with the csrbot ServiceAccount.',
   KUBECONFIG_NO_CONTEXT: (d) =>
     `KUBECONFIG (${str(d.path)}) has no current-context, so csrbot cannot tell which cluster and credentials to use. ` +
     `To fix, choose one: kubectl config use-context <name> --kubeconfig ${str(d.path)}${d.contexts ? ` (contexts in the file: ${str(d.contexts)})` : ' (the file defines no context: add one)'}.`,
@@ -226,7 +226,7 @@ const messages = {
     'To fix, nothing is needed; upgrading the cluster brings this check back.',
   CLUSTER_PERMISSIONS_MISSING: (d) =>
     `csrbot's Kubernetes identity "${str(d.user)}" may not: ${str(d.missing)}. csrbot needs these to create, watch and approve certificate requests. ` +
-    `To fix, apply deploy/rbac.yaml (kubectl apply -f deploy/rbac.yaml) and bind its ClusterRole to this identity: ${str(d.bind)}`,
+    `To fix, apply deploy/rbac (kubectl apply -k deploy/rbac) and bind its ClusterRole to this identity: ${str(d.bind)}`,
   REDIS_AUTH: (d) =>
     `Redis refused csrbot's credentials (${str(d.reason)}). To fix, put the right user and password in REDIS_URL ` +
     '(redis://:password@host:6379, or redis://user:password@host:6379 with Redis ACLs).',

@@ -28,7 +28,7 @@ function asCsrbotError(e: unknown): CsrbotError {
   return isCsrbotError(e) ? e : new CsrbotError('CLUSTER_ERROR', { status: 'n/a', message: e instanceof Error ? e.message : String(e) });
 }
 
-/** The kubectl command that binds deploy/rbac.yaml's ClusterRole to this identity. */
+/** The kubectl command that binds deploy/rbac's ClusterRole to this identity. */
 export function bindCommand(username: string | undefined): string {
   const sa = username && /^system:serviceaccount:([^:]+):([^:]+)$/.exec(username);
   if (sa) return `kubectl create clusterrolebinding csrbot-${sa[2]} --clusterrole=csrbot --serviceaccount=${sa[1]}:${sa[2]}`;

@@ -17,7 +17,7 @@ export interface AccessQuestion {
 const certificates = 'certificates.k8s.io';
 
 /**
- * Every permission csrbot uses, which deploy/rbac.yaml grants
+ * Every permission csrbot uses, which deploy/rbac grants
  * (test/integration/preflight checks it; rbac.test.ts checks it grants no
  * more). `signers` are the signers requests may use (ALLOWED_SIGNERS):
  * csrbot approves for each.

@@ -24,7 +24,7 @@ let redisUrl: string;
 const core = () => adminKubeConfig().makeApiClient(CoreV1Api);
 const rbac = () => adminKubeConfig().makeApiClient(RbacAuthorizationV1Api);
 
-/** A ServiceAccount in `namespace` and a kubeconfig with a token for it (TokenRequest), for identities deploy/rbac.yaml does not bind. */
+/** A ServiceAccount in `namespace` and a kubeconfig with a token for it (TokenRequest), for identities deploy/rbac does not bind. */
 async function serviceAccountKubeconfig(name: string): Promise<string> {
   await core().createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
   const token = await core().createNamespacedServiceAccountToken({ name, namespace, body: { spec: { expirationSeconds: 3600, audiences: [] } } });
@@ -82,7 +82,7 @@ afterAll(async () => {
 });
 
 describe('the Kubernetes start-up checks', () => {
-  it('pass for the identity deploy/rbac.yaml binds: csrbot doctor exits 0 and says who csrbot is', async () => {
+  it('pass for the identity deploy/rbac binds: csrbot doctor exits 0 and says who csrbot is', async () => {
     let out = '';
     const code = await cli(['doctor', '--env-file', '/nonexistent/.env'], {
       readFile: () => new Uint8Array(),
@@ -103,7 +103,7 @@ describe('the Kubernetes start-up checks', () => {
     expect(stderr).toContain(
       `kubernetes-permissions: csrbot's Kubernetes identity "${user}" may not: update certificatesigningrequests/approval, approve signers/kubernetes.io/kube-apiserver-client.`,
     );
-    expect(stderr).toContain(`kubectl apply -f deploy/rbac.yaml`);
+    expect(stderr).toContain(`kubectl apply -k deploy/rbac`);
     expect(stderr).toContain(`kubectl create clusterrolebinding csrbot-partial --clusterrole=csrbot --serviceaccount=${namespace}:partial`);
   });
 

@@ -272,7 +272,8 @@ describe('a start-up blocked on Slack', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${env.OPS_PORT}/metrics`)).text();
     expect(metrics).toContain('csrbot_slack_auth_ok 1');
     expect(metrics).toContain('csrbot_slack_socket_connected 1');
-    expect(metrics).toMatch(/csrbot_kubernetes_reachable 0/);
+    expect(metrics).toContain('csrbot_readiness_check{check="kubernetes"} 0');
+    expect(metrics).toContain('csrbot_readiness_check{check="slack"} 1');
     // The warnings were logged, structured, before "csrbot started".
     const lines = bot.stdout().split('\n').filter(Boolean);
     const started = lines.findIndex((l) => l.includes('csrbot started'));

@@ -119,7 +119,7 @@ describe('npm start', () => {
       expect((await fetch(`http://127.0.0.1:${opsPort}/slack/events`, { method: 'POST' })).status).toBe(404);
       const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
       expect(metrics).toContain('csrbot_slack_auth_ok 1');
-      expect(metrics).toContain('csrbot_kubernetes_reachable 0');
+      expect(metrics).toContain('csrbot_readiness_check{check="kubernetes"} 0');
       expect(metrics).not.toContain('csrbot_slack_socket_connected');
     });
 
