@@ -29,6 +29,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json manifest.yml ./
 COPY bin ./bin
 USER node
-EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# 3000: HTTP mode's /slack/events. 9090 (OPS_PORT): /healthz, /readyz, /metrics.
+EXPOSE 3000 9090
+HEALTHCHECK --interval=30s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.OPS_PORT||9090)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 CMD ["node", "--enable-source-maps", "dist/main.js"]

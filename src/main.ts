@@ -8,25 +8,31 @@ import { processIssue } from './app/issue.js';
 import { openRequestStats } from './app/open-requests.js';
 import { startReconciler } from './app/reconcile.js';
 import { processSubmit } from './app/submit.js';
+import { startOpsServer } from './adapters/http/ops-server.js';
 import { prometheusMetrics, registerScrapeGauges } from './adapters/http/prometheus-metrics.js';
-import { healthRoutes, type ReadinessProbe } from './adapters/http/routes.js';
+import { healthRoutes, type Phase, type ReadinessProbe } from './adapters/http/routes.js';
 import { ClusterCsrApi } from './adapters/kubernetes/csr-api-port.js';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { KubernetesCsrApi, loadKubeConfig } from './adapters/kubernetes/index.js';
+import { KubernetesCsrApi } from './adapters/kubernetes/index.js';
+import { kubernetesProbe } from './adapters/kubernetes/kubernetes-probe.js';
 import { BullMqJobs } from './adapters/queue/bullmq-jobs.js';
 import { startWorker } from './adapters/queue/start-worker.js';
+import { checkClient } from './adapters/slack/check-client.js';
 import { createBoltApp } from './adapters/slack/create-bolt-app.js';
 import { registerCertCommand } from './adapters/slack/listeners/cert-command.js';
 import { registerDecisions } from './adapters/slack/listeners/decisions.js';
 import { registerDmIntake } from './adapters/slack/listeners/dm-intake.js';
 import { registerRequestModal, requestSubcommand } from './adapters/slack/listeners/request-modal.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
+import { slackFailure } from './adapters/slack/slack-failure.js';
+import { SlackHealth } from './adapters/slack/slack-health.js';
 import { RedisDraftStore } from './adapters/store/redis-draft-store.js';
 import { RedisRequestStore } from './adapters/store/redis-request-store.js';
 import { loadConfig, readDotEnv, type Config } from './config/load-config.js';
 import { CsrbotError, isCsrbotError, isRetryable } from './domain/errors.js';
 import { parsePolicyConfig, parseUsernameMapping, type UsernameRule } from './domain/policy/index.js';
+import { UndoStack } from './lifecycle/undo-stack.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { startupChecks } from './preflight/run-preflight.js';
 
 /** Reads a file a setting names; a failure is a configuration problem, reported like the others. */
 function settingFile(setting: string, path: string, what: string): string {
@@ -47,25 +53,49 @@ function usernameRule(config: Config): UsernameRule {
   };
 }
 
-function kubeConfig(config: Config): KubeConfig {
-  const path = config.kubernetes.kubeconfigPath;
-  if (path) settingFile('KUBECONFIG', path, 'a kubeconfig for csrbot (bound by deploy/rbac)');
-  try {
-    return loadKubeConfig({ kubeconfigPath: path });
-  } catch (e) {
-    throw new CsrbotError('CONFIG_INVALID', { problems: `  - KUBECONFIG: ${(e as Error).message}` });
+/** Thrown by start() when its signal fired before csrbot was up; everything it had started is stopped. */
+export class StartAborted extends Error {
+  constructor() {
+    super('start-up stopped by a signal');
+    this.name = 'StartAborted';
   }
 }
 
+export interface StartOptions {
+  /** SIGTERM/SIGINT during start-up: stop waiting, undo what was started, throw StartAborted. */
+  signal?: AbortSignal;
+}
+
+export interface Running {
+  stop(): Promise<void>;
+}
+
 /**
- * Composition root: the only place that knows every concrete class. It
- * starts even when Redis or the cluster is down (readiness says so), and
- * stops cleanly on SIGTERM/SIGINT.
+ * Composition root: the only place that knows every concrete class.
+ *
+ * Order matters: settings read from files first (no network), then the ops
+ * port (so liveness answers through a slow start), then the start-up checks
+ * (src/preflight: a setting that cannot work throws PREFLIGHT_FAILED before
+ * anything connects; Slack unreachable is waited for), then the wiring.
+ * "csrbot started" is logged only when Slack is connected. It starts even
+ * when Redis or the cluster is down: readiness and metrics say so.
  */
-export async function start(config: Config, log: Logger): Promise<{ stop: () => Promise<void> }> {
+export async function start(config: Config, log: Logger, opts: StartOptions = {}): Promise<Running> {
+  const undo = new UndoStack(log);
+  try {
+    return await wire(config, log, undo, opts.signal);
+  } catch (e) {
+    await undo.run();
+    throw opts.signal?.aborted ? new StartAborted() : e;
+  }
+}
+
+/** start()'s body; everything it starts goes on `undo`, which start() runs if it fails and stop() runs on shutdown. */
+async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortSignal | undefined): Promise<Running> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = prometheusMetrics(registry);
+  const mode = config.slack.appToken ? 'socket' : 'http';
 
   // Settings that need files are read before anything connects, so mistakes stop start-up.
   const policy = parsePolicyConfig(
@@ -79,7 +109,48 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     'environment',
   );
   const rule = usernameRule(config);
-  const kc = kubeConfig(config);
+  if (config.delivery.caFile) settingFile('CLUSTER_CA_FILE', config.delivery.caFile, 'the PEM of the cluster CA');
+
+  let phase: Phase = 'starting';
+  const slackHealth = new SlackHealth({
+    mode,
+    authTest: () => {
+      const client = checkClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, log });
+      return client.auth.test().then(
+        () => undefined,
+        (e: unknown) => {
+          throw slackFailure(e, { method: 'auth.test', token: 'bot', apiUrl: config.slack.apiUrl });
+        },
+      );
+    },
+    registry,
+    log,
+  });
+  undo.push('slack health', () => slackHealth.stop());
+  // The API client exists once the start-up checks found a usable kubeconfig; until then "not checked yet".
+  const api: { k8s?: KubernetesCsrApi } = {};
+  const redisProbe = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  // A dedicated client for the probe: no offline queue, so a down Redis fails the probe at once.
+  redisProbe.on('error', (err) => log.debug({ err }, 'redis probe connection error'));
+  undo.push('redis probe', () => redisProbe.disconnect());
+  const probes: ReadinessProbe[] = [
+    slackHealth.probe(),
+    { name: 'redis', check: async () => void (await redisProbe.ping()) },
+    kubernetesProbe((name) => (api.k8s ? api.k8s.get(name) : Promise.reject(new Error('not checked yet')))),
+    // Advisory checks (required: false) show in /readyz and metrics without failing readiness.
+    // Hook for the redis branch: { name: 'redis-maxmemory-policy', required: false, check } goes here.
+  ];
+  const ops = await startOpsServer({ port: config.http.opsPort, routes: healthRoutes(probes, registry, { phase: () => phase }) });
+  undo.push('ops port', () => ops.close());
+  void redisProbe.connect().catch(() => undefined);
+  log.info({ opsPort: ops.port, mode }, 'ops port open; running start-up checks');
+
+  // Throws PREFLIGHT_FAILED for a setting that cannot work; waits while Slack is unreachable.
+  const report = await startupChecks({ config, log, signal });
+  if (report.aborted) throw new StartAborted();
+  slackHealth.authAccepted();
+  const kc = report.kc!;
+
   const cluster = kc.getCurrentCluster();
   // Read at every delivery, never cached for life: after a CA rotation (CLUSTER_CA_FILE or the
   // pod's projected ca.crt updated in place) new kubeconfigs embed the new CA without a restart.
@@ -101,27 +172,11 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
 
   const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
   redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
-  // A dedicated client for the probe: no offline queue, so a down Redis fails the probe at once.
-  const redisProbe = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  redisProbe.on('error', (err) => log.debug({ err }, 'redis probe connection error'));
+  undo.push('redis', () => redis.disconnect());
 
   const k8s = KubernetesCsrApi.create(kc);
+  api.k8s = k8s;
   const csrApi = ClusterCsrApi.create({ k8s, onWatchError: (err) => log.warn({ err }, 'CSR watch error; reconnecting') });
-  const probes: ReadinessProbe[] = [
-    { name: 'redis', check: async () => void (await redisProbe.ping()) },
-    {
-      // A 404 for a name that never exists proves the API answers and lets us read CSRs.
-      name: 'kubernetes',
-      check: async () => {
-        try {
-          await k8s.get('csrbot-readiness-probe');
-        } catch (e) {
-          if (isCsrbotError(e) && e.code === 'CSR_NOT_FOUND') return;
-          throw e;
-        }
-      },
-    },
-  ];
 
   const app = createBoltApp({
     botToken: config.slack.botToken,
@@ -129,7 +184,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     signingSecret: config.slack.signingSecret,
     apiUrl: config.slack.apiUrl,
     port: config.http.port,
-    routes: healthRoutes(probes, registry),
+    onSocketState: (state) => slackHealth.socketState(state),
     log,
   });
   const chat = SlackChat.create({
@@ -145,6 +200,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     queueName,
     onError: (err) => log.warn({ err }, 'job queue connection error'),
   });
+  undo.push('job queue', () => jobs.close());
   const settings: FlowSettings = {
     adminUsers: config.slack.adminUsers,
     adminGroup: config.slack.adminGroup,
@@ -194,8 +250,12 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
       issue: (id) => processIssue(deps, id),
     },
   });
+  undo.push('worker', () => worker.close());
 
-  await app.start(config.http.port);
+  // Socket Mode: resolves once Slack said hello, which may take long; SIGTERM must not wait for it.
+  undo.push('slack app', () => app.stop());
+  await startApp(app, config, signal);
+  slackHealth.start();
   // The reconciler's first pass may wait on an unreachable cluster; Slack is served meanwhile.
   let reconciler: { stop(): void } | undefined;
   let stopped = false;
@@ -203,21 +263,45 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     if (stopped) r.stop();
     else reconciler = r;
   });
-  log.info({ mode: config.slack.appToken ? 'socket' : 'http', port: config.http.port }, 'csrbot started');
+  phase = 'running';
+  log.info({ mode, port: mode === 'http' ? config.http.port : undefined, opsPort: ops.port }, 'csrbot started');
 
   return {
     stop: async () => {
+      phase = 'stopping';
       stopped = true;
       reconciler?.stop();
-      await app.stop();
-      await worker.close();
-      await jobs.close();
-      redis.disconnect();
-      redisProbe.disconnect();
+      await undo.run();
     },
   };
 }
 
+/** app.start(), translated: a refused app token is a setting (exit 2), a signal stops the wait. */
+async function startApp(app: ReturnType<typeof createBoltApp>, config: Config, signal: AbortSignal | undefined): Promise<void> {
+  const started = app.start(config.http.port).then(
+    () => undefined,
+    (e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+        throw new CsrbotError('PORT_IN_USE', { setting: 'PORT', port: config.http.port, reason: 'EADDRINUSE: another process listens there' });
+      }
+      const f = slackFailure(e, { method: 'apps.connections.open', token: 'app', apiUrl: config.slack.apiUrl });
+      if (f.transient) throw new Error(`could not connect to Slack: ${f.error.userMessage}`, { cause: e });
+      throw f.error;
+    },
+  );
+  if (!signal) return started;
+  await new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(new StartAborted());
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    started.then(
+      () => (signal.removeEventListener('abort', onAbort), resolve()),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e as Error)),
+    );
+  });
+}
+
+/** Exit codes: 0 stopped by a signal (also during start-up), 1 crashed, 2 a setting to fix (every message says which and how). */
 async function main(): Promise<void> {
   const env = await readDotEnv();
   let config: Config;
@@ -234,16 +318,9 @@ async function main(): Promise<void> {
     level: config.logLevel,
     secrets: [config.slack.botToken, config.slack.appToken ?? '', config.slack.signingSecret ?? ''],
   });
-  let running: { stop: () => Promise<void> };
-  try {
-    running = await start(config, log);
-  } catch (e) {
-    if (isCsrbotError(e)) {
-      process.stderr.write(`${e.userMessage}\n`);
-      process.exit(2);
-    }
-    throw e;
-  }
+  // Signals are handled before anything can block: a SIGTERM during a slow start stops it cleanly.
+  const starting = new AbortController();
+  let running: Running | undefined;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
@@ -251,6 +328,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
+    if (!running) return starting.abort(); // start() undoes itself; main exits 0 below
     running.stop().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -261,6 +339,17 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  try {
+    running = await start(config, log, { signal: starting.signal });
+  } catch (e) {
+    if (e instanceof StartAborted) process.exit(0);
+    if (isCsrbotError(e)) {
+      process.stderr.write(`${e.userMessage}\n`);
+      process.exit(2);
+    }
+    log.fatal({ err: e }, 'csrbot failed to start');
+    process.exit(1);
+  }
 }
 
 const entry = process.argv[1] ?? '';

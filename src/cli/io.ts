@@ -5,6 +5,8 @@ export interface CliIo {
   readFile(path: string): Uint8Array;
   out(text: string): void;
   err(text: string): void;
+  /** Settings for commands that read csrbot's configuration (doctor). Default process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 export const processIo: CliIo = {

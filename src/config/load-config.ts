@@ -15,7 +15,8 @@ export interface Config {
   };
   redis: { url: string; prefix: string };
   kubernetes: { kubeconfigPath?: string };
-  http: { port: number };
+  /** port: HTTP mode's Slack endpoint (/slack/events only). opsPort: /healthz, /readyz, /metrics in both modes. */
+  http: { port: number; opsPort: number };
   logLevel: RawConfig['LOG_LEVEL'];
   identity: { rule: RawConfig['USERNAME_RULE']; mappingFile?: string };
   policy: {
@@ -60,7 +61,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     redis: { url: c.REDIS_URL, prefix: c.REDIS_PREFIX },
     kubernetes: { kubeconfigPath: c.KUBECONFIG },
-    http: { port: c.PORT },
+    http: { port: c.PORT, opsPort: c.OPS_PORT },
     logLevel: c.LOG_LEVEL,
     identity: { rule: c.USERNAME_RULE, mappingFile: c.USERNAME_MAPPING_FILE },
     policy: {

@@ -84,6 +84,7 @@ export const envSchema = z
       .default('csrbot'),
     KUBECONFIG: z.string().optional(),
     PORT: z.coerce.number({ message: 'PORT must be a number' }).int().min(1).max(65535, 'PORT must be between 1 and 65535').default(3000),
+    OPS_PORT: z.coerce.number({ message: 'OPS_PORT must be a number' }).int().min(1).max(65535, 'OPS_PORT must be between 1 and 65535').default(9090),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
         message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
@@ -187,6 +188,13 @@ export function crossFieldProblems(env: Record<string, string | undefined>): { p
     out.push({
       path: 'SLACK_ADMIN_GROUP',
       message: 'Nobody may approve: set SLACK_ADMIN_GROUP (a user group ID, S...) and/or SLACK_ADMIN_USERS (comma-separated user IDs, U...).',
+    });
+  }
+  if (!env.SLACK_APP_TOKEN && Number(env.OPS_PORT ?? 9090) === Number(env.PORT ?? 3000)) {
+    out.push({
+      path: 'OPS_PORT',
+      message:
+        'OPS_PORT and PORT are the same port. In HTTP mode PORT serves only Slack (/slack/events) and OPS_PORT serves /healthz, /readyz and /metrics: give them different ports.',
     });
   }
   if (env.USERNAME_RULE === 'mapping' && !env.USERNAME_MAPPING_FILE) {

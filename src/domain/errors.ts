@@ -28,6 +28,41 @@ export function isCsrbotError(e: unknown): e is CsrbotError {
 }
 
 type Render = (d: Details) => string;
+
+/**
+ * TLS failures by kind (`problem`, from adapters/tls-problem.ts) for a server
+ * csrbot calls: the API server (trusted through KUBECONFIG) or Slack (through
+ * Node's trust store). `reason` is Node's code, `message` its text.
+ */
+function tlsProblemText(target: 'kubernetes' | 'slack', d: Details): string {
+  const who = target === 'kubernetes' ? "The API server's certificate" : "Slack's certificate";
+  const why = `${str(d.reason)}${d.message ? `: ${str(d.message)}` : ''}`;
+  switch (d.problem) {
+    case 'untrusted':
+      return target === 'kubernetes'
+        ? `${who} is not trusted by the CA in KUBECONFIG (${why}). To fix, put the CA that signed the API server's certificate in the kubeconfig's ` +
+            'certificate-authority-data (kubectl config view --raw --minify on a machine that connects shows it).'
+        : `${who} is not trusted by this machine (${why}); a TLS-inspecting proxy re-signs traffic with its own CA. ` +
+            'To fix, give Node that CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem, or let csrbot reach Slack directly.';
+    case 'hostname':
+      return (
+        `${who} does not name the host csrbot connects to (${why}). ` +
+        (target === 'kubernetes'
+          ? "To fix, use a server address the certificate lists in KUBECONFIG, or set tls-server-name in the kubeconfig's cluster."
+          : 'To fix, check SLACK_API_URL and any proxy in the way.')
+      );
+    case 'expired':
+      return `${who} has expired (${why}). To fix, renew the server's certificate, or correct this machine's clock if it is wrong.`;
+    case 'not-yet-valid':
+      return `${who} is not valid yet (${why}). To fix, correct this machine's clock (or the server's certificate dates).`;
+    case 'client-certificate':
+      return `The API server refused csrbot's client certificate during the TLS handshake (${why}). To fix, renew or correct client-certificate-data and client-key-data in KUBECONFIG.`;
+    case 'not-tls':
+      return `The server does not speak TLS at that address (${why}). To fix, check the URL's scheme (https://) and port.`;
+    default:
+      return `The TLS connection failed (${why}). To fix, check the server's certificate${target === 'kubernetes' ? ' and the CA in KUBECONFIG' : ''}.`;
+  }
+}
 const str = (v: unknown, fallback = ''): string => (v === undefined ? fallback : Array.isArray(v) ? v.join(', ') : String(v));
 
 /** code -> user-facing text. The only place such text is written. */
@@ -141,6 +176,66 @@ const messages = {
   CLUSTER_CONFLICT: (d) => `The CertificateSigningRequest ${str(d.name)} kept changing while csrbot updated it; try again.`,
   CLUSTER_TIMEOUT: (d) => `The Kubernetes API did not answer in time (${str(d.operation, 'request')}). csrbot will retry.`,
   CLUSTER_ERROR: (d) => `The Kubernetes API answered with an error (${str(d.status, '?')}): ${str(d.message)}`,
+  // TLS failures are configuration, not an outage: retrying cannot help. `problem` says which (tls-problem.ts).
+  CLUSTER_TLS: (d) => `${tlsProblemText('kubernetes', d)}${d.server ? ` (server ${str(d.server)})` : ''}`,
+
+  // ---- Start-up checks (src/preflight): csrbot start-up and `csrbot doctor` ----------
+  // Each names the setting and says how to fix it; the operator reads them in the log or a terminal.
+  SLACK_BOT_TOKEN_REFUSED: (d) =>
+    `SLACK_BOT_TOKEN was refused by Slack (${str(d.error)}). To fix, copy the Bot User OAuth Token (xoxb-...) from your Slack app's ` +
+    '"OAuth & Permissions" page into SLACK_BOT_TOKEN; if the app was uninstalled or the token revoked, reinstall the app to the workspace first.',
+  SLACK_APP_TOKEN_REFUSED: (d) =>
+    `SLACK_APP_TOKEN was refused by Slack (${str(d.error)}). To fix, create an app-level token with the connections:write scope ` +
+    '(Slack app > Basic Information > App-Level Tokens) and put it in SLACK_APP_TOKEN, and check Socket Mode is enabled for the app; or unset SLACK_APP_TOKEN to run in HTTP mode.',
+  SLACK_SCOPES_MISSING: (d) =>
+    `SLACK_BOT_TOKEN lacks Bot Token Scopes that manifest.yml asks for: ${str(d.missing)}${d.method ? ` (${str(d.method)} needs them)` : ''}. ` +
+    'To fix, add them in the Slack app\'s "OAuth & Permissions" page (or update the app from manifest.yml) and reinstall the app to the workspace: ' +
+    'scopes take effect only after reinstalling.',
+  SLACK_UNREACHABLE: (d) =>
+    `Slack's Web API (SLACK_API_URL ${str(d.url)}) could not be reached (${str(d.reason, 'no answer')}). ` +
+    'csrbot keeps trying and is not ready meanwhile. To fix, allow HTTPS egress to Slack (and set HTTPS_PROXY if your network needs a proxy), or correct SLACK_API_URL.',
+  SLACK_TLS: (d) => `${tlsProblemText('slack', d)} (SLACK_API_URL ${str(d.url)})`,
+  SLACK_API_ERROR: (d) =>
+    `Slack answered ${str(d.method)} with an error (${str(d.error)}). ` +
+    "csrbot retries; if it persists, see https://status.slack.com and the method's documentation.",
+  SLACK_ADMIN_CHANNEL_NOT_FOUND: (d) =>
+    `SLACK_ADMIN_CHANNEL ${str(d.channel)} was not found by the bot (${str(d.error, 'channel_not_found')}): the ID is wrong, or it is a private channel ` +
+    'the bot has not been invited to. To fix, run /invite @' +
+    `${str(d.bot, 'csrbot')} in the admin channel, and check that SLACK_ADMIN_CHANNEL is its ID (channel details > About > Channel ID).`,
+  SLACK_NOT_IN_ADMIN_CHANNEL: (d) =>
+    `The bot is not a member of SLACK_ADMIN_CHANNEL (#${str(d.name)}, ${str(d.channel)}), so it cannot post approval cards there. ` +
+    `To fix, run /invite @${str(d.bot, 'csrbot')} in #${str(d.name)}.`,
+  SLACK_ADMIN_CHANNEL_ARCHIVED: (d) =>
+    `SLACK_ADMIN_CHANNEL (#${str(d.name)}, ${str(d.channel)}) is archived: nobody would see approval cards. To fix, unarchive it or set SLACK_ADMIN_CHANNEL to another channel's ID.`,
+  SLACK_ADMIN_GROUP_NOT_FOUND: (d) =>
+    `SLACK_ADMIN_GROUP ${str(d.group)} is not a user group in this workspace (${str(d.error)}). To fix, set it to the ID (S...) of the approvers' user group ` +
+    '(People > User groups > the group > ⋯ > Copy group ID), or unset it and list the approvers in SLACK_ADMIN_USERS.',
+  SLACK_ADMIN_GROUP_EMPTY: (d) =>
+    `SLACK_ADMIN_GROUP ${str(d.group)} has no members, so ${d.users ? 'only SLACK_ADMIN_USERS' : 'nobody'} can decide requests. To fix, add the approvers to the user group.`,
+  KUBECONFIG_INVALID: (d) =>
+    `KUBECONFIG${d.path ? ` (${str(d.path)})` : ''} cannot be used: ${str(d.message)}. ` +
+    'To fix, point KUBECONFIG at a kubeconfig for csrbot (bound by deploy/rbac), or run csrbot in a pod with the csrbot ServiceAccount.',
+  KUBECONFIG_NO_CONTEXT: (d) =>
+    `KUBECONFIG (${str(d.path)}) has no current-context, so csrbot cannot tell which cluster and credentials to use. ` +
+    `To fix, choose one: kubectl config use-context <name> --kubeconfig ${str(d.path)}${d.contexts ? ` (contexts in the file: ${str(d.contexts)})` : ' (the file defines no context: add one)'}.`,
+  KUBECONFIG_BAD_CONTEXT: (d) =>
+    `KUBECONFIG (${str(d.path)}): current-context "${str(d.context)}" ${str(d.problem)}. ` +
+    `To fix, correct the context, or choose another: kubectl config use-context <name> --kubeconfig ${str(d.path)}.`,
+  CLUSTER_WHOAMI_UNSUPPORTED: () =>
+    'The API server does not serve SelfSubjectReview (Kubernetes before 1.28), so csrbot cannot tell who it is; the permission checks still run. ' +
+    'To fix, nothing is needed; upgrading the cluster brings this check back.',
+  CLUSTER_PERMISSIONS_MISSING: (d) =>
+    `csrbot's Kubernetes identity "${str(d.user)}" may not: ${str(d.missing)}. csrbot needs these to create, watch and approve certificate requests. ` +
+    `To fix, apply deploy/rbac (kubectl apply -k deploy/rbac) and bind its ClusterRole to this identity: ${str(d.bind)}`,
+  REDIS_AUTH: (d) =>
+    `Redis refused csrbot's credentials (${str(d.reason)}). To fix, put the right user and password in REDIS_URL ` +
+    '(redis://:password@host:6379, or redis://user:password@host:6379 with Redis ACLs).',
+  REDIS_UNREACHABLE: (d) =>
+    `Redis could not be reached (${str(d.reason, 'no answer')}). csrbot starts anyway and is not ready until Redis answers. To fix, check REDIS_URL and that Redis is up.`,
+  PORT_IN_USE: (d) =>
+    `${str(d.setting)} ${str(d.port)} cannot be opened (${str(d.reason)}). To fix, stop what listens there or set ${str(d.setting)} to a free port` +
+    `${d.setting === 'OPS_PORT' ? " (and the probes' port with it)" : ''}.`,
+  PREFLIGHT_FAILED: (d) => `csrbot cannot start; fix these problems (csrbot doctor runs the same checks):\n${str(d.problems)}`,
 
   // ---- The request flow (src/app) -----------------------------------------
   NOT_AN_APPROVER: (d) =>
@@ -185,6 +280,8 @@ const clusterTrouble: CodeRules = {
   retryable: true,
   forRequester: () => 'The Kubernetes cluster is not answering csrbot right now. Your request is kept, and csrbot keeps trying.',
 };
+/** Start-up checks (src/preflight) are read in the log or by `csrbot doctor`; should one ever reach Slack, it says only this. */
+const startupCheck: CodeRules = { ...operator, forRequester: () => 'csrbot is not set up right now. The people who run it can see why.' };
 const forAdmins = (forRequester?: Render): CodeRules => ({ audience: 'admin', retryable: false, forRequester });
 
 /** The rest of the table: audience and retry for every code (the compiler insists each one is here). */
@@ -200,6 +297,29 @@ const rules: Record<ErrorCode, CodeRules> = {
   // A permission or a credential can be fixed while the job waits. The admins are told what to grant.
   CLUSTER_FORBIDDEN: { ...clusterTrouble, audience: 'admin' },
   CLUSTER_UNAUTHORIZED: clusterTrouble,
+  // Like a credential, trust can be fixed (the CA in KUBECONFIG) while the job waits.
+  CLUSTER_TLS: clusterTrouble,
+  // Start-up checks (src/preflight): read in the log or by csrbot doctor, never in Slack.
+  SLACK_BOT_TOKEN_REFUSED: startupCheck,
+  SLACK_APP_TOKEN_REFUSED: startupCheck,
+  SLACK_SCOPES_MISSING: startupCheck,
+  SLACK_UNREACHABLE: startupCheck,
+  SLACK_TLS: startupCheck,
+  SLACK_API_ERROR: startupCheck,
+  SLACK_ADMIN_CHANNEL_NOT_FOUND: startupCheck,
+  SLACK_NOT_IN_ADMIN_CHANNEL: startupCheck,
+  SLACK_ADMIN_CHANNEL_ARCHIVED: startupCheck,
+  SLACK_ADMIN_GROUP_NOT_FOUND: startupCheck,
+  SLACK_ADMIN_GROUP_EMPTY: startupCheck,
+  KUBECONFIG_INVALID: startupCheck,
+  KUBECONFIG_NO_CONTEXT: startupCheck,
+  KUBECONFIG_BAD_CONTEXT: startupCheck,
+  CLUSTER_WHOAMI_UNSUPPORTED: startupCheck,
+  CLUSTER_PERMISSIONS_MISSING: startupCheck,
+  REDIS_AUTH: startupCheck,
+  REDIS_UNREACHABLE: startupCheck,
+  PORT_IN_USE: startupCheck,
+  PREFLIGHT_FAILED: startupCheck,
   CSR_NOT_FOUND: forAdmins(),
   CSR_ALREADY_DECIDED: forAdmins(),
   CSR_NAME_TAKEN: forAdmins(() => 'csrbot could not create the CertificateSigningRequest for your request. The admins can see why; send the CSR again later.'),

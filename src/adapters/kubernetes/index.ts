@@ -8,3 +8,6 @@ export { toCsrView } from './to-csr-view.js';
 export { toCsrbotError } from './to-csrbot-error.js';
 export { CLIENT_SIGNER, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './types.js';
 export type { CreateCsrInput, CsrCondition, CsrState, CsrView, CsrWatchEvent, DecisionInput, DecisionOutcome, DecisionResult, WatchOptions } from './types.js';
+export { canI, describeAccess, requiredAccess } from './access-review.js';
+export type { AccessQuestion } from './access-review.js';
+export { kubeconfigProblem } from './kubeconfig-problem.js';

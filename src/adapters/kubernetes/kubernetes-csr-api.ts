@@ -1,6 +1,7 @@
 import { CertificatesV1Api, Watch } from '@kubernetes/client-node';
 import type { ConfigurationOptions, KubeConfig, V1CertificateSigningRequest, V1CertificateSigningRequestCondition } from '@kubernetes/client-node';
 import { CsrbotError } from '../../domain/errors.js';
+import { requestDeadline } from './request-deadline.js';
 import { toCsrView } from './to-csr-view.js';
 import { toCsrbotError } from './to-csrbot-error.js';
 import type { ErrorContext } from './to-csrbot-error.js';
@@ -41,20 +42,8 @@ export class KubernetesCsrApi {
     return new KubernetesCsrApi(kc, opts);
   }
 
-  // A hung API server must not hang a job forever: every call gets a deadline.
   private options(): ConfigurationOptions {
-    const timeoutMs = this.timeoutMs;
-    // The object-style API runs the observable flavour of middleware; its
-    // Observable is a stub that only needs toPromise().
-    const done = <T>(ctx: T) => ({ toPromise: () => Promise.resolve(ctx) });
-    const middleware = {
-      pre: (ctx: { setSignal(s: AbortSignal): void }) => {
-        ctx.setSignal(AbortSignal.timeout(timeoutMs));
-        return done(ctx);
-      },
-      post: done,
-    };
-    return { middleware: [middleware], middlewareMergeStrategy: 'append' } as unknown as ConfigurationOptions;
+    return requestDeadline(this.timeoutMs);
   }
 
   private fail(e: unknown, ctx: Omit<ErrorContext, 'server'>): CsrbotError {

@@ -1,4 +1,5 @@
 import { CsrbotError } from '../../domain/errors.js';
+import { tlsFailureOf } from '../tls-problem.js';
 
 /** What the adapter was doing, so the error can say it. */
 export interface ErrorContext {
@@ -91,6 +92,8 @@ export function toCsrbotError(e: unknown, ctx: ErrorContext): CsrbotError {
         return new CsrbotError('CLUSTER_ERROR', { status, message, operation: ctx.operation, name }, opts);
     }
   }
+  const tls = tlsFailureOf(e);
+  if (tls) return new CsrbotError('CLUSTER_TLS', { server: ctx.server, ...tls, operation: ctx.operation }, opts);
   const code = errorCode(e);
   const errName = (e as { name?: unknown }).name;
   const type = (e as { type?: unknown }).type;

@@ -1,8 +1,8 @@
 import bolt from '@slack/bolt';
 import type { Logger } from '../../log/logger.js';
-import type { Route } from '../http/routes.js';
 import { boltLogger } from './bolt-logger.js';
 import { ClosingSocketModeReceiver } from './closing-socket-mode-receiver.js';
+import type { SocketState } from './slack-health.js';
 
 const { App, LogLevel } = bolt;
 export type BoltApp = InstanceType<typeof App>;
@@ -15,15 +15,20 @@ export interface BoltAppOptions {
   signingSecret?: string;
   /** Default https://slack.com/api/. */
   apiUrl: string;
-  /** HTTP mode: Slack's endpoint and the routes; Socket Mode: only the routes. */
+  /** HTTP mode: where /slack/events listens (nothing else is served there). Socket Mode: unused. */
   port: number;
-  routes: Route[];
+  /** Socket Mode: the WebSocket's state changes (readiness follows them). */
+  onSocketState?: (state: SocketState) => void;
   log: Logger;
 }
 
+const SOCKET_STATES: SocketState[] = ['connecting', 'connected', 'reconnecting', 'disconnecting', 'disconnected'];
+
 /**
  * The Bolt app, in Socket Mode or HTTP mode. Transport only: listeners are
- * registered by the caller. Both modes serve `routes` (health, metrics) on `port`.
+ * registered by the caller. Socket Mode listens on no port at all; HTTP mode
+ * serves only Slack's /slack/events on `port`. Health and metrics are on the
+ * ops port (adapters/http/ops-server.ts).
  */
 export function createBoltApp(o: BoltAppOptions): BoltApp {
   const logger = boltLogger(o.log);
@@ -34,9 +39,12 @@ export function createBoltApp(o: BoltAppOptions): BoltApp {
       logger,
       logLevel: LogLevel.INFO,
       // The Socket Mode client builds its own WebClient for apps.connections.open from these.
-      installerOptions: { clientOptions, port: o.port },
-      customRoutes: o.routes,
+      installerOptions: { clientOptions },
     });
+    if (o.onSocketState) {
+      const report = o.onSocketState;
+      for (const state of SOCKET_STATES) receiver.client.on(state, () => report(state));
+    }
     return new App({ token: o.botToken, receiver, logger, logLevel: LogLevel.INFO, clientOptions });
   }
   if (!o.signingSecret) throw new Error('HTTP mode needs a signing secret');
@@ -46,7 +54,6 @@ export function createBoltApp(o: BoltAppOptions): BoltApp {
     logger,
     logLevel: LogLevel.INFO,
     clientOptions,
-    customRoutes: o.routes,
     port: o.port,
   });
 }

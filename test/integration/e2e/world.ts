@@ -25,7 +25,7 @@ export interface World {
   env: Record<string, string>;
   keyDir: string;
   logs: string[];
-  /** Each in-process replica's PORT (/healthz, /readyz, /metrics). */
+  /** Each in-process replica's OPS_PORT (/healthz, /readyz, /metrics). */
   ports: number[];
   admin: KubeConfig;
   /** Starts one more csrbot replica in this process (same Redis prefix, same workspace). */
@@ -83,7 +83,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   const startReplica = async () => {
     const port = await freePort();
     ports.push(port);
-    const config = loadConfig({ ...env, PORT: String(port) });
+    const config = loadConfig({ ...env, OPS_PORT: String(port) });
     const destination = new Writable({ write: (c: Buffer, _e, cb) => (logs.push(c.toString()), cb()) });
     const log = createLogger({ level: config.logLevel, destination, secrets: [emu.botToken, emu.appToken] });
     const r = await start(config, log);
@@ -194,7 +194,7 @@ export async function spawnBot(w: World): Promise<BotProcess> {
   const { spawn } = await import('node:child_process');
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...w.env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...w.env, OPS_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

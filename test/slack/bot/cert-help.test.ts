@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
-import { Registry } from 'prom-client';
-import { healthRoutes } from '../../../src/adapters/http/routes.js';
 import { createBoltApp, type BoltApp } from '../../../src/adapters/slack/create-bolt-app.js';
 import { registerCertCommand } from '../../../src/adapters/slack/listeners/cert-command.js';
 import { createLogger } from '../../../src/log/logger.js';
@@ -21,7 +19,6 @@ async function startBot(emu: SlackEmulator, mode: 'socket' | 'http') {
     signingSecret: mode === 'http' ? emu.signingSecret : undefined,
     apiUrl: emu.apiUrl,
     port,
-    routes: healthRoutes([], new Registry()),
     log,
   });
   registerCertCommand(app, log);

@@ -136,7 +136,7 @@ describe('the image, stage by stage (Dockerfile replayed without Docker)', () =>
     // An API server nobody answers: the bot must still start and serve Slack (readiness says the cluster is down).
     writeFileSync(
       kubeconfig,
-      'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:9"}\nusers:\n- name: u\n  user: {token: abc}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n',
+      'apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "https://127.0.0.1:2"}\nusers:\n- name: u\n  user: {token: abc}\ncontexts:\n- name: c\n  context: {cluster: c, user: u}\ncurrent-context: c\n',
       { mode: 0o644 },
     );
     const opsPort = await freePort();

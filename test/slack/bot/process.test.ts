@@ -1,44 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cleanEnv, unreachableKubeconfig } from '../../support/bot-process.js';
 import { freePort } from '../../support/free-port.js';
 import { SlackEmulator } from '../../support/slack-emulator/index.js';
 import { postSigned } from '../../support/slack-emulator/signing.js';
-
-/** A kubeconfig whose API server nobody answers: the bot must still serve Slack. */
-function unreachableKubeconfig(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'csrbot-kc-'));
-  const file = join(dir, 'kubeconfig');
-  writeFileSync(
-    file,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: gone',
-      '  cluster:',
-      // Not 9: fetch refuses it without connecting (a "bad port"); nothing listens on 2.
-      '    server: https://127.0.0.1:2',
-      'users:',
-      '- name: u',
-      '  user:',
-      '    token: abc',
-      'contexts:',
-      '- name: c',
-      '  context:',
-      '    cluster: gone',
-      '    user: u',
-      'current-context: c',
-      '',
-    ].join('\n'),
-  );
-  return file;
-}
-
-const cleanEnv = () =>
-  Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SLACK_') && !k.startsWith('npm_') && k !== 'KUBECONFIG' && k !== 'PORT'));
 
 describe('npm start', () => {
   it('lists every missing setting with how to fix it and exits non-zero', () => {
@@ -55,11 +20,13 @@ describe('npm start', () => {
     let emu: SlackEmulator;
     let bot: ChildProcess;
     let port: number;
+    let opsPort: number;
     let output = '';
 
     beforeAll(async () => {
       emu = await SlackEmulator.start({ users: [{ name: 'jane', email: 'jane@example.com' }] });
       port = await freePort();
+      opsPort = await freePort();
       bot = spawn('npm', ['start', '--silent'], {
         env: {
           ...cleanEnv(),
@@ -69,7 +36,8 @@ describe('npm start', () => {
           SLACK_ADMIN_CHANNEL: emu.adminChannelId,
           SLACK_ADMIN_USERS: 'U0ADMIN',
           PORT: String(port),
-          KUBECONFIG: unreachableKubeconfig(),
+          OPS_PORT: String(opsPort),
+          KUBECONFIG: await unreachableKubeconfig(),
           REDIS_PREFIX: `test-process-${process.pid}`,
           ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
         },
@@ -78,14 +46,14 @@ describe('npm start', () => {
       });
       bot.stdout?.on('data', (d: Buffer) => (output += d.toString()));
       bot.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-      // npm start builds first; wait for the health endpoint.
+      // npm start builds first; wait for the ops port to say start-up is done.
       const deadline = Date.now() + 120_000;
       for (;;) {
-        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-          (r) => r.ok,
+        const running = await fetch(`http://127.0.0.1:${opsPort}/healthz`).then(
+          async (r) => ((await r.json()) as { phase?: string }).phase === 'running',
           () => false,
         );
-        if (ok) break;
+        if (running) break;
         if (Date.now() > deadline || bot.exitCode !== null) throw new Error(`the bot did not start:\n${output}`);
         await new Promise((r) => setTimeout(r, 250));
       }
@@ -127,14 +95,32 @@ describe('npm start', () => {
       expect(ack.text).toContain('Kubernetes client certificates');
     });
 
-    it('also answers through the emulator, and reports itself not ready', async () => {
+    it('also answers through the emulator; ready unless Redis is down, the cluster outage only in the details', async () => {
       const res = await emu.user('jane').slash('/cert', 'help');
       expect(res.ephemeral?.text).toContain('Kubernetes client certificates');
-      const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-      expect(ready.status).toBe(503);
-      const checks = ((await ready.json()) as { checks: Array<{ name: string; ok: boolean }> }).checks;
-      expect(checks.find((c) => c.name === 'kubernetes')?.ok).toBe(false);
+      const ready = await fetch(`http://127.0.0.1:${opsPort}/readyz`);
+      expect(ready.status).toBe(redisUrl === undefined ? 200 : 503);
+      const checks = ((await ready.json()) as { checks: Array<{ name: string; ok: boolean; required?: boolean; error?: string }> }).checks;
+      expect(checks.find((c) => c.name === 'slack')?.ok).toBe(true);
+      expect(checks.find((c) => c.name === 'kubernetes')).toEqual({
+        name: 'kubernetes',
+        ok: false,
+        required: false,
+        error: 'CLUSTER_UNREACHABLE (ECONNREFUSED)',
+      });
       expect(checks.find((c) => c.name === 'redis')?.ok).toBe(redisUrl === undefined);
+    });
+
+    it('serves only Slack on PORT, and health and metrics only on OPS_PORT', async () => {
+      for (const path of ['/healthz', '/readyz', '/metrics']) {
+        expect((await fetch(`http://127.0.0.1:${port}${path}`)).status).toBe(404);
+        expect((await fetch(`http://127.0.0.1:${opsPort}${path}`)).status).not.toBe(404);
+      }
+      expect((await fetch(`http://127.0.0.1:${opsPort}/slack/events`, { method: 'POST' })).status).toBe(404);
+      const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+      expect(metrics).toContain('csrbot_slack_auth_ok 1');
+      expect(metrics).toContain('csrbot_readiness_check{check="kubernetes"} 0');
+      expect(metrics).not.toContain('csrbot_slack_socket_connected');
     });
 
     it('never logs the token or the signing secret', () => {
@@ -156,13 +142,22 @@ describe('npm start', () => {
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(output).toContain('"msg":"shutting down"');
       expect(output).not.toContain('error while shutting down');
-      // Nothing of the bot is left listening.
-      expect(
-        await fetch(`http://127.0.0.1:${port}/healthz`).then(
-          () => 'up',
-          () => 'down',
-        ),
-      ).toBe('down');
+      // Nothing of the bot is left listening, soon (npm exits first; node finishes its shutdown).
+      const listening = () =>
+        Promise.all(
+          [port, opsPort].map((p) =>
+            fetch(`http://127.0.0.1:${p}/healthz`).then(
+              () => true,
+              () => false,
+            ),
+          ),
+        );
+      while ((await listening()).some(Boolean)) {
+        expect(Date.now() - started).toBeLessThan(10_000);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      // With Redis up every step finishes; with Redis down BullMQ's close() is cut short, and says so.
+      if (redisUrl === undefined) expect(output).not.toContain('shutdown step did not finish');
     });
   });
 });

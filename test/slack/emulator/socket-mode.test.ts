@@ -40,6 +40,17 @@ async function rawClient(emu: SlackEmulator): Promise<{ ws: WebSocket; frames: F
   return { ws, frames, next };
 }
 
+/** Opens a connection and waits only for the socket to open (for a hello that never comes). */
+async function rawClientWithoutHello(emu: SlackEmulator): Promise<{ ws: WebSocket }> {
+  const res = await webClient(emu, emu.appToken).apps.connections.open({});
+  const ws = new WebSocket(res.url!);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return { ws };
+}
+
 describe('Socket Mode', () => {
   let emu: SlackEmulator;
   const sockets: WebSocket[] = [];
@@ -85,6 +96,32 @@ describe('Socket Mode', () => {
       [0, false],
       [1, true],
     ]);
+  });
+
+  it('can hold back the hello: the connection is open, and a Bolt app is not started until hello comes', async () => {
+    emu.faults.next('hello', { delayMs: 600 });
+    const app = new App({
+      token: emu.botToken,
+      appToken: emu.appToken,
+      socketMode: true,
+      logLevel: LogLevel.ERROR,
+      clientOptions: { slackApiUrl: emu.apiUrl },
+    });
+    const started = Date.now();
+    await app.start();
+    try {
+      expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+      expect(emu.transcript()).toContain('fault: hello to connection');
+    } finally {
+      await app.stop();
+      // Bolt 5's stop() resolves before the close handshake ends; let it end before the next step.
+      await emu.waitFor(() => emu.socketMode.open().length === 0, 'the Bolt app to disconnect');
+    }
+    emu.faults.next('hello', { drop: true });
+    const { ws } = await rawClientWithoutHello(emu);
+    sockets.push(ws);
+    expect(emu.socketMode.open()).toHaveLength(1);
+    expect(emu.transcript()).toContain('gets no hello');
   });
 
   it('gives each envelope to exactly one of several connections', async () => {

@@ -123,6 +123,50 @@ describe('Web API', () => {
     expect([...m.members!, ...rest.members!].sort()).toEqual([emu.botUserId, emu.user('admin').id].sort());
   });
 
+  it("names the token's scopes in x-oauth-scopes, and answers missing_scope for a method it lacks", async () => {
+    const r = await httpCall(`${emu.apiUrl}auth.test`, { method: 'POST', headers: { authorization: `Bearer ${emu.botToken}` } });
+    expect(String(r.headers['x-oauth-scopes']).split(',')).toEqual(expect.arrayContaining(['chat:write', 'channels:read', 'groups:read', 'usergroups:read']));
+    // WebClient exposes the header as response_metadata.scopes.
+    expect((await client.auth.test()).response_metadata?.scopes).toEqual([...emu.scopes]);
+    const info = await httpCall(`${emu.apiUrl}conversations.info?channel=${emu.adminChannelId}`, { headers: { authorization: `Bearer ${emu.botToken}` } });
+    expect(info.headers['x-accepted-oauth-scopes']).toBe('groups:read');
+    const app = await httpCall(`${emu.apiUrl}apps.connections.open`, { method: 'POST', headers: { authorization: `Bearer ${emu.appToken}` } });
+    expect(app.headers['x-oauth-scopes']).toBe('connections:write');
+
+    const all = [...emu.scopes];
+    emu.setScopes(all.filter((sc) => sc !== 'groups:read' && sc !== 'usergroups:read'));
+    try {
+      expect((await client.auth.test()).response_metadata?.scopes).not.toContain('groups:read');
+      // Slack's shape: the scope the method wanted and every scope the token has.
+      await expect(client.conversations.info({ channel: emu.adminChannelId })).rejects.toMatchObject({
+        data: { error: 'missing_scope', needed: 'groups:read', provided: expect.stringContaining('chat:write') },
+      });
+      await expect(client.usergroups.list()).rejects.toMatchObject({ data: { error: 'missing_scope', needed: 'usergroups:read' } });
+      // A public channel needs channels:read, which the token still has.
+      const pub = emu.addChannel({ name: 'general-scopes' });
+      expect((await client.conversations.info({ channel: pub.id })).channel).toMatchObject({ id: pub.id, is_member: true });
+    } finally {
+      emu.setScopes(all);
+    }
+  });
+
+  it('conversations.info says is_member for a public channel, and hides a private one from a bot outside it', async () => {
+    const pub = emu.addChannel({ name: 'public-no-bot', botMember: false });
+    expect((await client.conversations.info({ channel: pub.id })).channel).toMatchObject({
+      id: pub.id,
+      name: 'public-no-bot',
+      is_member: false,
+      is_private: false,
+    });
+    const priv = emu.addChannel({ name: 'private-no-bot', private: true, botMember: false });
+    await expect(client.conversations.info({ channel: priv.id })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+    const other = emu.addChannel({ name: 'private-then-left', private: true });
+    expect((await client.conversations.info({ channel: other.id })).channel).toMatchObject({ is_member: true, is_private: true });
+    emu.leave([emu.botUserId], other.id);
+    await expect(client.conversations.info({ channel: other.id })).rejects.toMatchObject({ data: { error: 'channel_not_found' } });
+    await expect(client.usergroups.users.list({ usergroup: 'S0NOPE' })).rejects.toMatchObject({ data: { error: 'no_such_subteam' } });
+  });
+
   it('filesUploadV2 works end to end; url_private_download needs the bot token', async () => {
     const jane = emu.user('jane');
     const dm = (await client.conversations.open({ users: jane.id })).channel!.id!;

@@ -10,7 +10,7 @@ import { SocketModeHub, type Envelope, type EnvelopeType } from './socket-mode.j
 import { renderTranscript } from './transcript.js';
 import { summarizeBlocks, summarizeMessage } from './summary.js';
 import { UserDriver } from './driver.js';
-import { ApiError, METHODS, type TokenKind } from './web-api.js';
+import { ALL_BOT_SCOPES, ApiError, METHODS, scopesFor, type TokenKind } from './web-api.js';
 import { Workspace, type Channel, type Ephemeral, type Message, type SlackFile, type SlackUser, type View } from './workspace.js';
 
 export interface AddUserOptions {
@@ -46,6 +46,8 @@ export interface SlackEmulatorOptions {
   pingIntervalMs?: number;
   /** Default timeout of waits (waitForDm, waitForMessage...). Default 5000 ms. */
   waitTimeoutMs?: number;
+  /** Bot token scopes (x-oauth-scopes; a method needing another answers missing_scope). Default every scope the emulated methods use. */
+  scopes?: string[];
 }
 
 /** One Web API call as the emulator saw it. */
@@ -132,7 +134,9 @@ export class SlackEmulator {
   readonly verificationToken = randomBytes(12).toString('base64url');
   readonly adminChannelId: string;
 
-  private readonly opts: Required<Omit<SlackEmulatorOptions, 'users' | 'rateLimits' | 'botName' | 'adminChannel'>>;
+  private readonly opts: Required<Omit<SlackEmulatorOptions, 'users' | 'rateLimits' | 'botName' | 'adminChannel' | 'scopes'>>;
+  /** The bot token's scopes; change with setScopes (a reinstall with other scopes). */
+  private botScopes: string[];
   private server: Server | undefined;
   private port = 0;
   private readonly sockets = new Set<Socket>();
@@ -157,6 +161,7 @@ export class SlackEmulator {
       waitTimeoutMs: options.waitTimeoutMs ?? 5000,
     };
     const ws = this.workspace;
+    this.botScopes = [...(options.scopes ?? ALL_BOT_SCOPES)];
     this.rateLimits = new RateLimiter(options.rateLimits);
     this.botName = options.botName ?? 'csrbot';
     this.botUserId = ws.newId('U');
@@ -164,7 +169,12 @@ export class SlackEmulator {
     this.appId = ws.newId('A');
     this.botToken = `xoxb-${Date.now() % 1e12}-${Math.floor(Math.random() * 1e12)}-${randomBytes(12).toString('base64url')}`;
     this.appToken = `xapp-1-${this.appId}-${Date.now() % 1e12}-${randomBytes(32).toString('hex')}`;
-    this.socketMode = new SocketModeHub(this.appId, (l) => ws.log(l), this.opts.pingIntervalMs);
+    this.socketMode = new SocketModeHub(
+      this.appId,
+      (l) => ws.log(l),
+      this.opts.pingIntervalMs,
+      (key) => this.faults.take(key),
+    );
     ws.users.set(this.botUserId, {
       id: this.botUserId,
       team_id: ws.team.id,
@@ -319,6 +329,26 @@ export class SlackEmulator {
       if (!c.members.includes(id)) c.members.push(id);
       this.workspace.log(`${this.workspace.describeUser(id)} joined ${this.workspace.describeChannel(c.id)}`);
     }
+  }
+
+  /** Removes users (names or ids; the bot too, by emu.botUserId or its name) from a channel (default: the admin channel). */
+  leave(users: string[], channel: string = this.adminChannelId): void {
+    const c = this.resolveChannel(channel);
+    for (const u of users) {
+      const id = u === this.botUserId || u === this.botName ? this.botUserId : this.userId(u);
+      c.members = c.members.filter((m) => m !== id);
+      this.workspace.log(`${this.workspace.describeUser(id)} left ${this.workspace.describeChannel(c.id)}`);
+    }
+  }
+
+  /** The bot token's scopes from now on, as after reinstalling the app with other scopes. */
+  setScopes(scopes: string[]): void {
+    this.botScopes = [...scopes];
+    this.workspace.log(`bot token scopes: ${scopes.join(', ') || 'none'}`);
+  }
+
+  get scopes(): readonly string[] {
+    return this.botScopes;
   }
 
   /** Adds a user group (subteam S…) with members by name or id; returns its id. */
@@ -512,7 +542,12 @@ export class SlackEmulator {
     this.callLog.push(record);
     if (await this.applyFault(method, res, record)) return;
 
+    let granted: string | undefined;
+    let accepted: string | undefined;
     const answer = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): void => {
+      // Slack names the token's scopes (and the method's) on every authenticated answer.
+      if (granted !== undefined)
+        headers = { 'x-oauth-scopes': granted, ...(accepted !== undefined ? { 'x-accepted-oauth-scopes': accepted } : {}), ...headers };
       record.status = status;
       record.ok = body.ok === true;
       if (typeof body.error === 'string') record.error = body.error;
@@ -532,8 +567,14 @@ export class SlackEmulator {
       else if (token === this.appToken) kind = 'app';
       else return answer(200, { ok: false, error: 'invalid_auth' });
       record.token = kind;
+      granted = kind === 'bot' ? this.botScopes.join(',') : 'connections:write';
       const needs: TokenKind = method === 'apps.connections.open' ? 'app' : 'bot';
       if (kind !== needs) return answer(200, { ok: false, error: 'not_allowed_token_type' });
+      const scopes = kind === 'bot' ? scopesFor(method, args, this) : undefined;
+      if (scopes) {
+        accepted = scopes.join(',');
+        if (!scopes.some((sc) => this.botScopes.includes(sc))) return answer(200, { ok: false, error: 'missing_scope', needed: scopes[0], provided: granted });
+      }
     }
     const limited = this.rateLimits.check(method);
     if (limited.limited) {

@@ -55,6 +55,8 @@ export class SocketModeHub {
     private readonly appId: string,
     private readonly log: (line: string) => void,
     pingIntervalMs: number,
+    /** Injected faults; the key `hello` holds back (delayMs) or withholds (drop) the hello of the next connection. */
+    private readonly takeFault: (key: string) => { delayMs?: number; drop?: boolean } | undefined = () => undefined,
   ) {
     if (pingIntervalMs > 0) {
       // Slack pings its clients; @slack/socket-mode only watches for server pings once it saw one.
@@ -93,14 +95,27 @@ export class SocketModeHub {
       this.log(`socket mode: connection #${conn.number} closed`);
     });
     ws.on('error', () => undefined);
-    ws.send(
-      JSON.stringify({
-        type: 'hello',
-        num_connections: this.open().length,
-        debug_info: { host: 'applink-emulated', build_number: 1, approximate_connection_time: 18060 },
-        connection_info: { app_id: this.appId },
-      }),
-    );
+    const hello = () =>
+      ws.send(
+        JSON.stringify({
+          type: 'hello',
+          num_connections: this.open().length,
+          debug_info: { host: 'applink-emulated', build_number: 1, approximate_connection_time: 18060 },
+          connection_info: { app_id: this.appId },
+        }),
+      );
+    const fault = this.takeFault('hello');
+    if (fault?.drop) return this.log(`fault: connection #${conn.number} gets no hello (the client waits to be connected)`);
+    if (fault?.delayMs) {
+      this.log(`fault: hello to connection #${conn.number} after ${fault.delayMs} ms`);
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        if (ws.readyState === WebSocket.OPEN) hello();
+      }, fault.delayMs);
+      this.timers.add(t);
+      return;
+    }
+    hello();
   }
 
   private onMessage(conn: SocketConnection, data: RawData): void {

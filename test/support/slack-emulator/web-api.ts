@@ -104,6 +104,74 @@ function cursorPage<T>(items: T[], args: Record<string, unknown>): { page: T[]; 
   return { page, next };
 }
 
+// --- scopes -----------------------------------------------------------------
+
+/**
+ * Bot scopes each emulated method needs, as Slack's method reference lists
+ * them; any one of a list will do. conversations.* depend on the channel's
+ * type (public, private, DM). Methods not listed need none (auth.test, views.*).
+ */
+export function scopesFor(method: string, args: Record<string, unknown>, emu: SlackEmulator): string[] | undefined {
+  const byChannelType = (kind: 'read' | 'history'): string[] | undefined => {
+    try {
+      const c = emu.resolveChannel(str(args, 'channel') ?? '');
+      return [c.is_im ? `im:${kind}` : c.is_private ? `groups:${kind}` : `channels:${kind}`];
+    } catch {
+      return undefined; // the handler answers channel_not_found
+    }
+  };
+  switch (method) {
+    case 'chat.postMessage':
+    case 'chat.update':
+    case 'chat.delete':
+    case 'chat.postEphemeral':
+      return ['chat:write'];
+    case 'conversations.open':
+      return ['im:write', 'channels:manage', 'groups:write', 'mpim:write'];
+    case 'conversations.info':
+    case 'conversations.members':
+      return byChannelType('read');
+    case 'conversations.history':
+    case 'conversations.replies':
+      return byChannelType('history');
+    case 'users.info':
+      return ['users:read'];
+    case 'users.lookupByEmail':
+      return ['users:read.email'];
+    case 'usergroups.list':
+    case 'usergroups.users.list':
+      return ['usergroups:read'];
+    case 'files.info':
+      return ['files:read'];
+    case 'files.getUploadURLExternal':
+    case 'files.completeUploadExternal':
+      return ['files:write'];
+    default:
+      return undefined;
+  }
+}
+
+/** Every bot scope the emulated methods use (plus commands): what a token has unless a test says otherwise. */
+export const ALL_BOT_SCOPES: readonly string[] = [
+  'channels:history',
+  'channels:manage',
+  'channels:read',
+  'chat:write',
+  'commands',
+  'files:read',
+  'files:write',
+  'groups:history',
+  'groups:read',
+  'groups:write',
+  'im:history',
+  'im:read',
+  'im:write',
+  'mpim:write',
+  'usergroups:read',
+  'users:read',
+  'users:read.email',
+];
+
 // --- handlers ---------------------------------------------------------------
 
 export const METHODS: Record<string, Handler> = {
@@ -206,6 +274,8 @@ export const METHODS: Record<string, Handler> = {
 
   'conversations.info': ({ args, emu }) => {
     const c = emu.resolveChannel(str(args, 'channel') ?? '');
+    // A private channel is invisible to a bot outside it, as in Slack.
+    if (c.is_private && !c.is_im && !c.members.includes(emu.botUserId)) throw new ApiError('channel_not_found');
     return {
       channel: c.is_im
         ? { id: c.id, created: c.created, is_im: true, is_org_shared: false, user: c.user, is_user_deleted: false }

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
     expect(c.slack.apiUrl).toBe('https://slack.com/api/');
     expect(c.redis.url).toBe('redis://127.0.0.1:6379');
     expect(c.http.port).toBe(3000);
+    expect(c.http.opsPort).toBe(9090);
     expect(c.slack.adminUsers).toEqual(['U0ADMIN1', 'U0ADMIN2']);
     expect(c.policy.allowedSigners).toEqual(['kubernetes.io/kube-apiserver-client']);
     expect(c.policy.defaultLifetimeSeconds).toBe(86400);
@@ -37,6 +38,13 @@ describe('loadConfig', () => {
     expect(text).toContain('KEY_PATH_TEMPLATE: "~/.kube/{user}.key" starts with ~');
     expect(text).toContain('{user}.key');
     expect(problemsOf({ ...valid, KEY_PATH_TEMPLATE: '/keys/{name}.key' })).toContain('unknown placeholder {name}');
+  });
+
+  it("keeps the ops port apart from Slack's in HTTP mode", () => {
+    expect(problemsOf({ ...valid, PORT: '8080', OPS_PORT: '8080' })).toContain('OPS_PORT: OPS_PORT and PORT are the same port');
+    expect(problemsOf({ ...valid, OPS_PORT: 'ops' })).toContain('OPS_PORT must be a number');
+    // Socket Mode listens on PORT for nothing, so the two may coincide.
+    expect(loadConfig({ ...valid, SLACK_APP_TOKEN: 'xapp-1-A1-1-abc', PORT: '9090' }).http).toEqual({ port: 9090, opsPort: 9090 });
   });
 
   it('lists every missing setting at once, each with how to fix it', () => {

@@ -36,6 +36,7 @@ describe('the error table: audience and retry', () => {
       'CLUSTER_ERROR',
       'CLUSTER_FORBIDDEN',
       'CLUSTER_TIMEOUT',
+      'CLUSTER_TLS',
       'CLUSTER_UNAUTHORIZED',
       'CLUSTER_UNREACHABLE',
     ]);

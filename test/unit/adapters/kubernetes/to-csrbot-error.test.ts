@@ -69,6 +69,7 @@ describe('toCsrbotError', () => {
     expect(toCsrbotError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'), { operation: 'list' }).code).toBe('CLUSTER_TIMEOUT');
     expect(toCsrbotError(new DOMException('This operation was aborted', 'AbortError'), { operation: 'list' }).code).toBe('CLUSTER_TIMEOUT');
     const tls = fetchFailed(Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }));
-    expect(toCsrbotError(tls, { operation: 'get' })).toMatchObject({ code: 'CLUSTER_ERROR', details: { message: 'fetch failed: self-signed certificate' } });
+    // A TLS failure is named as one (issue 12), not reported as a generic API error.
+    expect(toCsrbotError(tls, { operation: 'get' })).toMatchObject({ code: 'CLUSTER_TLS', details: { message: 'self-signed certificate' } });
   });
 });
