@@ -227,6 +227,10 @@ const messages = {
   CLUSTER_PERMISSIONS_MISSING: (d) =>
     `csrbot's Kubernetes identity "${str(d.user)}" may not: ${str(d.missing)}. csrbot needs these to create, watch and approve certificate requests. ` +
     `To fix, apply deploy/rbac (kubectl apply -k deploy/rbac) and bind its ClusterRole to this identity: ${str(d.bind)}`,
+  CLUSTER_SIGNER_NOT_ISSUING: (d) =>
+    `${str(d.count)} of csrbot's approved requests got no certificate from the signer (the oldest, ${str(d.oldest)}, approved ${str(d.minutes)} minutes ago). ` +
+    `This cluster's ${str(d.signer, 'kubernetes.io/kube-apiserver-client')} signer may not issue at all (some managed services never sign it): see "Where it works" in docs/operations.md. ` +
+    'To fix on a cluster you run, give kube-controller-manager --cluster-signing-cert-file/--cluster-signing-key-file and check its log for the csrsigning controller.',
   REDIS_AUTH: (d) =>
     `Redis refused csrbot's credentials (${str(d.reason)}). To fix, put the right user and password in REDIS_URL ` +
     '(redis://:password@host:6379, or redis://user:password@host:6379 with Redis ACLs).',
@@ -316,6 +320,7 @@ const rules: Record<ErrorCode, CodeRules> = {
   KUBECONFIG_BAD_CONTEXT: startupCheck,
   CLUSTER_WHOAMI_UNSUPPORTED: startupCheck,
   CLUSTER_PERMISSIONS_MISSING: startupCheck,
+  CLUSTER_SIGNER_NOT_ISSUING: startupCheck,
   REDIS_AUTH: startupCheck,
   REDIS_UNREACHABLE: startupCheck,
   PORT_IN_USE: startupCheck,

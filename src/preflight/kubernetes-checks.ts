@@ -1,9 +1,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { canI, describeAccess, kubeconfigProblem, loadKubeConfig, requiredAccess, selfSubjectReview, type Identity } from '../adapters/kubernetes/index.js';
+import {
+  KubernetesCsrApi,
+  canI,
+  describeAccess,
+  kubeconfigProblem,
+  loadKubeConfig,
+  requiredAccess,
+  selfSubjectReview,
+  type Identity,
+} from '../adapters/kubernetes/index.js';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import { fromError, pass, skip, type CheckResult } from './check-result.js';
+import { signerVerdict } from './signer-check.js';
 
 export interface KubernetesCheckOptions {
   /** KUBECONFIG; unset: in-cluster, else ~/.kube/config. */
@@ -103,6 +113,12 @@ export async function checkKubernetes(o: KubernetesCheckOptions): Promise<{ resu
   } catch (e) {
     const err = asCsrbotError(e);
     results.push(fromError('kubernetes-permissions', err, isClusterOutage(err)));
+  }
+  try {
+    const { items } = await KubernetesCsrApi.create(kc).list();
+    results.push(signerVerdict(items, new Date(), o.signers?.[0]));
+  } catch (e) {
+    results.push(skip('kubernetes-signer', `not checked: csrbot's CSRs could not be listed (${asCsrbotError(e).code})`));
   }
   return { results, kc, identity };
 }
