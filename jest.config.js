@@ -1,10 +1,12 @@
 // Jest runs TypeScript as native ESM (@kubernetes/client-node is ESM-only),
 // so `npm test` starts node with --experimental-vm-modules.
 //
-// Three projects so that a run only pays for what it touches: a project's
-// globalSetup runs only when one of its tests is selected.
-//   unit     pure code and use cases over in-memory fakes
+// Projects so that a run only pays for what it touches, and each name says
+// what its tests need (a project's globalSetup runs only when one of its
+// tests is selected).
+//   unit     pure code and use cases over in-memory fakes: no Redis, no cluster
 //   slack    the Slack emulator and the Bolt app against it (real Redis)
+//   redis    adapters against a real Redis (test/support/redis.ts finds or starts one)
 //   cluster  real kube-apiserver + kube-controller-manager + etcd, real Redis
 const tsTransform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
@@ -28,6 +30,7 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'slack', testMatch: ['<rootDir>/test/slack/**/*.test.ts'] },
+    { ...common, displayName: 'redis', testMatch: ['<rootDir>/test/redis/**/*.test.ts'] },
     {
       ...common,
       displayName: 'cluster',

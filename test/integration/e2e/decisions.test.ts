@@ -7,18 +7,29 @@ import {
   csrNameOf,
   currentCard,
   deliveredKubeconfig,
+  dmsSince,
   hasAction,
   isCertificateDm,
   janesKeyAndCsr,
+  mark,
   readCsr,
+  requestIdOf,
   requestViaDm,
   startWorld,
   waitForCard,
+  waitForNewDm,
+  waitForNewEphemeral,
+  waitForNewView,
+  waitForQuiet,
   type World,
 } from './world.js';
 
 const cardSays = (w: World, card: Parameters<typeof currentCard>[1], text: string) =>
   w.emu.waitFor(() => (JSON.stringify(currentCard(w, card).blocks).includes(text) ? true : undefined), `card says "${text}"`, WAIT);
+
+/** The notice's opening, as jane reads it: which request, and whose username. */
+const yourRequest = (id: string) => `Your request \`${id}\` (jane)`;
+const kubectl = (args: string[]) => execFileSync('kubectl', ['--kubeconfig', kubeconfigPaths().admin, ...args], { stdio: 'pipe' });
 
 describe('requests and decisions', () => {
   let w: World;
@@ -30,9 +41,11 @@ describe('requests and decisions', () => {
   });
 
   it('the modal path: /cert request shows the openssl commands, a pasted CSR gets a certificate', async () => {
+    const since = mark(w);
+    const openBefore = w.jane.openViews();
     const slash = await w.jane.slash('/cert', 'request');
     expect(slash.ok).toBe(true);
-    const modal = await w.jane.waitForView((v) => v.callback_id === 'csrbot_request_modal', WAIT);
+    const modal = await waitForNewView(w.jane, openBefore, (v) => v.callback_id === 'csrbot_request_modal');
     const text = JSON.stringify(modal.blocks);
     expect(text).toContain('openssl genpkey');
     expect(text).toContain('/CN=jane/O=dev-team');
@@ -45,70 +58,106 @@ describe('requests and decisions', () => {
     const { csrPem } = janesKeyAndCsr(w);
     const ok = await w.jane.submitView(modal, { csr_input: csrPem, reason_input: 'on-call this week' });
     expect(ok.responseAction).toBe('close');
-    const card = await waitForCard(w, (m) => JSON.stringify(m.blocks).includes('on-call this week') && hasAction('csrbot_approve')(m));
+    const card = await waitForCard(w, (m) => JSON.stringify(m.blocks).includes('on-call this week') && hasAction('csrbot_approve')(m), since);
     await w.bob.click(card, 'csrbot_approve');
-    const dm = await w.jane.waitForDm(isCertificateDm, WAIT);
+    const dm = await waitForNewDm(w, w.jane, since, isCertificateDm);
     expect(deliveredKubeconfig(w, dm).certificate).toContain('BEGIN CERTIFICATE');
     expect(await conditionCount(w, csrNameOf(card), 'Approved')).toBe(1);
   });
 
   it('deny: the admin gives a reason, jane reads it, the CSR is Denied', async () => {
-    const before = w.jane.dms().length;
+    const since = mark(w);
     const { csrPem } = janesKeyAndCsr(w);
     const card = await requestViaDm(w, w.jane, csrPem);
+    const id = requestIdOf(card);
+    const openBefore = w.alice.openViews();
     await w.alice.click(card, 'csrbot_deny');
-    const modal = await w.alice.waitForView((v) => v.callback_id === 'csrbot_deny_modal', WAIT);
+    const modal = await waitForNewView(w.alice, openBefore, (v) => v.callback_id === 'csrbot_deny_modal');
     await w.alice.submitView(modal, { deny_reason_input: 'use the dev-readonly group instead' });
-    const dm = await w.jane.waitForDm((m) => m.text.includes('was denied'), WAIT);
-    expect(dm.text).toContain('use the dev-readonly group instead');
-    expect(dm.text).toContain('Alice Admin');
+    const dm = await waitForNewDm(w, w.jane, since, (m) => m.text.includes('was denied'));
+    expect(dm.text).toBe(`${yourRequest(id)} was denied by Alice Admin. Reason: use the dev-readonly group instead`);
     const csr = await readCsr(w, csrNameOf(card));
     const denied = csr.status?.conditions?.find((c) => c.type === 'Denied');
     expect(denied?.message).toContain('use the dev-readonly group instead');
     await cardSays(w, card, 'Denied by Alice Admin');
     expect(JSON.stringify(currentCard(w, card).blocks)).not.toContain('csrbot_approve');
-    expect(w.jane.dms().slice(before).filter(isCertificateDm)).toHaveLength(0);
+    await waitForQuiet(w);
+    expect(dmsSince(w, w.jane, since).filter(isCertificateDm)).toHaveLength(0);
+    expect(dmsSince(w, w.jane, since).filter((m) => m.text.includes('was denied'))).toEqual([dm]);
+    expect(await conditionCount(w, csrNameOf(card), 'Denied')).toBe(1);
+    expect(await conditionCount(w, csrNameOf(card), 'Approved')).toBe(0);
   });
 
   it("a non-admin's click is refused privately and changes nothing", async () => {
     const { csrPem } = janesKeyAndCsr(w);
     const card = await requestViaDm(w, w.jane, csrPem);
+    const beforeApprove = mark(w);
     await w.mallory.click(card, 'csrbot_approve');
-    const eph = await w.mallory.waitForEphemeral((e) => e.text.includes('Only csrbot admins'), WAIT);
+    const eph = await waitForNewEphemeral(w, w.mallory, beforeApprove, (e) => e.text.includes('Only csrbot admins'));
     expect(eph.channel).toBe(w.emu.adminChannelId);
+    const beforeDeny = mark(w);
     await w.mallory.click(card, 'csrbot_deny');
-    await w.mallory.waitForEphemeral((e) => e.text.includes('Only csrbot admins') && e !== eph, WAIT);
+    const eph2 = await waitForNewEphemeral(w, w.mallory, beforeDeny, (e) => e.text.includes('Only csrbot admins'));
+    expect(eph2.channel).toBe(w.emu.adminChannelId);
+    // "Changes nothing" is checked once nothing else is under way: no job, no late update.
+    await waitForQuiet(w);
     expect(w.mallory.openViews()).toHaveLength(0);
+    expect(w.mallory.ephemerals().filter((e) => e.text.includes('Only csrbot admins'))).toEqual([eph, eph2]);
     const csr = await readCsr(w, csrNameOf(card));
     expect(csr.status?.conditions ?? []).toEqual([]);
     expect(hasAction('csrbot_approve')(currentCard(w, card))).toBe(true);
+    expect(currentCard(w, card).edited).toBeUndefined();
+    expect(dmsSince(w, w.jane, beforeApprove)).toEqual([]);
   });
 
   it('outside Slack: kubectl certificate approve updates the card, and jane gets her certificate once', async () => {
-    const before = w.jane.dms().filter(isCertificateDm).length;
     const { csrPem } = janesKeyAndCsr(w);
     const card = await requestViaDm(w, w.jane, csrPem);
-    execFileSync('kubectl', ['--kubeconfig', kubeconfigPaths().admin, 'certificate', 'approve', csrNameOf(card)], { stdio: 'pipe' });
-    await w.jane.waitForDm((m) => isCertificateDm(m) && !w.jane.dms().filter(isCertificateDm).slice(0, before).includes(m), WAIT);
+    const id = requestIdOf(card);
+    const since = mark(w);
+    kubectl(['certificate', 'approve', csrNameOf(card)]);
+    const notice = await waitForNewDm(w, w.jane, since, (m) => m.text.includes('was approved by'));
+    expect(notice.text).toBe(
+      `${yourRequest(id)} was approved by the cluster, outside Slack (KubectlApprove: This CSR was approved by kubectl certificate approve.). The certificate is on its way.`,
+    );
+    const delivered = await waitForNewDm(w, w.jane, since, isCertificateDm);
+    expect(deliveredKubeconfig(w, delivered).certificate).toContain('BEGIN CERTIFICATE');
     await cardSays(w, card, 'outside Slack');
     await cardSays(w, card, 'Approved and issued');
-    // Give a late duplicate the chance to show up before counting.
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(w.jane.dms().filter(isCertificateDm).length - before).toBe(1);
-    expect(w.jane.dms().filter((m) => m.text.includes('was approved by the cluster, outside Slack'))).toHaveLength(1);
+    // A late duplicate (a second watch event, a second job) would keep things busy or show up by now.
+    await waitForQuiet(w);
+    expect(dmsSince(w, w.jane, since).filter(isCertificateDm)).toEqual([delivered]);
+    expect(dmsSince(w, w.jane, since).filter((m) => m.text.includes('was approved by'))).toEqual([notice]);
     expect(await conditionCount(w, csrNameOf(card), 'Approved')).toBe(1);
   });
 
   it('outside Slack: kubectl certificate deny and a deleted CSR reach the card and jane', async () => {
     const { csrPem } = janesKeyAndCsr(w);
     const card = await requestViaDm(w, w.jane, csrPem);
-    execFileSync('kubectl', ['--kubeconfig', kubeconfigPaths().admin, 'certificate', 'deny', csrNameOf(card)], { stdio: 'pipe' });
+    const id = requestIdOf(card);
+    // requestViaDm returned after "was sent to the admins", which names the request too: only later DMs count.
+    const beforeDeny = mark(w);
+    kubectl(['certificate', 'deny', csrNameOf(card)]);
     await cardSays(w, card, 'Denied');
-    await w.jane.waitForDm((m) => m.text.includes(csrNameOf(card).slice(-12)) || m.text.includes('was denied by the cluster'), WAIT);
+    const denied = await waitForNewDm(w, w.jane, beforeDeny, (m) => m.text.includes(id) && m.text.includes('was denied'));
+    expect(denied.text).toBe(
+      `${yourRequest(id)} was denied by the cluster, outside Slack (KubectlDeny: This CSR was denied by kubectl certificate deny.). Reason: This CSR was denied by kubectl certificate deny.`,
+    );
 
     const second = await requestViaDm(w, w.jane, janesKeyAndCsr(w).csrPem);
-    execFileSync('kubectl', ['--kubeconfig', kubeconfigPaths().admin, 'delete', 'csr', csrNameOf(second)], { stdio: 'pipe' });
+    const secondId = requestIdOf(second);
+    const beforeDelete = mark(w);
+    kubectl(['delete', 'csr', csrNameOf(second)]);
     await cardSays(w, second, 'CSR deleted in the cluster');
-    await w.jane.waitForDm((m) => m.text.includes('was deleted in the cluster'), WAIT);
+    const deleted = await waitForNewDm(w, w.jane, beforeDelete, (m) => m.text.includes(secondId) && m.text.includes('was deleted'));
+    expect(deleted.text).toBe(`${yourRequest(secondId)} was deleted in the cluster before a certificate was issued. Send the CSR again if you still need one.`);
+
+    await waitForQuiet(w);
+    // Each outside decision reached jane once, and nothing else did: no certificate, no second notice.
+    expect(dmsSince(w, w.jane, beforeDeny).filter((m) => m.text.includes(id))).toEqual([denied]);
+    expect(dmsSince(w, w.jane, beforeDelete)).toEqual([deleted]);
+    expect(dmsSince(w, w.jane, beforeDeny).filter(isCertificateDm)).toEqual([]);
+    expect(await conditionCount(w, csrNameOf(card), 'Denied')).toBe(1);
+    expect(await conditionCount(w, csrNameOf(card), 'Approved')).toBe(0);
   });
 });

@@ -12,6 +12,7 @@ import {
   readCsr,
   startWorld,
   waitForCard,
+  waitForQuiet,
   type World,
 } from './world.js';
 
@@ -55,7 +56,8 @@ describe('choices in the DM summary: lifetime and reason reach the card, the clu
     const refusal = await w.jane.waitForDm((m) => textOf(m).includes('PRIVATE KEY'), WAIT);
     expect(textOf(refusal)).toContain('This key is now exposed');
     expect(textOf(refusal)).toContain('never use that key again');
-    await w.emu.idle();
+    // idle() only said no delivery was in flight; the bot could still be working on the message.
+    await waitForQuiet(w);
     // No summary to submit, no card for the admins, and the key is nowhere csrbot keeps things.
     expect(w.jane.dms().filter(hasAction(SUBMIT))).toEqual([]);
     expect(w.emu.messagesIn(w.emu.adminChannelId).filter((m) => m.user === w.emu.botUserId)).toEqual([]);

@@ -1,12 +1,22 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { WAIT, conditionCount, csrNameOf, currentCard, hasAction, isCertificateDm, janesKeyAndCsr, requestViaDm, startWorld, type World } from './world.js';
-
-/** Lets late duplicates (a second job, a second replica) surface before counting. */
-const settle = () => new Promise((r) => setTimeout(r, 2000));
+import {
+  WAIT,
+  conditionCount,
+  csrNameOf,
+  currentCard,
+  hasAction,
+  isCertificateDm,
+  janesKeyAndCsr,
+  requestViaDm,
+  startWorld,
+  waitForQuiet,
+  type World,
+} from './world.js';
 
 async function approvedOnce(w: World, csrName: string) {
   await w.jane.waitForDm(isCertificateDm, WAIT);
-  await settle();
+  // Late duplicates (a second job, a second replica) would keep the queue or Slack busy, or have shown up.
+  await waitForQuiet(w);
   expect(await conditionCount(w, csrName, 'Approved')).toBe(1);
   expect(w.jane.dms().filter(isCertificateDm)).toHaveLength(1);
   expect(w.jane.dms().filter((m) => m.text.includes('was approved by'))).toHaveLength(1);
@@ -43,14 +53,14 @@ describe('exactly once', () => {
     // Slack retries events it thinks were not acked: the same event again.
     const upload = w.emu.deliveries.find((d) => d.type === 'events_api' && JSON.stringify(d.body).includes('file_share'))!;
     await w.emu.deliver('events_api', { ...upload.body }, 'redelivered upload');
-    await settle();
+    await waitForQuiet(w);
     expect(w.jane.dms().filter(hasAction('csrbot_submit_request'))).toHaveLength(1);
     expect(summary).toBeDefined();
 
     const submit = await w.jane.click(summary, 'csrbot_submit_request');
     await w.emu.deliver('interactive', submit.body, 'redelivered submit');
     const card = await w.emu.waitForMessage(w.emu.adminChannelId, (m) => hasAction('csrbot_approve')(m), WAIT);
-    await settle();
+    await waitForQuiet(w);
     expect(w.emu.messagesIn(w.emu.adminChannelId).filter(hasAction('csrbot_approve'))).toHaveLength(1);
 
     const click = await w.alice.click(card, 'csrbot_approve');
@@ -72,7 +82,10 @@ describe('exactly once', () => {
     const card = await requestViaDm(w, w.jane, janesKeyAndCsr(w).csrPem);
     await w.jane.click(card, 'csrbot_approve');
     await w.jane.waitForEphemeral((e) => e.text.includes('cannot approve your own'), WAIT);
+    await waitForQuiet(w);
     expect(await conditionCount(w, csrNameOf(card), 'Approved')).toBe(0);
+    expect(w.jane.dms().filter((m) => m.text.includes('was approved by') || isCertificateDm(m))).toHaveLength(0);
+    expect(hasAction('csrbot_approve')(currentCard(w, card))).toBe(true);
     await w.stop();
 
     w = await startWorld({ admins: ['jane'], env: { ALLOW_SELF_APPROVAL: 'true' } });
@@ -88,7 +101,11 @@ describe('exactly once', () => {
     await w.alice.click(card, 'csrbot_approve');
     await w.alice.click(card, 'csrbot_approve');
     await w.emu.waitFor(() => (JSON.stringify(currentCard(w!, card).blocks).includes('Approvals 1/2') ? true : undefined), 'card shows 1/2', WAIT);
+    // alice's second click must not count as a second approval, now or later.
+    await waitForQuiet(w);
+    expect(JSON.stringify(currentCard(w, card).blocks)).toContain('Approvals 1/2');
     expect(await conditionCount(w, csrNameOf(card), 'Approved')).toBe(0);
+    expect(w.jane.dms().filter(isCertificateDm)).toHaveLength(0);
     await w.bob.click(card, 'csrbot_approve');
     await approvedOnce(w, csrNameOf(card));
     const approved = (await import('./world.js')).readCsr(w, csrNameOf(card));

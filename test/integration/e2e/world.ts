@@ -1,4 +1,5 @@
 import { CertificatesV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,8 @@ import { start } from '../../../src/main.js';
 import { adminKubeConfig, kubeconfigPaths } from '../../support/cluster/cluster.js';
 import { freePort } from '../../support/free-port.js';
 import { cleanupPrefix, redisUrlForTests, uniquePrefix } from '../../support/redis.js';
-import { SlackEmulator, type Message, type UserDriver } from '../../support/slack-emulator/index.js';
+import { SlackEmulator, type Ephemeral, type Message, type UserDriver, type View } from '../../support/slack-emulator/index.js';
+import { waitForQuiet as quietOf, type QuietOptions } from '../../support/wait-for-quiet.js';
 import { opensslKeyAndCsr } from '../kubernetes/support.js';
 
 export const WAIT = { timeoutMs: 45_000 };
@@ -28,6 +30,8 @@ export interface World {
   /** Each in-process replica's OPS_PORT (/healthz, /readyz, /metrics). */
   ports: number[];
   admin: KubeConfig;
+  /** csrbot's job queue (the name main.ts gives it, under this world's prefix), for waitForQuiet. */
+  queues: Queue[];
   /** Starts one more csrbot replica in this process (same Redis prefix, same workspace). */
   startReplica(): Promise<{ stop(): Promise<void> }>;
   stop(): Promise<void>;
@@ -91,6 +95,9 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     return r;
   };
   for (let i = 0; i < (o.replicas ?? 1); i++) await startReplica();
+  // Read-only: tests look at its job counts, never add to it.
+  const queue = new Queue(CSRBOT_QUEUE, { connection: { url: redisUrl }, prefix });
+  queue.on('error', () => undefined);
   return {
     emu,
     jane,
@@ -102,20 +109,90 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     logs,
     ports,
     admin: adminKubeConfig(),
+    queues: [queue],
     startReplica,
     stop: async () => {
       for (const r of replicas) await r.stop().catch(() => undefined);
+      await queue.close();
       // Every message and view csrbot sent in the test must pass Slack's Block Kit checks.
       const refused = emu.callLog.filter((c) => c.error === 'invalid_blocks' || (c.method.startsWith('views.') && c.error === 'invalid_arguments'));
       const transcript = refused.length ? emu.transcript() : '';
       await emu.stop();
       const redis = new Redis(redisUrl);
+      const unwatched = await queuesUnder(redis, prefix).then((names) => names.filter((n) => n !== CSRBOT_QUEUE));
       await cleanupPrefix(redis, prefix);
       redis.disconnect();
       if (refused.length)
         throw new Error(`Slack refused blocks csrbot sent: ${JSON.stringify(refused.map((c) => ({ method: c.method, response: c.response })))}\n${transcript}`);
+      // waitForQuiet watches one queue; a queue it does not know of would make "quiet" a guess again.
+      if (unwatched.length) throw new Error(`csrbot used BullMQ queue(s) ${unwatched.join(', ')} that World.queues does not watch; add them in world.ts`);
     },
   };
+}
+
+/** The queue name main.ts gives BullMQ. */
+const CSRBOT_QUEUE = 'csrbot';
+
+/** Names of the BullMQ queues with keys under `prefix` (each has a `<prefix>:<name>:meta` hash). */
+async function queuesUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const names = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*:meta`, 'COUNT', 500);
+    cursor = next;
+    for (const k of keys) names.add(k.slice(prefix.length + 1, -':meta'.length));
+  } while (cursor !== '0');
+  return [...names];
+}
+
+/** Waits until csrbot's queue, the emulator and every delivery are idle (see test/support/wait-for-quiet.ts). */
+export async function waitForQuiet(w: World, o: QuietOptions = {}): Promise<void> {
+  // Shorter than a test's own timeout, so a wait that never ends says what was still busy.
+  await quietOf({ emu: w.emu, queues: w.queues }, { timeoutMs: 20_000, ...o });
+}
+
+/** Slack timestamps as microseconds, so they compare as numbers (exact below 2^53). */
+function tsValue(ts: string): number {
+  const [s = '0', us = '0'] = ts.split('.');
+  return Number(s) * 1e6 + Number(us.padEnd(6, '0'));
+}
+
+/**
+ * A point in the workspace's history: every message or ephemeral posted from
+ * now on has a later ts. Waits "since" a mark match only what the action
+ * after it produced, never a message that was already there.
+ */
+export function mark(w: World): string {
+  let last = '0.000000';
+  for (const m of [...w.emu.workspace.messages, ...w.emu.workspace.ephemerals]) if (tsValue(m.ts) > tsValue(last)) last = m.ts;
+  return last;
+}
+
+const postedAfter = (since: string) => (m: { ts: string }) => tsValue(m.ts) > tsValue(since);
+
+/** The bot's DMs to `user` posted after `since`, oldest first. */
+export function dmsSince(w: World, user: UserDriver, since: string): Message[] {
+  return user.dms().filter((m) => m.user === w.emu.botUserId && postedAfter(since)(m));
+}
+
+/** Waits for a DM from the bot to `user`, posted after `since`, that matches. */
+export function waitForNewDm(w: World, user: UserDriver, since: string, pred: (m: Message) => boolean = () => true): Promise<Message> {
+  return w.emu.waitFor(() => dmsSince(w, user, since).find(pred), `a DM from the bot to @${user.name} posted after ${since} matching ${pred.toString()}`, WAIT);
+}
+
+/** Waits for an ephemeral shown to `user` after `since` that matches. */
+export function waitForNewEphemeral(w: World, user: UserDriver, since: string, pred: (e: Ephemeral) => boolean): Promise<Ephemeral> {
+  return w.emu.waitFor(
+    () => user.ephemerals().find((e) => postedAfter(since)(e) && pred(e)),
+    `an ephemeral to @${user.name} shown after ${since} matching ${pred.toString()}`,
+    WAIT,
+  );
+}
+
+/** Waits for a modal that matches and was not open when `openBefore` was taken (`user.openViews()`). */
+export function waitForNewView(user: UserDriver, openBefore: View[], pred: (v: View) => boolean): Promise<View> {
+  const old = new Set(openBefore.map((v) => v.id));
+  return user.waitForView((v) => !old.has(v.id) && pred(v), WAIT);
 }
 
 /** jane's key and CSR, made by openssl; the key is saved where her kubeconfig will point. */
@@ -128,16 +205,28 @@ export function janesKeyAndCsr(w: World, subject: { cn: string; o?: string[] } =
 export const hasAction = (actionId: string) => (m: Message) => JSON.stringify(m.blocks ?? []).includes(`"action_id":"${actionId}"`);
 export const isCertificateDm = (m: Message) => (m.files ?? []).some((f) => String(f.name).endsWith('.crt'));
 
-/** Uploads the CSR in jane's DM, presses Submit, and returns the admin card. */
+/**
+ * Uploads the CSR in the user's DM, presses Submit on the summary this upload
+ * produced, and returns the admin card this request produced (never an earlier
+ * request's summary or card that still has its buttons) once the user was told
+ * it was sent: whatever a test does next, the submission's own DMs are all in.
+ * The card is live (chat.update changes it): read requestIdOf(card) before deciding.
+ */
 export async function requestViaDm(w: World, user: UserDriver, csrPem: string): Promise<Message> {
+  const since = mark(w);
   await user.dm(w.emu.bot).upload(`${user.name}.csr`, csrPem);
-  const summary = await user.waitForDm(hasAction('csrbot_submit_request'), WAIT);
+  const summary = await waitForNewDm(w, user, since, hasAction('csrbot_submit_request'));
   await user.click(summary, 'csrbot_submit_request');
-  return waitForCard(w, (m) => m.text.includes(`for ${user.name}`) && hasAction('csrbot_approve')(m));
+  const card = await waitForCard(w, (m) => m.text.includes(`for ${user.name}`) && hasAction('csrbot_approve')(m), since);
+  const id = requestIdOf(card);
+  await waitForNewDm(w, user, since, (m) => m.text.includes(`\`${id}\``) && m.text.includes('was sent to the admins'));
+  return card;
 }
 
-export function waitForCard(w: World, pred: (m: Message) => boolean): Promise<Message> {
-  return w.emu.waitForMessage(w.emu.adminChannelId, (m) => m.user === w.emu.botUserId && pred(m), WAIT);
+/** Waits for a card from the bot in the admin channel that matches (and was posted after `since`, if given). */
+export function waitForCard(w: World, pred: (m: Message) => boolean, since?: string): Promise<Message> {
+  const isNew = since === undefined ? () => true : postedAfter(since);
+  return w.emu.waitForMessage(w.emu.adminChannelId, (m) => m.user === w.emu.botUserId && isNew(m) && pred(m), WAIT);
 }
 
 /** The card as it is now (after chat.update). */
@@ -145,10 +234,11 @@ export function currentCard(w: World, card: Message): Message {
   return w.emu.messagesIn(card.channel).find((m) => m.ts === card.ts) ?? card;
 }
 
-/** The request id on a card (the Approve button's value). */
+/** The request id on a card (the Approve button's value); throws once the card has no Approve button. */
 export function requestIdOf(card: Message): string {
-  const m = /"action_id":"csrbot_approve"[^}]*?"value":"([a-f0-9]+)"|"value":"([a-f0-9]+)"[^}]*?"action_id":"csrbot_approve"/.exec(JSON.stringify(card.blocks));
-  return (m?.[1] ?? m?.[2])!;
+  for (const b of (card.blocks ?? []) as Array<{ elements?: Array<{ action_id?: string; value?: string }> }>)
+    for (const e of b.elements ?? []) if (e.action_id === 'csrbot_approve' && e.value) return e.value;
+  throw new Error(`no Approve button on the card: ${JSON.stringify(card.blocks)}`);
 }
 
 export function csrNameOf(card: Message): string {

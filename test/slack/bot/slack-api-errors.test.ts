@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { prometheusMetrics } from '../../../src/adapters/http/prometheus-metrics.js';
 import { SlackChat, slackErrorOf } from '../../../src/adapters/slack/slack-chat.js';
 import { SlackEmulator } from '../../support/slack-emulator/index.js';
-import { aRequest } from '../../unit/adapters/store/request-store.contract.js';
+import { aRequest } from '../../support/contracts/request-store.contract.js';
 import { webClient } from '../emulator/helpers.js';
 
 describe('Slack Web API errors', () => {

@@ -142,6 +142,10 @@ export class SlackEmulator {
   private readonly sockets = new Set<Socket>();
   private readonly abort = new AbortController();
   private readonly background = new Set<Promise<unknown>>();
+  /** HTTP requests to the emulator (Web API, uploads, downloads, response_url) not yet answered. */
+  private requestsInFlight = 0;
+  /** Deliveries to the bot sent and not yet acked, answered or timed out. */
+  private deliveriesInFlight = 0;
   private readonly triggers = new Map<string, { user: string; at: number; used: boolean }>();
   private readonly responseUrls = new Map<string, ResponseUrlContext>();
   private readonly modalStacks = new Map<string, string[]>();
@@ -202,6 +206,8 @@ export class SlackEmulator {
 
   private async listen(): Promise<void> {
     const server = createServer((req, res) => {
+      this.requestsInFlight += 1;
+      res.once('close', () => (this.requestsInFlight -= 1));
       this.route(req, res).catch((err: unknown) => {
         this.workspace.log(`emulator bug: ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
         if (!res.headersSent) sendJson(res, 500, { ok: false, error: 'internal_error' });
@@ -454,6 +460,17 @@ export class SlackEmulator {
   /** Resolves once no delivery or retry is in flight. */
   async idle(): Promise<void> {
     while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  /**
+   * What the emulator is busy with at this moment; all zero when nothing is
+   * under way. `requests`: calls to the emulator (Web API, upload, download,
+   * response_url) not yet answered. `deliveries`: envelopes or HTTP deliveries
+   * to the bot waiting for their ack. `events`: event deliveries not
+   * finished, a retry still scheduled included.
+   */
+  inFlight(): { requests: number; deliveries: number; events: number } {
+    return { requests: this.requestsInFlight, deliveries: this.deliveriesInFlight, events: this.background.size };
   }
 
   // --- Socket Mode controls --------------------------------------------------
@@ -1112,6 +1129,15 @@ export class SlackEmulator {
   }
 
   private async attempt(type: EnvelopeType, body: Record<string, unknown>, label: string, attempt: number, retryReason: string): Promise<DeliveryOutcome> {
+    this.deliveriesInFlight += 1;
+    try {
+      return await this.attemptOnce(type, body, label, attempt, retryReason);
+    } finally {
+      this.deliveriesInFlight -= 1;
+    }
+  }
+
+  private async attemptOnce(type: EnvelopeType, body: Record<string, unknown>, label: string, attempt: number, retryReason: string): Promise<DeliveryOutcome> {
     const started = Date.now();
     let outcome: DeliveryOutcome;
     if (this.httpTarget) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { openRequestStats } from '../../../src/app/open-requests.js';
 import { makeDeps, people } from '../../support/fakes/make-deps.js';
-import { aRequest } from '../adapters/store/request-store.contract.js';
+import { aRequest } from '../../support/contracts/request-store.contract.js';
 
 describe('openRequestStats', () => {
   it('says how many requests wait, and for how long the oldest has, per open state', async () => {

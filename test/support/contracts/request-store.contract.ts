@@ -4,8 +4,8 @@
  * from the real thing.
  */
 import { describe, expect, it, beforeEach, afterEach } from '@jest/globals';
-import type { CertificateRequest, IssuedCertificate } from '../../../../src/domain/lifecycle.js';
-import type { RequestStore } from '../../../../src/ports.js';
+import type { CertificateRequest, IssuedCertificate } from '../../../src/domain/lifecycle.js';
+import type { RequestStore } from '../../../src/ports.js';
 
 export interface StoreHarness {
   store: RequestStore;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { RedisRequestStore } from '../../../../src/adapters/store/redis-request-store.js';
 import { cleanupPrefix, redisUrlForTests, uniquePrefix } from '../../../support/redis.js';
-import { aRequest, anIssuedCertificate, requestStoreContract } from './request-store.contract.js';
+import { aRequest, anIssuedCertificate, requestStoreContract } from '../../../support/contracts/request-store.contract.js';
 
 let redis: Redis;
 const prefixes: string[] = [];

@@ -10,6 +10,7 @@ import { CsrbotError, isRetryable } from '../../../../src/domain/errors.js';
 import { createLogger } from '../../../../src/log/logger.js';
 import { NotYet, type JobKind } from '../../../../src/ports.js';
 import { cleanupPrefix, redisUrlForTests, uniquePrefix } from '../../../support/redis.js';
+import { waitForQuiet } from '../../../support/wait-for-quiet.js';
 
 const log = createLogger({ level: 'silent' });
 let url: string;
@@ -57,7 +58,25 @@ async function until(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000,
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * Until BullMQ has nothing left to run in this queue: no job waiting, active,
+ * or delayed (where a scheduled retry would be). Only the test enqueues, so
+ * what the queue holds then is final.
+ */
+const queueIdle = (jobs: BullMqJobs) => waitForQuiet({ queues: [jobs.bullQueue] }, { quietMs: 100, timeoutMs: 10_000 });
+
+/** Every state BullMQ counts, so an unexpected job anywhere shows up in the assertion. */
+const allCounts = (jobs: BullMqJobs) => jobs.bullQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed');
+const counts = (c: Partial<Record<string, number>>) => ({
+  waiting: 0,
+  active: 0,
+  delayed: 0,
+  prioritized: 0,
+  'waiting-children': 0,
+  completed: 0,
+  failed: 0,
+  ...c,
+});
 
 describe('BullMqJobs + startWorker', () => {
   it('runs a step once however often it is enqueued, even after it completed', async () => {
@@ -73,11 +92,14 @@ describe('BullMqJobs + startWorker', () => {
     });
     await until(() => runs.length >= 2, 10_000, 'two runs');
     await jobs.enqueue('submit', 'req1'); // a late duplicate: the completed job is kept, so this is ignored
-    await sleep(300);
+    await queueIdle(jobs);
     expect(runs.sort()).toEqual(['approve req1', 'submit req1']);
+    // Had the duplicate been added, it would be waiting, active or a third completed job.
+    expect(await allCounts(jobs)).toEqual(counts({ completed: 2 }));
     const job = await jobs.bullQueue.getJob('submit-req1');
     expect(job?.data).toEqual({ requestId: 'req1' });
     expect(await job?.getState()).toBe('completed');
+    expect(job?.attemptsMade).toBe(1);
   });
 
   it('retries a failing handler with growing delays until it succeeds', async () => {
@@ -180,9 +202,14 @@ describe('BullMqJobs + startWorker', () => {
     });
     await jobs.enqueue('approve', 'req3');
     await until(async () => (await (await jobs.bullQueue.getJob('approve-req3'))?.getState()) === 'failed', 10_000, 'failure');
-    await sleep(300);
+    // 'failed' is BullMQ's final state: a retry would have made the job delayed instead.
+    await queueIdle(jobs);
     expect(runs).toBe(1);
-    expect((await jobs.bullQueue.getJob('approve-req3'))?.failedReason).toMatch(/CSR_ALREADY_DECIDED/);
+    expect(await allCounts(jobs)).toEqual(counts({ failed: 1 }));
+    const job = await jobs.bullQueue.getJob('approve-req3');
+    expect(job?.failedReason).toMatch(/CSR_ALREADY_DECIDED/);
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.finishedOn).toEqual(expect.any(Number));
     // Wrapped in an UnrecoverableError to stop retries, it is still counted under its own code.
     expect(failures).toEqual([{ job: 'approve', code: 'CSR_ALREADY_DECIDED', final: true }]);
     expect((await jobs.depth()).counts).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 1 });
@@ -218,8 +245,10 @@ describe('BullMqJobs + startWorker', () => {
     await jobs.enqueue('deny', 'a');
     await jobs.enqueue('submit', 'b');
     await until(async () => (await jobs.bullQueue.getJobCounts('failed')).failed === 2, 10_000, 'two failures');
-    await sleep(300);
+    await queueIdle(jobs);
     expect(runs.sort()).toEqual(['a', 'b']);
+    expect(await allCounts(jobs)).toEqual(counts({ failed: 2 }));
+    for (const id of ['deny-a', 'submit-b']) expect((await jobs.bullQueue.getJob(id))?.attemptsMade).toBe(1);
   });
 
   it('a job whose worker died mid-run is picked up by another worker', async () => {
