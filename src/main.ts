@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Deps, FlowSettings } from './app/deps.js';
 import type { IntakeDeps } from './app/intake.js';
@@ -13,6 +12,7 @@ import { ClusterCsrApi } from './adapters/kubernetes/csr-api-port.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesCsrApi, loadKubeConfig } from './adapters/kubernetes/index.js';
 import { BullMqJobs } from './adapters/queue/bullmq-jobs.js';
+import { checkMaxmemoryPolicy, checkRedisReachable, createRedisClient, describeTopology, type RedisClient } from './adapters/redis/index.js';
 import { startWorker } from './adapters/queue/start-worker.js';
 import { createBoltApp } from './adapters/slack/create-bolt-app.js';
 import { registerCertCommand } from './adapters/slack/listeners/cert-command.js';
@@ -59,6 +59,12 @@ function kubeConfig(config: Config): KubeConfig {
   }
 }
 
+/** BullMQ needs maxmemory-policy noeviction; anything else can silently drop jobs and requests. */
+async function warnOnEvictionPolicy(redis: RedisClient, log: Logger): Promise<void> {
+  const report = await checkMaxmemoryPolicy(redis);
+  if (report.warning) log.warn({ maxmemoryPolicy: report.nodes }, report.warning);
+}
+
 /**
  * Composition root: the only place that knows every concrete class. It
  * starts even when Redis or the cluster is down (readiness says so), and
@@ -96,16 +102,19 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
       problems: '  - CLUSTER_SERVER_URL: set it to the https:// URL users reach the API server at (the kubeconfig has none).',
     });
 
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
+  // One server, Sentinel or Cluster: the store's client (shared with the job producer), the probe's, and the template BullMQ duplicates for workers.
+  const redis = createRedisClient(config.redis, 'store');
   redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
-  // A dedicated client for the probe: no offline queue, so a down Redis fails the probe at once.
-  const redisProbe = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const redisProbe = createRedisClient(config.redis, 'probe');
   redisProbe.on('error', (err) => log.debug({ err }, 'redis probe connection error'));
+  const redisWorker = createRedisClient(config.redis, 'worker');
+  // On every (re)connection, since a failover may land on a server configured differently.
+  redis.on('ready', () => void warnOnEvictionPolicy(redis, log));
 
   const k8s = KubernetesCsrApi.create(kc);
   const csrApi = ClusterCsrApi.create({ k8s, onWatchError: (err) => log.warn({ err }, 'CSR watch error; reconnecting') });
   const probes: ReadinessProbe[] = [
-    { name: 'redis', check: async () => void (await redisProbe.ping()) },
+    { name: 'redis', check: () => checkRedisReachable(redisProbe, config.redis.prefix) },
     {
       // A 404 for a name that never exists proves the API answers and lets us read CSRs.
       name: 'kubernetes',
@@ -132,7 +141,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
   const chat = SlackChat.create({ client: app.client, adminChannel: config.slack.adminChannel });
   const queueName = 'csrbot';
   const jobs = BullMqJobs.create({
-    connection: config.redis.url,
+    connection: redis,
     prefix: config.redis.prefix,
     queueName,
     onError: (err) => log.warn({ err }, 'job queue connection error'),
@@ -168,7 +177,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
   });
 
   const worker = startWorker({
-    connection: config.redis.url,
+    connection: redisWorker,
     prefix: config.redis.prefix,
     queueName,
     concurrency: config.jobs.concurrency,
@@ -193,7 +202,15 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     if (stopped) r.stop();
     else reconciler = r;
   });
-  log.info({ mode: config.slack.appToken ? 'socket' : 'http', port: config.http.port }, 'csrbot started');
+  log.info(
+    {
+      mode: config.slack.appToken ? 'socket' : 'http',
+      port: config.http.port,
+      redis: describeTopology(config.redis.topology),
+      redisPrefix: config.redis.prefix,
+    },
+    'csrbot started',
+  );
 
   return {
     stop: async () => {
@@ -204,6 +221,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
       await jobs.close();
       redis.disconnect();
       redisProbe.disconnect();
+      redisWorker.disconnect();
     },
   };
 }
