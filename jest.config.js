@@ -5,6 +5,7 @@
 // globalSetup runs only when one of its tests is selected.
 //   unit     pure code and use cases over in-memory fakes
 //   slack    the Slack emulator and the Bolt app against it (real Redis)
+//   redis    the Redis layer against its own Redis Cluster and Sentinel (ports 7000-7099)
 //   cluster  real kube-apiserver + kube-controller-manager + etcd, real Redis
 const tsTransform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
@@ -28,6 +29,7 @@ export default {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'slack', testMatch: ['<rootDir>/test/slack/**/*.test.ts'] },
+    { ...common, displayName: 'redis', testMatch: ['<rootDir>/test/redis/**/*.test.ts'] },
     {
       ...common,
       displayName: 'cluster',
