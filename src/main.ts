@@ -108,6 +108,8 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
   const redisProbe = createRedisClient(config.redis, 'probe');
   redisProbe.on('error', (err) => log.debug({ err }, 'redis probe connection error'));
   const redisWorker = createRedisClient(config.redis, 'worker');
+  const redisBackground = createRedisClient(config.redis, 'background');
+  redisBackground.on('error', (err) => log.debug({ err }, 'redis connection error'));
   // On every (re)connection, since a failover may land on a server configured differently.
   redis.on('ready', () => void warnOnEvictionPolicy(redis, log));
 
@@ -165,6 +167,8 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     settings,
     metrics,
   };
+  // Jobs and the reconciler wait out a Redis failover instead of failing a step whose side effect (a DM) already happened.
+  const background: Deps = { ...deps, store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix }) };
   const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule, metrics };
   const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }), botToken: config.slack.botToken };
 
@@ -187,10 +191,10 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
     nonRetryableCodes: NON_RETRYABLE,
     log,
     handlers: {
-      submit: (id) => processSubmit(deps, id),
-      approve: (id) => processApprove(deps, id),
-      deny: (id) => processDeny(deps, id),
-      issue: (id) => processIssue(deps, id),
+      submit: (id) => processSubmit(background, id),
+      approve: (id) => processApprove(background, id),
+      deny: (id) => processDeny(background, id),
+      issue: (id) => processIssue(background, id),
     },
   });
 
@@ -198,7 +202,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
   // The reconciler's first pass may wait on an unreachable cluster; Slack is served meanwhile.
   let reconciler: { stop(): void } | undefined;
   let stopped = false;
-  void startReconciler(deps).then((r) => {
+  void startReconciler(background).then((r) => {
     if (stopped) r.stop();
     else reconciler = r;
   });
@@ -222,6 +226,7 @@ export async function start(config: Config, log: Logger): Promise<{ stop: () => 
       redis.disconnect();
       redisProbe.disconnect();
       redisWorker.disconnect();
+      redisBackground.disconnect();
     },
   };
 }

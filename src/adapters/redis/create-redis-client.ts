@@ -6,17 +6,22 @@ export type RedisClient = Redis | Cluster;
 
 /**
  * What a connection is for:
- * - `store`: requests, drafts and enqueueing jobs. A few retries, then the
- *   caller sees the error (a Slack listener must answer within 3 s; a job retries).
+ * - `store`: requests, drafts and enqueueing jobs from Slack listeners. A few
+ *   retries, then the caller sees the error (a listener must answer within 3 s).
+ * - `background`: the store as jobs and the reconciler use it. A command waits
+ *   for Redis (a failover, an outage) instead of failing: a job that has already
+ *   sent a DM must record it, or its retry sends the DM again (measured: a
+ *   certificate DM'd twice when a Sentinel master crashed between the two).
  * - `probe`: readiness. No offline queue, so a Redis that is down fails the probe at once.
  * - `worker`: a template BullMQ duplicates for its worker connections; it never
  *   connects itself. Workers block on Redis, so a command never gives up
  *   (`maxRetriesPerRequest: null`, which BullMQ insists on).
  */
-export type RedisRole = 'store' | 'probe' | 'worker';
+export type RedisRole = 'store' | 'background' | 'probe' | 'worker';
 
 const ROLE: Record<RedisRole, { maxRetriesPerRequest: number | null; enableOfflineQueue: boolean; lazyConnect: boolean }> = {
   store: { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false },
+  background: { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false },
   probe: { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false },
   worker: { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: true },
 };
@@ -67,6 +72,10 @@ export function createRedisClient(settings: RedisSettings, role: RedisRole): Red
     }
     case 'cluster': {
       const opts: ClusterOptions = {
+        // A Cluster client retries a command on a dead node by itself, 16 times 100 ms apart by
+        // default: less than a crash failover takes (cluster-node-timeout, 15 s by default, plus
+        // the election). Background work waits up to about a minute instead.
+        ...(r.maxRetriesPerRequest === null ? { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, maxRedirections: 120 } : {}),
         enableOfflineQueue: r.enableOfflineQueue,
         lazyConnect: r.lazyConnect,
         redisOptions: { ...auth, maxRetriesPerRequest: r.maxRetriesPerRequest, connectionName: name, ...(settings.tls ? { tls: {} } : {}) },
