@@ -31,6 +31,8 @@ export interface StartRedisClusterOptions {
   basePort: number;
   /** How long a master may be silent before it is failed over (redis default 15000). Default 2000. */
   nodeTimeoutMs?: number;
+  /** Data nodes keep an append-only file (fsync always), so a killed node restarts with what it had. Default false. */
+  aof?: boolean;
 }
 
 export class RedisClusterHarness {
@@ -56,6 +58,7 @@ export class RedisClusterHarness {
         '0',
         '--maxmemory-policy',
         'noeviction',
+        ...(o.aof ? ['--appendonly', 'yes', '--appendfsync', 'always'] : []),
       ];
       await Promise.all(ports.map((p, i) => set.start(`cluster node ${i}`, p, args)));
       await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', '1', '--cluster-yes'], { timeout: 60_000 });
@@ -134,6 +137,7 @@ export class RedisClusterHarness {
    * it, then takes over; no acknowledged write is lost.
    */
   async failover(key: string): Promise<FailoverResult> {
+    await this.waitHealthy();
     const { master, replica, slot } = await this.ownerOf(key);
     const t0 = Date.now();
     // A manual failover gives up after 5 s when the replica is not in step
@@ -158,27 +162,44 @@ export class RedisClusterHarness {
    * A crash: SIGKILL the master serving `key` (no coordination). Its replica
    * takes over after the node timeout; writes it had not received are lost.
    */
-  async crashMaster(key: string): Promise<FailoverResult & { killedAt: number }> {
+  async crashMaster(key: string): Promise<FailoverResult> {
+    await this.waitHealthy();
     const { master, replica, slot } = await this.ownerOf(key);
     const t0 = Date.now();
     await this.set.kill(master, 'SIGKILL');
     await this.waitOwner(slot, replica);
-    return { from: master, to: replica, ms: Date.now() - t0, killedAt: t0 };
+    const ms = Date.now() - t0;
+    // Back as a replica, so the next failover has somewhere to go.
+    await this.restart(master);
+    return { from: master, to: replica, ms };
+  }
+
+  /**
+   * The crash that loses writes, made deterministic: the replica of the
+   * master holding `key` stops (SIGKILL), `during` runs (what it writes
+   * reaches the master only), the master crashes (SIGKILL), and the replica
+   * restarts from its append-only file and takes over. Redis has then
+   * forgotten everything written during `during`, as after a crash with
+   * replication lag. The old master comes back as a replica. Needs `aof`.
+   */
+  async loseWritesDuring(key: string, during: () => Promise<void>): Promise<FailoverResult> {
+    await this.waitHealthy();
+    const { master, replica, slot } = await this.ownerOf(key);
+    await this.set.kill(replica, 'SIGKILL');
+    await during();
+    const t0 = Date.now();
+    await this.set.kill(master, 'SIGKILL');
+    await this.set.restart(replica);
+    await this.waitOwner(slot, replica);
+    const ms = Date.now() - t0;
+    await this.restart(master);
+    return { from: master, to: replica, ms };
   }
 
   /** Brings a killed node back; it rejoins (as a replica of whoever took over). */
   async restart(port: number): Promise<void> {
     await this.set.restart(port);
     await this.waitHealthy();
-  }
-
-  /** Pauses the replication stream to a replica (SIGSTOP), so a crash of its master loses what follows. */
-  freeze(port: number): void {
-    this.set.signal(port, 'SIGSTOP');
-  }
-
-  thaw(port: number): void {
-    this.set.signal(port, 'SIGCONT');
   }
 
   logTail(port: number): string {

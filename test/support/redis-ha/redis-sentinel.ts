@@ -13,6 +13,8 @@ export interface StartRedisSentinelOptions {
   basePort: number;
   /** How long the master may be silent before the sentinels call it down. Default 1000. */
   downAfterMs?: number;
+  /** Data nodes keep an append-only file (fsync always), so a killed node restarts with what it had. Default false. */
+  aof?: boolean;
 }
 
 export interface SentinelFailoverResult {
@@ -36,7 +38,7 @@ export class RedisSentinelHarness {
     const set = await ServerSet.create(`redis-sentinel-${b}`, [...dataPorts, ...sentinelPorts]);
     const h = new RedisSentinelHarness(set, dataPorts, sentinelPorts);
     try {
-      const data = ['--maxmemory-policy', 'noeviction'];
+      const data = ['--maxmemory-policy', 'noeviction', ...(o.aof ? ['--appendonly', 'yes', '--appendfsync', 'always'] : [])];
       await set.start('master', dataPorts[0], data);
       await set.start('replica', dataPorts[1], [...data, '--replicaof', HOST, String(dataPorts[0])]);
       await waitUntil('the replica to sync', async () => ((await h.info(dataPorts[1], 'replication')).includes('master_link_status:up') ? true : undefined));
@@ -110,6 +112,11 @@ export class RedisSentinelHarness {
    */
   async failover(o: { coordinated?: boolean } = {}): Promise<SentinelFailoverResult> {
     const coordinated = o.coordinated ?? true;
+    // Until the sentinels have made the previous master a replica in sync, it
+    // still holds the data from before the last failover, and SENTINEL
+    // FAILOVER would happily promote it (measured: a second failover 2 s after
+    // the first brought back the state before the first).
+    await this.waitSettled();
     const { master, replica } = await this.master();
     const t0 = Date.now();
     if (coordinated) {
@@ -133,13 +140,40 @@ export class RedisSentinelHarness {
   }
 
   /** A crash: SIGKILL the master. The sentinels see it down, agree, and promote the replica. */
-  async crashMaster(): Promise<SentinelFailoverResult & { killedAt: number }> {
+  async crashMaster(): Promise<SentinelFailoverResult> {
+    await this.waitSettled();
     const { master, replica } = await this.master();
     const t0 = Date.now();
     await this.set.kill(master, 'SIGKILL');
     await waitUntil(`the sentinels to promote ${replica}`, async () => ((await this.agreedMaster()) === replica ? true : undefined), 60_000);
     await waitUntil(`${replica} to take writes`, async () => ((await this.info(replica, 'replication')).includes('role:master') ? true : undefined));
-    return { from: master, to: replica, ms: Date.now() - t0, killedAt: t0 };
+    const ms = Date.now() - t0;
+    // Back as a replica, so the next failover has somewhere to go.
+    await this.restart(master);
+    return { from: master, to: replica, ms };
+  }
+
+  /**
+   * The crash that loses writes, made deterministic: the replica stops
+   * (SIGKILL), `during` runs (what it writes reaches the master only), the
+   * master crashes (SIGKILL), and the replica restarts from its append-only
+   * file and is promoted. Redis has then forgotten everything written during
+   * `during`, as after a crash with replication lag. The old master comes
+   * back as a replica. Needs `aof`.
+   */
+  async loseWritesDuring(during: () => Promise<void>): Promise<SentinelFailoverResult> {
+    await this.waitSettled();
+    const { master, replica } = await this.master();
+    await this.set.kill(replica, 'SIGKILL');
+    await during();
+    const t0 = Date.now();
+    await this.set.kill(master, 'SIGKILL');
+    await this.set.restart(replica);
+    await waitUntil(`the sentinels to promote ${replica}`, async () => ((await this.agreedMaster()) === replica ? true : undefined), 60_000);
+    await waitUntil(`${replica} to take writes`, async () => ((await this.info(replica, 'replication')).includes('role:master') ? true : undefined));
+    const ms = Date.now() - t0;
+    await this.restart(master);
+    return { from: master, to: replica, ms };
   }
 
   /** Brings a killed data node back; the sentinels make it a replica of the new master. */
@@ -147,15 +181,6 @@ export class RedisSentinelHarness {
     await this.set.restart(port);
     const { master } = await this.master();
     await this.waitSettled(master);
-  }
-
-  /** Pauses a replica (SIGSTOP), so what its master writes meanwhile exists nowhere else. */
-  freeze(port: number): void {
-    this.set.signal(port, 'SIGSTOP');
-  }
-
-  thaw(port: number): void {
-    this.set.signal(port, 'SIGCONT');
   }
 
   /**
