@@ -6,7 +6,8 @@
 // tests is selected).
 //   unit     pure code and use cases over in-memory fakes: no Redis, no cluster
 //   slack    the Slack emulator and the Bolt app against it (real Redis)
-//   redis    adapters against a real Redis (test/support/redis.ts finds or starts one)
+//   redis    the Redis layer against a real Redis (test/support/redis.ts finds or starts one), and its own
+//            Redis Cluster and Sentinel (ports 7000-7099)
 //   cluster  real kube-apiserver + kube-controller-manager + etcd, real Redis
 const tsTransform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],

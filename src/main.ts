@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Deps, FlowSettings } from './app/deps.js';
 import type { IntakeDeps } from './app/intake.js';
@@ -15,6 +14,7 @@ import { ClusterCsrApi } from './adapters/kubernetes/csr-api-port.js';
 import { KubernetesCsrApi } from './adapters/kubernetes/index.js';
 import { kubernetesProbe } from './adapters/kubernetes/kubernetes-probe.js';
 import { BullMqJobs } from './adapters/queue/bullmq-jobs.js';
+import { checkMaxmemoryPolicy, checkRedisReachable, createRedisClient, describeTopology, type RedisClient } from './adapters/redis/index.js';
 import { startWorker } from './adapters/queue/start-worker.js';
 import { checkClient } from './adapters/slack/check-client.js';
 import { createBoltApp } from './adapters/slack/create-bolt-app.js';
@@ -68,6 +68,12 @@ export interface StartOptions {
 
 export interface Running {
   stop(): Promise<void>;
+}
+
+/** BullMQ needs maxmemory-policy noeviction; anything else can silently drop jobs and requests. */
+async function warnOnEvictionPolicy(redis: RedisClient, log: Logger): Promise<void> {
+  const report = await checkMaxmemoryPolicy(redis);
+  if (report.warning) log.warn({ maxmemoryPolicy: report.nodes }, report.warning);
 }
 
 /**
@@ -129,20 +135,26 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   undo.push('slack health', () => slackHealth.stop());
   // The API client exists once the start-up checks found a usable kubeconfig; until then "not checked yet".
   const api: { k8s?: KubernetesCsrApi } = {};
-  const redisProbe = new Redis(config.redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  const redisProbe = createRedisClient(config.redis, 'probe');
   // A dedicated client for the probe: no offline queue, so a down Redis fails the probe at once.
   redisProbe.on('error', (err) => log.debug({ err }, 'redis probe connection error'));
   undo.push('redis probe', () => redisProbe.disconnect());
   const probes: ReadinessProbe[] = [
     slackHealth.probe(),
-    { name: 'redis', check: async () => void (await redisProbe.ping()) },
+    { name: 'redis', check: () => checkRedisReachable(redisProbe, config.redis.prefix) },
     kubernetesProbe((name) => (api.k8s ? api.k8s.get(name) : Promise.reject(new Error('not checked yet')))),
     // Advisory checks (required: false) show in /readyz and metrics without failing readiness.
-    // Hook for the redis branch: { name: 'redis-maxmemory-policy', required: false, check } goes here.
+    {
+      name: 'redis-maxmemory-policy',
+      required: false,
+      check: async () => {
+        const report = await checkMaxmemoryPolicy(redisProbe);
+        if (report.warning) throw new Error(report.warning);
+      },
+    },
   ];
   const ops = await startOpsServer({ port: config.http.opsPort, routes: healthRoutes(probes, registry, { phase: () => phase }) });
   undo.push('ops port', () => ops.close());
-  void redisProbe.connect().catch(() => undefined);
   log.info({ opsPort: ops.port, mode }, 'ops port open; running start-up checks');
 
   // Throws PREFLIGHT_FAILED for a setting that cannot work; waits while Slack is unreachable.
@@ -170,9 +182,17 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
       problems: '  - CLUSTER_SERVER_URL: set it to the https:// URL users reach the API server at (the kubeconfig has none).',
     });
 
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 3 });
+  // One server, Sentinel or Cluster: the store's client (shared with the job producer), the probe's, and the template BullMQ duplicates for workers.
+  const redis = createRedisClient(config.redis, 'store');
   redis.on('error', (err) => log.debug({ err }, 'redis connection error'));
   undo.push('redis', () => redis.disconnect());
+  const redisWorker = createRedisClient(config.redis, 'worker');
+  undo.push('redis worker', () => redisWorker.disconnect());
+  const redisBackground = createRedisClient(config.redis, 'background');
+  redisBackground.on('error', (err) => log.debug({ err }, 'redis connection error'));
+  undo.push('redis background', () => redisBackground.disconnect());
+  // On every (re)connection, since a failover may land on a server configured differently.
+  redis.on('ready', () => void warnOnEvictionPolicy(redis, log));
 
   const k8s = KubernetesCsrApi.create(kc);
   api.k8s = k8s;
@@ -195,7 +215,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   });
   const queueName = 'csrbot';
   const jobs = BullMqJobs.create({
-    connection: config.redis.url,
+    connection: redis,
     prefix: config.redis.prefix,
     queueName,
     onError: (err) => log.warn({ err }, 'job queue connection error'),
@@ -220,6 +240,8 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     settings,
     metrics,
   };
+  // Jobs and the reconciler wait out a Redis failover instead of failing a step whose side effect (a DM) already happened.
+  const background: Deps = { ...deps, store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix }) };
   const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule, metrics };
   registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
   const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }) };
@@ -233,7 +255,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   });
 
   const worker = startWorker({
-    connection: config.redis.url,
+    connection: redisWorker,
     prefix: config.redis.prefix,
     queueName,
     concurrency: config.jobs.concurrency,
@@ -244,10 +266,10 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     onFailed: metrics.jobFailed,
     log,
     handlers: {
-      submit: (id) => processSubmit(deps, id),
-      approve: (id) => processApprove(deps, id),
-      deny: (id) => processDeny(deps, id),
-      issue: (id) => processIssue(deps, id),
+      submit: (id) => processSubmit(background, id),
+      approve: (id) => processApprove(background, id),
+      deny: (id) => processDeny(background, id),
+      issue: (id) => processIssue(background, id),
     },
   });
   undo.push('worker', () => worker.close());
@@ -259,12 +281,21 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   // The reconciler's first pass may wait on an unreachable cluster; Slack is served meanwhile.
   let reconciler: { stop(): void } | undefined;
   let stopped = false;
-  void startReconciler(deps).then((r) => {
+  void startReconciler(background).then((r) => {
     if (stopped) r.stop();
     else reconciler = r;
   });
   phase = 'running';
-  log.info({ mode, port: mode === 'http' ? config.http.port : undefined, opsPort: ops.port }, 'csrbot started');
+  log.info(
+    {
+      mode,
+      port: mode === 'http' ? config.http.port : undefined,
+      opsPort: ops.port,
+      redis: describeTopology(config.redis.topology),
+      redisPrefix: config.redis.prefix,
+    },
+    'csrbot started',
+  );
 
   return {
     stop: async () => {

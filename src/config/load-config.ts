@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { CsrbotError } from '../domain/errors.js';
+import type { RedisSettings } from '../adapters/redis/redis-settings.js';
+import { redisSettings } from './redis-schema.js';
 import { crossFieldProblems, envSchema, type RawConfig } from './schema.js';
 
 export interface Config {
@@ -13,7 +15,8 @@ export interface Config {
     adminGroup?: string;
     adminUsers: string[];
   };
-  redis: { url: string; prefix: string };
+  /** Standalone, Sentinel or Cluster, the key prefix, credentials. */
+  redis: RedisSettings;
   kubernetes: { kubeconfigPath?: string };
   /** port: HTTP mode's Slack endpoint (/slack/events only). opsPort: /healthz, /readyz, /metrics in both modes. */
   http: { port: number; opsPort: number };
@@ -59,7 +62,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       adminGroup: c.SLACK_ADMIN_GROUP,
       adminUsers: c.SLACK_ADMIN_USERS,
     },
-    redis: { url: c.REDIS_URL, prefix: c.REDIS_PREFIX },
+    redis: redisSettings(c),
     kubernetes: { kubeconfigPath: c.KUBECONFIG },
     http: { port: c.PORT, opsPort: c.OPS_PORT },
     logLevel: c.LOG_LEVEL,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CLIENT_SIGNER, MIN_EXPIRATION_SECONDS } from '../domain/kubernetes-rules.js';
 import { DEFAULT_KEY_PATH_TEMPLATE, keyPathTemplateProblem } from '../domain/kubeconfig.js';
+import { redisEnvFields, redisProblems } from './redis-schema.js';
 
 /**
  * Every setting csrbot reads, with the text that tells an operator how to fix
@@ -74,14 +75,8 @@ export const envSchema = z
       .optional()
       .transform(list)
       .refine((ids) => ids.every((id) => /^[UW][A-Z0-9]+$/.test(id)), 'SLACK_ADMIN_USERS must be a comma-separated list of Slack user IDs such as U0123ABCD.'),
-    REDIS_URL: z
-      .string()
-      .default('redis://127.0.0.1:6379')
-      .refine((v) => /^rediss?:\/\//.test(v), 'REDIS_URL must look like redis://host:6379 or rediss://host:6380.'),
-    REDIS_PREFIX: z
-      .string()
-      .regex(/^[a-zA-Z0-9_-]+$/, 'REDIS_PREFIX may only hold letters, digits, - and _ (BullMQ uses it in key names).')
-      .default('csrbot'),
+    // REDIS_URL, REDIS_PREFIX, REDIS_SENTINELS, REDIS_CLUSTER_NODES, ...: see redis-schema.ts
+    ...redisEnvFields,
     KUBECONFIG: z.string().optional(),
     PORT: z.coerce.number({ message: 'PORT must be a number' }).int().min(1).max(65535, 'PORT must be between 1 and 65535').default(3000),
     OPS_PORT: z.coerce.number({ message: 'OPS_PORT must be a number' }).int().min(1).max(65535, 'OPS_PORT must be between 1 and 65535').default(9090),
@@ -203,5 +198,6 @@ export function crossFieldProblems(env: Record<string, string | undefined>): { p
       message: 'USERNAME_RULE=mapping needs USERNAME_MAPPING_FILE: a JSON file mapping Slack user IDs to Kubernetes usernames.',
     });
   }
+  out.push(...redisProblems(env));
   return out;
 }

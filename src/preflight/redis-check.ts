@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { checkRedisReachable, createRedisClient, type RedisSettings } from '../adapters/redis/index.js';
 import { CsrbotError } from '../domain/errors.js';
 import { fromError, pass, type CheckResult } from './check-result.js';
 
@@ -35,5 +36,30 @@ export async function checkRedis(url: string, o: { timeoutMs?: number } = {}): P
     return fromError('redis', new CsrbotError('REDIS_UNREACHABLE', { reason }), true);
   } finally {
     redis.disconnect();
+  }
+}
+
+/** Sentinel or Cluster: the server holding csrbot's keys answers, found the way the bot finds it. */
+export async function checkRedisTopology(settings: RedisSettings, o: { timeoutMs?: number } = {}): Promise<CheckResult> {
+  const timeoutMs = o.timeoutMs ?? 5_000;
+  const client = createRedisClient(settings, 'probe');
+  const errors: Error[] = [];
+  client.on('error', (e: Error) => errors.push(e));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      checkRedisReachable(client, settings.prefix),
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),
+    ]);
+    return pass('redis', `Redis (${settings.topology.kind}) answers`);
+  } catch (e) {
+    const all = [...errors, e as Error];
+    const auth = all.find((x) => AUTH_REPLY.test(x.message));
+    if (auth) return fromError('redis', new CsrbotError('REDIS_AUTH', { reason: auth.message.split('.')[0] }));
+    const first = all[0]!;
+    return fromError('redis', new CsrbotError('REDIS_UNREACHABLE', { reason: (first as NodeJS.ErrnoException).code ?? first.message }), true);
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
   }
 }

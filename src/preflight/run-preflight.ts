@@ -22,7 +22,7 @@ import type { CheckResult } from './check-result.js';
 import { failureList } from './format-report.js';
 import { checkKubernetes } from './kubernetes-checks.js';
 import { manifestBotScopes } from './manifest-scopes.js';
-import { checkRedis } from './redis-check.js';
+import { checkRedis, checkRedisTopology } from './redis-check.js';
 import { checkSlack, type SlackIdentity } from './slack-checks.js';
 
 export interface PreflightReport {
@@ -109,8 +109,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightReport
     Promise.all([
       slack(),
       checkKubernetes({ kubeconfigPath: config.kubernetes.kubeconfigPath, signers: config.policy.allowedSigners, timeoutMs }),
-      // Hook: the redis branch's maxmemory-policy check joins here as one more result.
-      checkRedis(config.redis.url, { timeoutMs }),
+      config.redis.topology.kind === 'standalone' ? checkRedis(config.redis.topology.url, { timeoutMs }) : checkRedisTopology(config.redis, { timeoutMs }),
     ]),
     o.signal,
   );

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/create-redis-client.js';
 import type { Draft, DraftStore } from '../../ports.js';
 import { containsPrivateKey } from '../../domain/private-key.js';
 
@@ -7,11 +7,11 @@ const TTL_SECONDS = 24 * 3600;
 
 export class RedisDraftStore implements DraftStore {
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
-  static create(deps: { redis: Redis; prefix: string }): RedisDraftStore {
+  static create(deps: { redis: RedisClient; prefix: string }): RedisDraftStore {
     return new RedisDraftStore(deps.redis, deps.prefix);
   }
 

@@ -22,10 +22,11 @@
  *
  * Every write that depends on what is stored is one Lua script, and each script returns the
  * record as it left it, so callers never see a read-back from after someone else's write.
- * Not Redis Cluster ready: one request's keys do not share a hash slot.
+ * Scripts touch a request's keys and global indexes together, so on Redis Cluster every key
+ * must be in one slot: the prefix carries a `{hash tag}` there (see config/redis-schema.ts).
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/create-redis-client.js';
 import {
   OPEN_STATES,
   openBucket,
@@ -49,9 +50,9 @@ import {
 } from './request-record.js';
 
 export interface RedisRequestStoreOptions {
-  /** A connection the caller owns (and closes). */
-  redis: Redis;
-  /** Key prefix, without a trailing `:`; e.g. `csrbot`. */
+  /** A connection the caller owns (and closes): one server, Sentinel or Cluster. */
+  redis: RedisClient;
+  /** Key prefix, without a trailing `:`; e.g. `csrbot`, or `{csrbot}` on a Cluster. */
   prefix: string;
 }
 
@@ -139,7 +140,7 @@ type Snapshot = [fields: string[], approvals: string[]];
 
 export class RedisRequestStore implements RequestStore {
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

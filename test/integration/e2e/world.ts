@@ -45,6 +45,11 @@ export interface WorldOptions {
   admins?: Array<'jane' | 'alice' | 'bob'>;
   /** Settings to leave unset, so their defaults apply (e.g. KEY_PATH_TEMPLATE). */
   unset?: string[];
+  /**
+   * Another Redis (Sentinel or Cluster settings) instead of the shared one. Its
+   * servers are the test's own and thrown away, so nothing is cleaned up.
+   */
+  redisEnv?: Record<string, string>;
 }
 
 /**
@@ -59,9 +64,10 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   const bob = emu.addUser({ name: 'bob', email: 'bob@example.com', realName: 'Bob Admin' });
   const mallory = emu.addUser({ name: 'mallory', email: 'mallory@example.com' });
   emu.join([alice.id, bob.id, mallory.id, jane.id]);
-  const prefix = uniquePrefix('e2e');
+  // Hash-tagged on a Redis of the test's own, so that it also works on a Cluster.
+  const prefix = o.redisEnv ? `{${uniquePrefix('e2e')}}` : uniquePrefix('e2e');
   const keyDir = mkdtempSync(join(tmpdir(), 'csrbot-keys-'));
-  const redisUrl = await redisUrlForTests();
+  const redisUrl = o.redisEnv ? undefined : await redisUrlForTests();
   const env: Record<string, string> = {
     SLACK_BOT_TOKEN: emu.botToken,
     SLACK_APP_TOKEN: emu.appToken,
@@ -69,7 +75,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     SLACK_ADMIN_CHANNEL: emu.adminChannelId,
     SLACK_ADMIN_USERS: (o.admins ?? ['alice', 'bob']).map((n) => ({ jane, alice, bob })[n].id).join(','),
     KUBECONFIG: kubeconfigPaths().csrbot,
-    REDIS_URL: redisUrl,
+    ...(redisUrl ? { REDIS_URL: redisUrl } : o.redisEnv),
     REDIS_PREFIX: prefix,
     USERNAME_RULE: 'email-local-part',
     ALLOWED_GROUPS: 'dev-team',
@@ -118,10 +124,13 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
       const refused = emu.callLog.filter((c) => c.error === 'invalid_blocks' || (c.method.startsWith('views.') && c.error === 'invalid_arguments'));
       const transcript = refused.length ? emu.transcript() : '';
       await emu.stop();
-      const redis = new Redis(redisUrl);
-      const unwatched = await queuesUnder(redis, prefix).then((names) => names.filter((n) => n !== CSRBOT_QUEUE));
-      await cleanupPrefix(redis, prefix);
-      redis.disconnect();
+      let unwatched: string[] = [];
+      if (redisUrl) {
+        const redis = new Redis(redisUrl);
+        unwatched = await queuesUnder(redis, prefix).then((names) => names.filter((n) => n !== CSRBOT_QUEUE));
+        await cleanupPrefix(redis, prefix);
+        redis.disconnect();
+      }
       if (refused.length)
         throw new Error(`Slack refused blocks csrbot sent: ${JSON.stringify(refused.map((c) => ({ method: c.method, response: c.response })))}\n${transcript}`);
       // waitForQuiet watches one queue; a queue it does not know of would make "quiet" a guess again.

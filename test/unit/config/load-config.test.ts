@@ -23,7 +23,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const c = loadConfig(valid);
     expect(c.slack.apiUrl).toBe('https://slack.com/api/');
-    expect(c.redis.url).toBe('redis://127.0.0.1:6379');
+    expect(c.redis).toEqual({ topology: { kind: 'standalone', url: 'redis://127.0.0.1:6379' }, prefix: 'csrbot', tls: false });
     expect(c.http.port).toBe(3000);
     expect(c.http.opsPort).toBe(9090);
     expect(c.slack.adminUsers).toEqual(['U0ADMIN1', 'U0ADMIN2']);
@@ -95,5 +95,77 @@ describe('loadConfig', () => {
 
   it('treats empty strings as unset', () => {
     expect(loadConfig({ ...valid, SLACK_APP_TOKEN: '', PORT: '' }).slack.appToken).toBeUndefined();
+  });
+
+  describe('Redis', () => {
+    it('Sentinel: sentinels, master name and credentials, default port 26379, prefix unchanged', () => {
+      const c = loadConfig({
+        ...valid,
+        REDIS_SENTINELS: 'sentinel-0:26380, sentinel-1,[::1]:26381',
+        REDIS_SENTINEL_NAME: 'mymaster',
+        REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+        REDIS_PASSWORD: 'data-secret',
+        REDIS_TLS: 'true',
+      });
+      expect(c.redis).toEqual({
+        topology: {
+          kind: 'sentinel',
+          sentinels: [
+            { host: 'sentinel-0', port: 26380 },
+            { host: 'sentinel-1', port: 26379 },
+            { host: '::1', port: 26381 },
+          ],
+          masterName: 'mymaster',
+          sentinelPassword: 'sentinel-secret',
+        },
+        prefix: 'csrbot',
+        password: 'data-secret',
+        tls: true,
+      });
+    });
+
+    it('Cluster: seed nodes, and a {hash tag} prefix by default so every key shares one slot', () => {
+      const c = loadConfig({ ...valid, REDIS_CLUSTER_NODES: 'redis-0:7000,redis-1:7001' });
+      expect(c.redis.topology).toEqual({
+        kind: 'cluster',
+        nodes: [
+          { host: 'redis-0', port: 7000 },
+          { host: 'redis-1', port: 7001 },
+        ],
+      });
+      expect(c.redis.prefix).toBe('{csrbot}');
+      expect(loadConfig({ ...valid, REDIS_CLUSTER_NODES: 'r:7000', REDIS_PREFIX: 'team-a-{csrbot}' }).redis.prefix).toBe('team-a-{csrbot}');
+    });
+
+    it('accepts a hash-tagged prefix on one server too (ready for a later move to Cluster)', () => {
+      expect(loadConfig({ ...valid, REDIS_PREFIX: '{csrbot}' }).redis.prefix).toBe('{csrbot}');
+    });
+
+    it('refuses a Cluster prefix without a hash tag, and says which one to use', () => {
+      const text = problemsOf({ ...valid, REDIS_CLUSTER_NODES: 'r:7000', REDIS_PREFIX: 'csrbot' });
+      expect(text).toContain('REDIS_PREFIX needs a {hash tag}: use {csrbot}');
+    });
+
+    it('refuses malformed prefixes and host lists, saying the expected shape', () => {
+      for (const prefix of ['a:b', '{}', '{a}{b}', 'a{b', 'csr bot'])
+        expect(problemsOf({ ...valid, REDIS_PREFIX: prefix })).toContain('at most one {hash tag}');
+      const text = problemsOf({ ...valid, REDIS_CLUSTER_NODES: 'redis-0:7000,redis-1:99999,http://x' });
+      expect(text).toContain('REDIS_CLUSTER_NODES entry "redis-1:99999" is not host:port');
+      expect(text).toContain('REDIS_CLUSTER_NODES entry "http://x" is not host:port');
+      expect(problemsOf({ ...valid, REDIS_SENTINELS: ' , ', REDIS_SENTINEL_NAME: 'm' })).toContain('REDIS_SENTINELS names no host');
+    });
+
+    it('refuses settings that contradict each other, each with the fix', () => {
+      expect(problemsOf({ ...valid, REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r:7000' })).toContain('Set one of REDIS_URL');
+      expect(problemsOf({ ...valid, REDIS_SENTINELS: 's:26379', REDIS_CLUSTER_NODES: 'r:7000', REDIS_SENTINEL_NAME: 'm' })).toContain('not several');
+      expect(problemsOf({ ...valid, REDIS_SENTINELS: 's:26379' })).toContain('REDIS_SENTINELS needs REDIS_SENTINEL_NAME');
+      expect(problemsOf({ ...valid, REDIS_SENTINEL_NAME: 'mymaster' })).toContain('REDIS_SENTINEL_NAME only applies with REDIS_SENTINELS');
+      expect(problemsOf({ ...valid, REDIS_TLS: 'true' })).toContain('use rediss://host:6380');
+      expect(problemsOf({ ...valid, REDIS_URL: 'redis://:pw@r:6379', REDIS_PASSWORD: 'pw2' })).toContain('keep them in one place');
+    });
+
+    it('takes REDIS_PASSWORD for one server when the URL has none (a Secret need not hold the URL)', () => {
+      expect(loadConfig({ ...valid, REDIS_URL: 'redis://r:6379', REDIS_PASSWORD: 'pw' }).redis.password).toBe('pw');
+    });
   });
 });

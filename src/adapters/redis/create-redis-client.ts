@@ -1,0 +1,89 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisSettings } from './redis-settings.js';
+
+/** A connection to csrbot's Redis, whichever shape it has. Both speak the same commands. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * What a connection is for:
+ * - `store`: requests, drafts and enqueueing jobs from Slack listeners. A few
+ *   retries, then the caller sees the error (a listener must answer within 3 s).
+ * - `background`: the store as jobs and the reconciler use it. A command waits
+ *   for Redis (a failover, an outage) instead of failing: a job that has already
+ *   sent a DM must record it, or its retry sends the DM again (measured: a
+ *   certificate DM'd twice when a Sentinel master crashed between the two).
+ * - `probe`: readiness. No offline queue, so a Redis that is down fails the probe at once.
+ * - `worker`: a template BullMQ duplicates for its worker connections; it never
+ *   connects itself. Workers block on Redis, so a command never gives up
+ *   (`maxRetriesPerRequest: null`, which BullMQ insists on).
+ */
+export type RedisRole = 'store' | 'background' | 'probe' | 'worker';
+
+const ROLE: Record<RedisRole, { maxRetriesPerRequest: number | null; enableOfflineQueue: boolean; lazyConnect: boolean }> = {
+  store: { maxRetriesPerRequest: 3, enableOfflineQueue: true, lazyConnect: false },
+  background: { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false },
+  probe: { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false },
+  worker: { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: true },
+};
+
+/**
+ * After a failover the old master answers writes with READONLY until the
+ * client moves (a managed endpoint whose DNS now names the new master, or a
+ * Sentinel master demoted under us). A rejected write did nothing, so
+ * reconnecting and sending it again is safe: 2 = reconnect and resend.
+ */
+function reconnectOnReadonly(err: Error): 2 | false {
+  return err.message.startsWith('READONLY') ? 2 : false;
+}
+
+/**
+ * The one place csrbot builds Redis connections: standalone, Sentinel or
+ * Cluster, for the store, the readiness probe, or BullMQ's workers.
+ */
+export function createRedisClient(settings: RedisSettings, role: RedisRole): RedisClient {
+  const r = ROLE[role];
+  const name = `csrbot-${role}`;
+  const t = settings.topology;
+  const auth = {
+    ...(settings.username ? { username: settings.username } : {}),
+    ...(settings.password ? { password: settings.password } : {}),
+  };
+  switch (t.kind) {
+    case 'standalone': {
+      const opts: RedisOptions = { ...auth, ...r, connectionName: name, reconnectOnError: reconnectOnReadonly };
+      return new Redis(t.url, opts);
+    }
+    case 'sentinel': {
+      const opts: RedisOptions = {
+        ...auth,
+        ...r,
+        sentinels: t.sentinels,
+        name: t.masterName,
+        role: 'master',
+        ...(t.sentinelUsername ? { sentinelUsername: t.sentinelUsername } : {}),
+        ...(t.sentinelPassword ? { sentinelPassword: t.sentinelPassword } : {}),
+        ...(settings.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+        // Sentinels announce +switch-master; ioredis moves at once instead of waiting for the old master to fail.
+        failoverDetector: true,
+        connectionName: name,
+        reconnectOnError: reconnectOnReadonly,
+      };
+      return new Redis(opts);
+    }
+    case 'cluster': {
+      const opts: ClusterOptions = {
+        // A Cluster client retries a command on a dead node by itself, 16 times 100 ms apart by
+        // default: less than a crash failover takes (cluster-node-timeout, 15 s by default, plus
+        // the election). Background work waits up to about a minute instead.
+        ...(r.maxRetriesPerRequest === null ? { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, maxRedirections: 120 } : {}),
+        enableOfflineQueue: r.enableOfflineQueue,
+        lazyConnect: r.lazyConnect,
+        redisOptions: { ...auth, maxRetriesPerRequest: r.maxRetriesPerRequest, connectionName: name, ...(settings.tls ? { tls: {} } : {}) },
+        // ioredis resolves node names to IPs before connecting, but a TLS certificate names the
+        // host: keep the names as given (what ioredis advises for TLS clusters such as ElastiCache).
+        ...(settings.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),
+      };
+      return new Cluster(t.nodes, opts);
+    }
+  }
+}

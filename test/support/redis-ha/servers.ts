@@ -1,0 +1,167 @@
+/**
+ * Throwaway redis-server processes for the Cluster and Sentinel tests: on
+ * loopback only, data in a temp dir, killed by stop() and, if the test
+ * process dies first, by a watchdog.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+
+export const HOST = '127.0.0.1';
+
+/** These tests start their own servers; without the binaries they fail (never skip) and say how to get them. */
+export function requireRedisBinaries(): void {
+  const missing = ['redis-server', 'redis-cli'].filter((bin) => spawnSync(bin, ['--version'], { stdio: 'ignore' }).status !== 0);
+  if (missing.length > 0) {
+    throw new Error(
+      `The Redis Cluster and Sentinel tests start their own servers and need ${missing.join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not on PATH. ` +
+        'To resolve: apt-get install redis-server redis-tools (macOS: brew install redis).',
+    );
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Polls `probe` until it returns a value (not undefined), or fails naming `what`. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await sleep(everyMs);
+  }
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ host: HOST, port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(300, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+/** Runs one admin command batch against a server and disconnects. */
+export async function withNode<T>(port: number, fn: (r: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis({ host: HOST, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  r.on('error', () => undefined);
+  try {
+    await r.connect();
+    return await fn(r);
+  } finally {
+    r.disconnect();
+  }
+}
+
+export interface Server {
+  name: string;
+  port: number;
+  /** Extra arguments after the port (config file, --cluster-enabled, ...). */
+  args: string[];
+  dir: string;
+  child: ChildProcess;
+}
+
+/** A set of servers sharing a temp dir and a watchdog. */
+export class ServerSet {
+  private readonly servers = new Map<number, Server>();
+  private watchdog?: ChildProcess;
+
+  private constructor(readonly dir: string) {}
+
+  static async create(name: string, ports: number[]): Promise<ServerSet> {
+    requireRedisBinaries();
+    const busy: number[] = [];
+    for (const p of ports) if (await portAnswers(p)) busy.push(p);
+    if (busy.length > 0) {
+      throw new Error(
+        `Port(s) ${busy.join(', ')} on ${HOST} are in use, and the ${name} test needs them (csrbot's Redis HA tests use 7000-7099). ` +
+          `A server left over from an interrupted run? Find it with: ss -ltnp '( sport = :${busy[0]} )'`,
+      );
+    }
+    const set = new ServerSet(mkdtempSync(join(tmpdir(), `csrbot-${name}-`)));
+    const watchdog = join(dirname(fileURLToPath(import.meta.url)), 'watchdog.mjs');
+    set.watchdog = spawn(process.execPath, [watchdog, set.dir, String(process.pid)], { detached: true, stdio: 'ignore' });
+    set.watchdog.unref();
+    return set;
+  }
+
+  /** Starts `redis-server --port <port> <args>` and waits until it answers PING. */
+  async start(name: string, port: number, args: string[]): Promise<Server> {
+    const dir = join(this.dir, String(port));
+    mkdirSync(dir, { recursive: true });
+    const child = spawn('redis-server', this.argv(port, dir, args), { cwd: dir, stdio: 'ignore' });
+    if (child.pid === undefined) throw new Error(`could not start redis-server for ${name}`);
+    appendFileSync(join(this.dir, 'pids'), `${child.pid}\n`);
+    const server: Server = { name, port, args, dir, child };
+    this.servers.set(port, server);
+    await waitUntil(`${name} on port ${port} to answer PING`, async () => {
+      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${this.logTail(port)}`);
+      return (await withNode(port, (r) => r.ping())) === 'PONG' ? true : undefined;
+    });
+    return server;
+  }
+
+  private argv(port: number, dir: string, args: string[]): string[] {
+    const sentinel = args.includes('--sentinel');
+    // A sentinel takes its config file first; a data node takes flags only.
+    const head = sentinel ? [args[0]!, '--sentinel'] : [];
+    const rest = sentinel ? args.slice(1).filter((a) => a !== '--sentinel') : args;
+    return [
+      ...head,
+      ...['--port', String(port), '--bind', HOST, '--dir', dir, '--logfile', join(dir, 'redis.log'), '--daemonize', 'no'],
+      // No persistence; a replica's full sync starts at once instead of after the 5 s default delay.
+      ...(sentinel ? [] : ['--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0']),
+      ...rest,
+    ];
+  }
+
+  /** Restarts a server that was killed, with the same arguments (and data dir). */
+  async restart(port: number): Promise<Server> {
+    const s = this.servers.get(port);
+    if (!s) throw new Error(`no server on ${port}`);
+    return this.start(s.name, port, s.args);
+  }
+
+  /** Kills one server (SIGKILL: a crash, no shutdown save or goodbye) and waits for it to be gone. */
+  async kill(port: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const s = this.servers.get(port);
+    if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => s.child.once('exit', () => r()));
+    s.child.kill(signal);
+    await exited;
+  }
+
+  /** Sends a signal and returns at once (SIGSTOP/SIGCONT freeze and thaw a server). */
+  signal(port: number, signal: NodeJS.Signals): void {
+    this.servers.get(port)?.child.kill(signal);
+  }
+
+  logTail(port: number, lines = 20): string {
+    const f = join(this.dir, String(port), 'redis.log');
+    return existsSync(f) ? readFileSync(f, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(no log)';
+  }
+
+  /** Stops every server and removes the temp dir; nothing is left behind. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.servers.keys()].map((p) => this.kill(p, 'SIGKILL')));
+    if (!process.env.REDIS_HA_KEEP_DIR) rmSync(this.dir, { recursive: true, force: true });
+    // The watchdog sees the directory gone and exits by itself.
+  }
+}
