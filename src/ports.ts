@@ -2,6 +2,7 @@
  * The interfaces the use cases need. app/ depends on these only; adapters
  * implement them; main.ts wires one to the other.
  */
+import type { Identity, PermissionPreview } from './domain/privilege.js';
 import type { Approval, CertificateRequest, CsrSummary, IssuedCertificate, OpenState, RequestState, SlackPerson } from './domain/lifecycle.js';
 
 // ---- Kubernetes ---------------------------------------------------------
@@ -50,6 +51,15 @@ export interface CsrApi {
   list(labelSelector: string): Promise<{ items: CsrObject[]; resourceVersion?: string }>;
   /** Watches until stopped; reconnects by itself. */
   watch(filter: WatchFilter, onEvent: (type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject) => void): { stop(): void };
+}
+
+/**
+ * What an identity could do in the cluster (SubjectAccessReview for the
+ * user, its groups and system:authenticated). The adapter answers for the
+ * sensitive abilities in domain/privilege.ts; `isPrivileged` classifies.
+ */
+export interface PermissionsReview {
+  preview(identity: Identity): Promise<PermissionPreview>;
 }
 
 // ---- Slack --------------------------------------------------------------
