@@ -125,7 +125,6 @@ export interface RequestStore {
   /** Creates the record unless one with this id exists; returns the stored one either way. */
   create(request: CertificateRequest): Promise<{ created: boolean; request: CertificateRequest }>;
   get(id: string): Promise<CertificateRequest | undefined>;
-  findByCsrName(csrName: string): Promise<CertificateRequest | undefined>;
   /** Sets fields that are not part of the state machine (card location, flags). */
   update(id: string, patch: Partial<CertificateRequest>): Promise<CertificateRequest>;
   /** Atomically moves `from` one of the states to `to`, with the patch; undefined if the state was not one of `from`. */
