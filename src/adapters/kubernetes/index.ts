@@ -1,10 +1,9 @@
-export { KubernetesCsrApi, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './kubernetes-csr-api.js';
+export { KubernetesCsrApi } from './kubernetes-csr-api.js';
 export type { KubernetesCsrApiOptions } from './kubernetes-csr-api.js';
 export { loadKubeConfig } from './load-kube-config.js';
 export type { LoadKubeConfigOptions } from './load-kube-config.js';
 export { selfSubjectReview } from './self-subject-review.js';
 export type { Identity } from './self-subject-review.js';
-export { toCsrObject } from './to-csr-object.js';
 export { toCsrbotError } from './to-csrbot-error.js';
 export { canI, describeAccess, requiredAccess } from './access-review.js';
 export type { AccessQuestion } from './access-review.js';

@@ -8,8 +8,8 @@ import { toCsrbotError } from './to-csrbot-error.js';
 import type { ErrorContext } from './to-csrbot-error.js';
 
 /** Every CSR csrbot creates carries this label, so its list and watch select only csrbot's. */
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-export const MANAGED_BY_VALUE = 'csrbot';
+const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+const MANAGED_BY_VALUE = 'csrbot';
 const managedSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 
 export interface KubernetesCsrApiOptions {
