@@ -15,7 +15,11 @@ const tsTransform = {
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // Workspace packages (packages/*) are TypeScript sources: load them through the same transform.
+    '^@csrbot/slack-emulator$': '<rootDir>/packages/slack-emulator/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: tsTransform,
 };
 

@@ -3,7 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { X509Certificate } from 'node:crypto';
 import { selfSubjectReview } from '../../../src/adapters/kubernetes/index.js';
 import { signerCaPem } from '../../support/cluster/cluster.js';
-import { validateMessage } from '../../support/slack-emulator/index.js';
+import { validateMessage } from '@csrbot/slack-emulator';
 import {
   WAIT,
   conditionCount,

@@ -13,7 +13,7 @@ import { adminKubeConfig, clusterState, kubeconfigPaths } from '../../support/cl
 import { makePki } from '../../support/cluster/pki.js';
 import { freePort } from '../../support/free-port.js';
 import { redisUrlForTests, uniquePrefix } from '../../support/redis.js';
-import { SlackEmulator } from '../../support/slack-emulator/index.js';
+import { SlackEmulator } from '@csrbot/slack-emulator';
 
 const suffix = randomBytes(3).toString('hex');
 const namespace = `preflight-${suffix}`;

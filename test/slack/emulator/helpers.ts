@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import bolt from '@slack/bolt';
-import type { SlackEmulator } from '../../support/slack-emulator/index.js';
+import type { SlackEmulator } from '@csrbot/slack-emulator';
 
 export const { App, LogLevel, HTTPReceiver } = bolt;
 export const { WebClient, WebClientEvent } = bolt.webApi;
