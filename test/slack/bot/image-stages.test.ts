@@ -12,7 +12,7 @@ import { execFileSync, execSync, spawn, type ChildProcess } from 'node:child_pro
 import { chmodSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '@csrbot/control-plane';
 import { redisUrlForTests } from '../../support/redis.js';
 import { SlackEmulator } from '@csrbot/slack-emulator';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cleanEnv, unreachableKubeconfig } from '../../support/bot-process.js';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '@csrbot/control-plane';
 import { SlackEmulator, postSigned } from '@csrbot/slack-emulator';
 
 describe('npm start', () => {

@@ -20,7 +20,7 @@ export function webClient(emu: SlackEmulator, token: string = emu.botToken): Web
   });
 }
 
-export { freePort } from '../../support/free-port.js';
+export { freePort } from '@csrbot/control-plane';
 
 /** Plain HTTP without keep-alive (no sockets left open after a test). */
 export function httpCall(
