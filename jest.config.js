@@ -19,6 +19,7 @@ const common = {
     // Workspace packages (packages/*) are TypeScript sources: load them through the same transform.
     '^@csrbot/slack-emulator$': '<rootDir>/packages/slack-emulator/src/index.ts',
     '^@csrbot/control-plane$': '<rootDir>/packages/control-plane/src/index.ts',
+    '^@csrbot/sandbox$': '<rootDir>/packages/sandbox/src/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   transform: tsTransform,
