@@ -20,6 +20,10 @@ import { checkClient } from './adapters/slack/check-client.js';
 import { createBoltApp } from './adapters/slack/create-bolt-app.js';
 import { registerCertCommand } from './adapters/slack/listeners/cert-command.js';
 import { registerDecisions } from './adapters/slack/listeners/decisions.js';
+import { registerCertificateActions } from './adapters/slack/listeners/certificate-actions.js';
+import { startScheduler } from './adapters/queue/scheduler.js';
+import { drainReminders } from './app/remind.js';
+import { reminderPass, retentionPass, runSweep, type SweepPass } from './app/sweep.js';
 import { registerDmIntake } from './adapters/slack/listeners/dm-intake.js';
 import { registerRequestModal, requestSubcommand } from './adapters/slack/listeners/request-modal.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
@@ -28,6 +32,8 @@ import { SlackHealth } from './adapters/slack/slack-health.js';
 import { RedisDraftStore } from './adapters/store/redis-draft-store.js';
 import { RedisRequestStore } from './adapters/store/redis-request-store.js';
 import { RedisCertificateInventory } from './adapters/store/redis-certificate-inventory.js';
+import { RedisReminderSchedule } from './adapters/store/redis-reminder-schedule.js';
+import { RedisAuditLog } from './adapters/store/redis-audit-log.js';
 import { loadConfig, readDotEnv, type Config } from './config/load-config.js';
 import { CsrbotError, isCsrbotError, isRetryable } from './domain/errors.js';
 import { parsePolicyConfig, parseUsernameMapping, type UsernameRule } from './domain/policy/index.js';
@@ -229,6 +235,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     allowSelfApproval: config.approval.allowSelfApproval,
     issuanceTimeoutSeconds: config.delivery.issuanceTimeoutSeconds,
     delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem: readCaPem, keyPathTemplate: config.delivery.keyPathTemplate },
+    reminders: { ladder: config.lifecycle.ladder },
   };
   const deps: Deps = {
     csrApi,
@@ -236,6 +243,8 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     directory: chat,
     store: RedisRequestStore.create({ redis, prefix: config.redis.prefix }),
     inventory: RedisCertificateInventory.create({ redis, prefix: config.redis.prefix }),
+    reminders: RedisReminderSchedule.create({ redis, prefix: config.redis.prefix }),
+    audit: RedisAuditLog.create({ redis, prefix: config.redis.prefix, maxLength: config.lifecycle.auditMaxEvents }),
     jobs,
     clock: { now: () => new Date() },
     log,
@@ -247,6 +256,8 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     ...deps,
     store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix }),
     inventory: RedisCertificateInventory.create({ redis: redisBackground, prefix: config.redis.prefix }),
+    reminders: RedisReminderSchedule.create({ redis: redisBackground, prefix: config.redis.prefix }),
+    audit: RedisAuditLog.create({ redis: redisBackground, prefix: config.redis.prefix, maxLength: config.lifecycle.auditMaxEvents }),
   };
   const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule, metrics };
   registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
@@ -256,6 +267,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   registerDmIntake(app, flow);
   registerRequestModal(app, flow);
   registerDecisions(app, flow);
+  registerCertificateActions(app, flow);
   app.error(async (err) => {
     log.error({ err }, 'unhandled error in a Slack listener');
   });
@@ -279,6 +291,21 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     },
   });
   undo.push('worker', () => worker.close());
+
+  // One sweep for the whole product: each concern adds its pass here (e.g. stuck requests).
+  const sweepPasses: SweepPass[] = [reminderPass(background), retentionPass(background, config.lifecycle.retentionMs)];
+  const scheduler = await startScheduler({
+    connection: redisBackground,
+    workerConnection: redisWorker,
+    prefix: config.redis.prefix,
+    queueName: `${queueName}-scheduled`,
+    log,
+    tasks: [
+      { name: 'reminders', everyMs: config.lifecycle.reminderPollMs, run: () => drainReminders(background) },
+      { name: 'sweep', everyMs: config.lifecycle.sweepIntervalMs, run: () => runSweep(log, sweepPasses, background.clock.now()) },
+    ],
+  });
+  undo.push('scheduler', () => scheduler.close());
 
   // Socket Mode: resolves once Slack said hello, which may take long; SIGTERM must not wait for it.
   undo.push('slack app', () => app.stop());

@@ -107,12 +107,28 @@ export interface Chat {
   tellUser(channel: string, userId: string, text: string): Promise<void>;
   /** A message for the admins in the admin channel (e.g. a missing permission). */
   tellAdmins(text: string): Promise<void>;
+  /** The expiry reminder DM, with Renew / Snooze 1 day / I no longer need it. */
+  remindHolder(notice: ReminderNotice): Promise<void>;
+}
+
+/** One expiry reminder, as the holder reads it. */
+export interface ReminderNotice {
+  certificate: CertificateRecord;
+  /** The rung of the ladder (`at-67pct`, `1d-before`, `expiry`, `snooze`). */
+  step: string;
+  clusterName: string;
+  /** The holder's IANA time zone (users.info tz); UTC when unknown. */
+  timeZone?: string;
+  /** Already expired when sent. */
+  expired: boolean;
 }
 
 export interface Directory {
   person(userId: string): Promise<SlackPerson>;
   /** Members of a Slack user group. */
   groupMembers(groupId: string): Promise<string[]>;
+  /** The user's IANA time zone (users.info tz), undefined when Slack has none. */
+  timeZone(userId: string): Promise<string | undefined>;
 }
 
 // ---- Redis --------------------------------------------------------------
@@ -214,6 +230,44 @@ export interface ReminderSchedule {
   scheduled(reminders: readonly DueReminder[]): Promise<boolean[]>;
   /** Reminders due or leased, in all. */
   size(): Promise<number>;
+}
+
+/** What happened, for the audit trail. */
+export type AuditEventType =
+  | 'requested'
+  | 'approved'
+  | 'denied'
+  | 'issued'
+  | 'failed'
+  | 'deleted'
+  | 'reminded'
+  | 'snoozed'
+  | 'dismissed'
+  | 'superseded'
+  | 'renewal-requested'
+  | 'auto-approved'
+  | 'auto-approval-refused';
+
+export interface AuditEvent {
+  type: AuditEventType;
+  at: string;
+  requestId?: string;
+  serial?: string;
+  /** Slack user id of whoever acted; absent when csrbot or the cluster did. */
+  actor?: string;
+  /** Where the act happened: a Slack click, the cluster (kubectl, another controller), or csrbot itself. */
+  via: 'slack' | 'kubernetes' | 'csrbot';
+  /** Public detail: the rule that applied, a reason, a reminder step. */
+  detail?: string;
+}
+
+/** An append-only trail, bounded in length and age. */
+export interface AuditLog {
+  append(event: AuditEvent): Promise<void>;
+  /** Events at or after `since`, oldest first. */
+  read(since: Date): AsyncIterable<AuditEvent>;
+  /** Drops events older than `before` (the sweep's retention pass). */
+  trim(before: Date): Promise<void>;
 }
 
 // ---- Jobs ---------------------------------------------------------------
