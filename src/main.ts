@@ -40,6 +40,7 @@ import { parsePolicyConfig, parseUsernameMapping, type UsernameRule } from './do
 import { UndoStack } from './lifecycle/undo-stack.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { startupChecks } from './preflight/run-preflight.js';
+import type { PermissionsReview } from './ports.js';
 
 /** Reads a file a setting names; a failure is a configuration problem, reported like the others. */
 function settingFile(setting: string, path: string, what: string): string {
@@ -236,7 +237,15 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     issuanceTimeoutSeconds: config.delivery.issuanceTimeoutSeconds,
     delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem: readCaPem, keyPathTemplate: config.delivery.keyPathTemplate },
     reminders: { ladder: config.lifecycle.ladder },
+    renewal: config.lifecycle.renewal,
   };
+  // >>> PERMISSIONS REVIEW: the single spot to wire the SubjectAccessReview adapter of the
+  // security issue (`PermissionsReview` in ports.ts), e.g. `KubernetesPermissionsReview.create(kc)`.
+  // Until it is wired, every identity counts as privileged and no renewal is approved automatically.
+  const permissions: PermissionsReview | undefined = undefined;
+  if (config.lifecycle.renewal.autoApprove && !permissions) {
+    log.warn('RENEWAL_AUTO_APPROVE=true, but this build has no permission review: every renewal waits for people');
+  }
   const deps: Deps = {
     csrApi,
     chat,
@@ -250,6 +259,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     log,
     settings,
     metrics,
+    ...(permissions ? { permissions } : {}),
   };
   // Jobs and the reconciler wait out a Redis failover instead of failing a step whose side effect (a DM) already happened.
   const background: Deps = {
