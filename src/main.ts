@@ -250,7 +250,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     csrApi,
     chat,
     directory: chat,
-    store: RedisRequestStore.create({ redis, prefix: config.redis.prefix }),
+    store: RedisRequestStore.create({ redis, prefix: config.redis.prefix, retentionMs: config.lifecycle.retentionMs }),
     inventory: RedisCertificateInventory.create({ redis, prefix: config.redis.prefix }),
     reminders: RedisReminderSchedule.create({ redis, prefix: config.redis.prefix }),
     audit: RedisAuditLog.create({ redis, prefix: config.redis.prefix, maxLength: config.lifecycle.auditMaxEvents }),
@@ -264,7 +264,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   // Jobs and the reconciler wait out a Redis failover instead of failing a step whose side effect (a DM) already happened.
   const background: Deps = {
     ...deps,
-    store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix }),
+    store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix, retentionMs: config.lifecycle.retentionMs }),
     inventory: RedisCertificateInventory.create({ redis: redisBackground, prefix: config.redis.prefix }),
     reminders: RedisReminderSchedule.create({ redis: redisBackground, prefix: config.redis.prefix }),
     audit: RedisAuditLog.create({ redis: redisBackground, prefix: config.redis.prefix, maxLength: config.lifecycle.auditMaxEvents }),
