@@ -304,7 +304,8 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
 
   // One sweep for the whole product: each concern adds its pass here (e.g. stuck requests).
   const sweepPasses: SweepPass[] = [reminderPass(background), retentionPass(background, config.lifecycle.retentionMs)];
-  const scheduler = await startScheduler({
+  // Declared in the background: csrbot starts while Redis is down.
+  const scheduler = startScheduler({
     connection: redisBackground,
     workerConnection: redisWorker,
     prefix: config.redis.prefix,
