@@ -19,6 +19,10 @@ import { checkClient } from './adapters/slack/check-client.js';
 import { createBoltApp } from './adapters/slack/create-bolt-app.js';
 import { registerCertCommand } from './adapters/slack/listeners/cert-command.js';
 import { registerDecisions } from './adapters/slack/listeners/decisions.js';
+import { registerCertificateActions } from './adapters/slack/listeners/certificate-actions.js';
+import { startScheduler } from './adapters/queue/scheduler.js';
+import { drainReminders } from './app/remind.js';
+import { reminderPass, retentionPass, runSweep, type SweepPass } from './app/sweep.js';
 import { registerDmIntake } from './adapters/slack/listeners/dm-intake.js';
 import { registerRequestModal, requestSubcommand } from './adapters/slack/listeners/request-modal.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
@@ -26,12 +30,16 @@ import { slackFailure } from './adapters/slack/slack-failure.js';
 import { SlackHealth } from './adapters/slack/slack-health.js';
 import { RedisDraftStore } from './adapters/store/redis-draft-store.js';
 import { RedisRequestStore } from './adapters/store/redis-request-store.js';
+import { RedisCertificateInventory } from './adapters/store/redis-certificate-inventory.js';
+import { RedisReminderSchedule } from './adapters/store/redis-reminder-schedule.js';
+import { RedisAuditLog } from './adapters/store/redis-audit-log.js';
 import { loadConfig, readDotEnv, type Config } from './config/load-config.js';
 import { CsrbotError, isCsrbotError, isRetryable } from './domain/errors.js';
 import { parsePolicyConfig, parseUsernameMapping, type UsernameRule } from './domain/policy/index.js';
 import { UndoStack } from './lifecycle/undo-stack.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { startupChecks } from './preflight/run-preflight.js';
+import type { PermissionsReview } from './ports.js';
 
 /** Reads a file a setting names; a failure is a configuration problem, reported like the others. */
 function settingFile(setting: string, path: string, what: string): string {
@@ -226,20 +234,39 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     allowSelfApproval: config.approval.allowSelfApproval,
     issuanceTimeoutSeconds: config.delivery.issuanceTimeoutSeconds,
     delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem: readCaPem, keyPathTemplate: config.delivery.keyPathTemplate },
+    reminders: { ladder: config.lifecycle.ladder },
+    renewal: config.lifecycle.renewal,
   };
+  // >>> PERMISSIONS REVIEW: the single spot to wire the SubjectAccessReview adapter of the
+  // security issue (`PermissionsReview` in ports.ts), e.g. `KubernetesPermissionsReview.create(kc)`.
+  // Until it is wired, every identity counts as privileged and no renewal is approved automatically.
+  const permissions: PermissionsReview | undefined = undefined;
+  if (config.lifecycle.renewal.autoApprove && !permissions) {
+    log.warn('RENEWAL_AUTO_APPROVE=true, but this build has no permission review: every renewal waits for people');
+  }
   const deps: Deps = {
     csrApi,
     chat,
     directory: chat,
-    store: RedisRequestStore.create({ redis, prefix: config.redis.prefix }),
+    store: RedisRequestStore.create({ redis, prefix: config.redis.prefix, retentionMs: config.lifecycle.retentionMs }),
+    inventory: RedisCertificateInventory.create({ redis, prefix: config.redis.prefix }),
+    reminders: RedisReminderSchedule.create({ redis, prefix: config.redis.prefix }),
+    audit: RedisAuditLog.create({ redis, prefix: config.redis.prefix, maxLength: config.lifecycle.auditMaxEvents }),
     jobs,
     clock: { now: () => new Date() },
     log,
     settings,
     metrics,
+    ...(permissions ? { permissions } : {}),
   };
   // Jobs and the reconciler wait out a Redis failover instead of failing a step whose side effect (a DM) already happened.
-  const background: Deps = { ...deps, store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix }) };
+  const background: Deps = {
+    ...deps,
+    store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix, retentionMs: config.lifecycle.retentionMs }),
+    inventory: RedisCertificateInventory.create({ redis: redisBackground, prefix: config.redis.prefix }),
+    reminders: RedisReminderSchedule.create({ redis: redisBackground, prefix: config.redis.prefix }),
+    audit: RedisAuditLog.create({ redis: redisBackground, prefix: config.redis.prefix, maxLength: config.lifecycle.auditMaxEvents }),
+  };
   const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule, metrics };
   registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
   const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }) };
@@ -248,6 +275,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   registerDmIntake(app, flow);
   registerRequestModal(app, flow);
   registerDecisions(app, flow);
+  registerCertificateActions(app, flow);
   app.error(async (err) => {
     log.error({ err }, 'unhandled error in a Slack listener');
   });
@@ -271,6 +299,22 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     },
   });
   undo.push('worker', () => worker.close());
+
+  // One sweep for the whole product: each concern adds its pass here (e.g. stuck requests).
+  const sweepPasses: SweepPass[] = [reminderPass(background), retentionPass(background, config.lifecycle.retentionMs)];
+  // Declared in the background: csrbot starts while Redis is down.
+  const scheduler = startScheduler({
+    connection: redisBackground,
+    workerConnection: redisWorker,
+    prefix: config.redis.prefix,
+    queueName: `${queueName}-scheduled`,
+    log,
+    tasks: [
+      { name: 'reminders', everyMs: config.lifecycle.reminderPollMs, run: () => drainReminders(background) },
+      { name: 'sweep', everyMs: config.lifecycle.sweepIntervalMs, run: () => runSweep(log, sweepPasses, background.clock.now()) },
+    ],
+  });
+  undo.push('scheduler', () => scheduler.close());
 
   // Socket Mode: resolves once Slack said hello, which may take long; SIGTERM must not wait for it.
   undo.push('slack app', () => app.stop());

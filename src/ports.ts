@@ -3,6 +3,7 @@
  * implement them; main.ts wires one to the other.
  */
 import type { Identity, PermissionPreview } from './domain/privilege.js';
+import type { CertificateRecord, CertificateStatus } from './domain/inventory.js';
 import type { Approval, CertificateRequest, CsrSummary, IssuedCertificate, OpenState, RequestState, SlackPerson } from './domain/lifecycle.js';
 
 // ---- Kubernetes ---------------------------------------------------------
@@ -111,12 +112,28 @@ export interface Chat {
   tellUser(channel: string, userId: string, text: string): Promise<void>;
   /** A message for the admins in the admin channel (e.g. a missing permission). */
   tellAdmins(text: string): Promise<void>;
+  /** The expiry reminder DM, with Renew / Snooze 1 day / I no longer need it. */
+  remindHolder(notice: ReminderNotice): Promise<void>;
+}
+
+/** One expiry reminder, as the holder reads it. */
+export interface ReminderNotice {
+  certificate: CertificateRecord;
+  /** The rung of the ladder (`at-67pct`, `1d-before`, `expiry`, `snooze`). */
+  step: string;
+  clusterName: string;
+  /** The holder's IANA time zone (users.info tz); UTC when unknown. */
+  timeZone?: string;
+  /** Already expired when sent. */
+  expired: boolean;
 }
 
 export interface Directory {
   person(userId: string): Promise<SlackPerson>;
   /** Members of a Slack user group. */
   groupMembers(groupId: string): Promise<string[]>;
+  /** The user's IANA time zone (users.info tz), undefined when Slack has none. */
+  timeZone(userId: string): Promise<string | undefined>;
 }
 
 // ---- Redis --------------------------------------------------------------
@@ -159,6 +176,105 @@ export interface DraftStore {
   /** Stores unless present (a redelivered upload must not answer twice); true if stored now. */
   put(id: string, draft: Draft): Promise<boolean>;
   get(id: string): Promise<Draft | undefined>;
+}
+
+/**
+ * Every certificate csrbot issued, kept after the CSR object is gone. The
+ * read side (get, byRequester, expiringBefore, validAt) is what /cert list,
+ * App Home and /cert holders build on.
+ */
+export interface CertificateInventory {
+  /** Records a certificate the first time it is seen; later calls for the same serial keep the first record. */
+  record(cert: CertificateRecord): Promise<{ created: boolean; record: CertificateRecord }>;
+  get(serial: string): Promise<CertificateRecord | undefined>;
+  /** The holder's certificates (every status), soonest expiry first. */
+  byRequester(slackUserId: string): Promise<CertificateRecord[]>;
+  /** Certificates whose notAfter is before `until` (expired ones included), soonest first. */
+  expiringBefore(until: Date, limit?: number): Promise<CertificateRecord[]>;
+  /** Certificates still valid at `at` (notAfter after it), soonest expiry first: who holds access, until when. */
+  validAt(at: Date, limit?: number): Promise<CertificateRecord[]>;
+  /** Compare-and-set of the status; the record as it is now, or undefined when its status was not one of `from` (or it is unknown). */
+  setStatus(serial: string, from: readonly CertificateStatus[], to: CertificateStatus, replacedBy?: string): Promise<CertificateRecord | undefined>;
+  /** Records that the reminder due at `dueMs` was sent; false when one due at or after it already was (a duplicate). */
+  markReminded(serial: string, dueMs: number): Promise<boolean>;
+  /** Serials by notAfter, for sweeps: up to `count` with notAfter >= `fromMs`, after `cursor` (the last serial of the previous page). */
+  page(fromMs: number, count: number, cursor?: { notAfterMs: number; serial: string }): Promise<Array<{ serial: string; notAfterMs: number }>>;
+  /** Several records at once (sweeps); undefined where a record is gone. */
+  getMany(serials: readonly string[]): Promise<Array<CertificateRecord | undefined>>;
+  /** Forgets certificates that expired before `before` (retention): returns how many. */
+  forgetExpiredBefore(before: Date, limit?: number): Promise<number>;
+}
+
+/** A certificate's next reminder in the due-set. */
+export interface DueReminder {
+  serial: string;
+  /** When it is due, epoch ms. */
+  dueMs: number;
+}
+
+/**
+ * Expiry reminders as one sorted set drained by a scheduler job, holding only
+ * each certificate's *next* reminder (member = serial): ~145 bytes per
+ * certificate, where one delayed BullMQ job is ~860.
+ */
+export interface ReminderSchedule {
+  /** Sets each certificate's next reminder unless it has one (idempotent); returns how many were added. */
+  schedule(reminders: readonly DueReminder[]): Promise<number>;
+  /** Moves a certificate's next reminder (a snooze), whether or not it has one. */
+  reschedule(reminder: DueReminder): Promise<void>;
+  /** Removes a certificate's reminder, due or being sent. */
+  cancel(serial: string): Promise<void>;
+  /**
+   * Atomically takes up to `limit` reminders due at `now` and leases them for
+   * `leaseMs`: with any number of replicas each is taken by one. A lease that
+   * runs out (its replica died) makes the reminder due again.
+   */
+  claimDue(now: Date, limit: number, leaseMs: number): Promise<DueReminder[]>;
+  /**
+   * Done with a claimed reminder: the certificate's next one becomes `nextDueMs`
+   * (none when undefined), unless its reminder was moved meanwhile (a snooze), which stands.
+   */
+  complete(reminder: DueReminder, nextDueMs: number | undefined): Promise<void>;
+  /** Reminders due or leased, in all. */
+  size(): Promise<number>;
+}
+
+/** What happened, for the audit trail. */
+export type AuditEventType =
+  | 'requested'
+  | 'approved'
+  | 'denied'
+  | 'issued'
+  | 'failed'
+  | 'deleted'
+  | 'reminded'
+  | 'snoozed'
+  | 'dismissed'
+  | 'superseded'
+  | 'renewal-requested'
+  | 'auto-approved'
+  | 'auto-approval-refused';
+
+export interface AuditEvent {
+  type: AuditEventType;
+  at: string;
+  requestId?: string;
+  serial?: string;
+  /** Slack user id of whoever acted; absent when csrbot or the cluster did. */
+  actor?: string;
+  /** Where the act happened: a Slack click, the cluster (kubectl, another controller), or csrbot itself. */
+  via: 'slack' | 'kubernetes' | 'csrbot';
+  /** Public detail: the rule that applied, a reason, a reminder step. */
+  detail?: string;
+}
+
+/** An append-only trail, bounded in length and age. */
+export interface AuditLog {
+  append(event: AuditEvent): Promise<void>;
+  /** Events at or after `since`, oldest first. */
+  read(since: Date): AsyncIterable<AuditEvent>;
+  /** Drops events older than `before` (the sweep's retention pass). */
+  trim(before: Date): Promise<void>;
 }
 
 // ---- Jobs ---------------------------------------------------------------

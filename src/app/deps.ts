@@ -1,5 +1,19 @@
 import type { Logger } from '../log/logger.js';
-import type { Chat, Clock, CsrApi, Directory, FlowMetrics, Jobs, RequestStore } from '../ports.js';
+import type { ReminderLadder } from '../domain/reminders.js';
+import type { RenewalPolicy } from '../domain/renewal-policy.js';
+import type {
+  AuditLog,
+  CertificateInventory,
+  Chat,
+  Clock,
+  CsrApi,
+  Directory,
+  FlowMetrics,
+  Jobs,
+  PermissionsReview,
+  ReminderSchedule,
+  RequestStore,
+} from '../ports.js';
 
 /** Settings the use cases read; main.ts derives them from Config. */
 export interface FlowSettings {
@@ -17,6 +31,10 @@ export interface FlowSettings {
     caPem: () => string | undefined;
     keyPathTemplate: string;
   };
+  /** Expiry reminders. Default: DEFAULT_LADDER, a 60 s lease per reminder being sent. */
+  reminders?: { ladder?: ReminderLadder; leaseMs?: number };
+  /** Automatic approval of renewals. Default DEFAULT_RENEWAL_POLICY (off). */
+  renewal?: RenewalPolicy;
 }
 
 export interface Deps {
@@ -24,12 +42,23 @@ export interface Deps {
   chat: Chat;
   directory: Directory;
   store: RequestStore;
+  /** Issued certificates, kept after their CSR objects are gone. */
+  inventory: CertificateInventory;
+  /** Expiry reminders waiting to be sent. */
+  reminders: ReminderSchedule;
+  /** The audit trail. */
+  audit: AuditLog;
   jobs: Jobs;
   clock: Clock;
   log: Logger;
   settings: FlowSettings;
   /** Default: nothing recorded. */
   metrics?: FlowMetrics;
+  /**
+   * What an identity could do in the cluster, for the renewal policy. Absent:
+   * every identity counts as privileged, so no renewal is approved automatically.
+   */
+  permissions?: PermissionsReview;
 }
 
 /** Annotations csrbot puts on every CSR it creates (the adapter adds its label). */
@@ -38,8 +67,12 @@ export const Annotations = {
   slackUser: 'csrbot.io/slack-user-id',
   slackTeam: 'csrbot.io/slack-team-id',
   reason: 'csrbot.io/reason',
+  /** `renewal of <serial>` on a renewal's CSR. */
+  renewalOf: 'csrbot.io/renewal-of',
 } as const;
 
 /** The approval reason csrbot writes, so the watch can tell our approvals from kubectl's. */
 export const APPROVAL_REASON = 'CsrbotApproved';
 export const DENIAL_REASON = 'CsrbotDenied';
+/** The approval reason of a renewal csrbot approved itself under the renewal policy. */
+export const AUTO_RENEWAL_REASON = 'CsrbotAutoRenewal';

@@ -1,6 +1,8 @@
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import { csrNameFor, type CertificateRequest } from '../domain/lifecycle.js';
 import { announce } from './announce.js';
+import { recordAudit } from './audit.js';
+import { considerAutoRenewal } from './auto-renewal.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 import { onceOnly } from './once-only.js';
 import { Annotations, type Deps } from './deps.js';
@@ -8,7 +10,7 @@ import { Annotations, type Deps } from './deps.js';
 /** What a submission carries; `id` is deterministic: the same Slack interaction gives the same id, so a redelivery finds the request it already made. */
 export type NewRequest = Pick<
   CertificateRequest,
-  'id' | 'requester' | 'kubernetesUsername' | 'csr' | 'signerName' | 'lifetimeSeconds' | 'reason' | 'dmChannel'
+  'id' | 'requester' | 'kubernetesUsername' | 'csr' | 'signerName' | 'lifetimeSeconds' | 'reason' | 'dmChannel' | 'renewalOf'
 >;
 
 /**
@@ -27,7 +29,16 @@ export async function submitRequest(deps: Deps, input: NewRequest): Promise<{ cr
   const result = await deps.store.create(request);
   await deps.jobs.enqueue('submit', input.id);
   deps.log.info({ requestId: input.id, csrName: result.request.csrName, created: result.created }, 'request submitted');
-  if (result.created) deps.metrics?.requestEvent('submitted');
+  if (result.created) {
+    deps.metrics?.requestEvent('submitted');
+    await recordAudit(deps, {
+      type: input.renewalOf ? 'renewal-requested' : 'requested',
+      requestId: input.id,
+      actor: input.requester.userId,
+      via: 'slack',
+      ...(input.renewalOf ? { serial: input.renewalOf, detail: `renewal of ${input.renewalOf}` } : {}),
+    });
+  }
   return result;
 }
 
@@ -59,6 +70,7 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
           [Annotations.slackUser]: r.requester.userId,
           [Annotations.slackTeam]: r.requester.teamId,
           ...(r.reason ? { [Annotations.reason]: r.reason.slice(0, 1000) } : {}),
+          ...(r.renewalOf ? { [Annotations.renewalOf]: `renewal of ${r.renewalOf}` } : {}),
         },
       });
     } catch (e) {
@@ -73,7 +85,10 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
       throw e;
     }
   }
-  const current = await ensureCard(deps, (await deps.store.get(id)) ?? r);
+  let latest = (await deps.store.get(id)) ?? r;
+  // Before the card exists: an automatic renewal gets an informational card, without buttons.
+  if (latest.state === 'pending' && latest.renewalOf !== undefined && !latest.card) latest = await considerAutoRenewal(deps, latest);
+  const current = await ensureCard(deps, latest);
   log.debug({ card: current.card }, 'approval card in place');
   // Decided (e.g. by kubectl) before the card went up: the requester was told that instead.
   if (current.state !== 'pending') return;

@@ -11,6 +11,9 @@ export const Actions = {
   reason: 'csrbot_reason',
   approve: 'csrbot_approve',
   deny: 'csrbot_deny',
+  renew: 'csrbot_renew',
+  snooze: 'csrbot_snooze',
+  dismiss: 'csrbot_dismiss',
 } as const;
 
 export const Views = {

@@ -14,16 +14,19 @@
  *                                   waited without scanning every record. Requests written by
  *                                   csrbot before these indexes existed are not in them.
  *
- * No TTLs for now: a request is small, and the audit trail and renewal reminders need it for
- * the certificate's whole life. Revisit with a retention policy (e.g. notAfter + 30 days).
+ * Retention (RETENTION): when a request reaches a final state its request, approvals and csr keys
+ * get a TTL of the retention; once-flags get it when set. Open requests never expire.
+ *
+ * Issued certificates live in the certificate inventory (redis-certificate-inventory.ts), which
+ * outlives the request; a request keeps only the `issued` summary shown on its card.
  *
  * Every write that depends on what is stored is one Lua script, and each script returns the
  * record as it left it, so callers never see a read-back from after someone else's write.
  * Scripts touch a request's keys and global indexes together, so on Redis Cluster every key
  * must be in one slot: the prefix carries a `{hash tag}` there (see config/redis-schema.ts).
  */
-import { createHash } from 'node:crypto';
 import type { RedisClient } from '../redis/create-redis-client.js';
+import { runScript } from './run-script.js';
 import {
   OPEN_STATES,
   openBucket,
@@ -51,6 +54,8 @@ export interface RedisRequestStoreOptions {
   redis: RedisClient;
   /** Key prefix, without a trailing `:`; e.g. `csrbot`, or `{csrbot}` on a Cluster. */
   prefix: string;
+  /** RETENTION: a finished request's keys expire this long after it finished, its once-flags this long after they were set. Default: kept forever. */
+  retentionMs?: number;
 }
 
 // Returns the record as {fields, approvals} after the write.
@@ -131,11 +136,12 @@ export class RedisRequestStore implements RequestStore {
   private constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
+    private readonly retentionMs: number | undefined,
   ) {}
 
   static create(opts: RedisRequestStoreOptions): RedisRequestStore {
     if (!opts.prefix || opts.prefix.endsWith(':')) throw new Error(`RedisRequestStore prefix must be non-empty, without a trailing ':' (got '${opts.prefix}')`);
-    return new RedisRequestStore(opts.redis, opts.prefix);
+    return new RedisRequestStore(opts.redis, opts.prefix, opts.retentionMs);
   }
 
   async create(request: CertificateRequest): Promise<{ created: boolean; request: CertificateRequest }> {
@@ -181,7 +187,14 @@ export class RedisRequestStore implements RequestStore {
       [this.requestKey(id), this.approvalsKey(id), ...this.openKeys()],
       [JSON.stringify(to), id, openIndex(to), since, froms.length, ...froms, ...patchArgs(patch)],
     )) as [number, Snapshot?];
-    return ok === 1 && snap ? decode(snap) : undefined;
+    if (ok !== 1 || !snap) return undefined;
+    const after = decode(snap);
+    // Finished: nothing changes it any more, so it may go after the retention (the inventory keeps the certificate).
+    if (openIndex(to) === 0 && this.retentionMs !== undefined) {
+      const ms = Math.max(1, Math.round(this.retentionMs));
+      await this.redis.multi().pexpire(this.requestKey(id), ms).pexpire(this.approvalsKey(id), ms).exec();
+    }
+    return after;
   }
 
   async addApproval(id: string, approval: Approval): Promise<Approval[]> {
@@ -196,8 +209,12 @@ export class RedisRequestStore implements RequestStore {
 
   async once(id: string, what: string): Promise<boolean> {
     checkId(id);
-    // No TTL: a flag that expired would let an announcement or a delivery happen twice.
-    const res = await this.redis.set(this.onceKey(id, what), '1', 'NX');
+    // No TTL but the retention: a flag that expired while its request could still act would let an announcement
+    // or a delivery happen twice; after the retention the request itself is gone (or long final).
+    const res =
+      this.retentionMs === undefined
+        ? await this.redis.set(this.onceKey(id, what), '1', 'NX')
+        : await this.redis.set(this.onceKey(id, what), '1', 'PX', Math.max(1, Math.round(this.retentionMs)), 'NX');
     return res === 'OK';
   }
 
@@ -242,26 +259,9 @@ export class RedisRequestStore implements RequestStore {
     return [`${this.prefix}:open:${pending}`, `${this.prefix}:open:${approved}`];
   }
 
-  /** EVALSHA, falling back to EVAL once when the server has not cached the script. */
-  private async run(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
-    const sha = sha1(script);
-    try {
-      return await this.redis.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (e) {
-      if (e instanceof Error && e.message.startsWith('NOSCRIPT')) return this.redis.eval(script, keys.length, ...keys, ...args);
-      throw e;
-    }
+  private run(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+    return runScript(this.redis, script, keys, args);
   }
-}
-
-const shas = new Map<string, string>();
-function sha1(script: string): string {
-  let sha = shas.get(script);
-  if (!sha) {
-    sha = createHash('sha1').update(script).digest('hex');
-    shas.set(script, sha);
-  }
-  return sha;
 }
 
 /** 1-based position in OPEN_STATES (the scripts' open keys), 0 for a final state. */

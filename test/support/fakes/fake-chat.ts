@@ -5,10 +5,21 @@
  * groups, and can be told to fail the next N calls of a method.
  */
 import type { CertificateRequest, SlackPerson } from '../../../src/domain/lifecycle.js';
-import type { Chat, DeliveredFiles, Directory, IntakeReply, RequesterNotice, Upload } from '../../../src/ports.js';
+import type { Chat, DeliveredFiles, Directory, IntakeReply, ReminderNotice, RequesterNotice, Upload } from '../../../src/ports.js';
 
 export type ChatMethod =
-  'readUpload' | 'replyInDm' | 'postCard' | 'updateCard' | 'notifyRequester' | 'deliver' | 'tellUser' | 'tellAdmins' | 'person' | 'groupMembers';
+  | 'readUpload'
+  | 'replyInDm'
+  | 'postCard'
+  | 'updateCard'
+  | 'notifyRequester'
+  | 'deliver'
+  | 'tellUser'
+  | 'tellAdmins'
+  | 'person'
+  | 'groupMembers'
+  | 'remindHolder'
+  | 'timeZone';
 
 export interface PostedCard {
   channel: string;
@@ -45,6 +56,10 @@ export class FakeChat implements Chat, Directory {
   readonly uploads = new Map<string, Uint8Array>();
   readonly ephemerals: Ephemeral[] = [];
   readonly adminMessages: string[] = [];
+  /** Expiry reminders sent, in order. */
+  readonly reminders: ReminderNotice[] = [];
+  /** users.info tz by user id; unset means Slack has none. */
+  readonly timeZones = new Map<string, string>();
   /** Every call in order, by method name (failed calls included). */
   readonly calls: ChatMethod[] = [];
 
@@ -137,6 +152,16 @@ export class FakeChat implements Chat, Directory {
   async tellAdmins(text: string): Promise<void> {
     this.enter('tellAdmins');
     this.adminMessages.push(text);
+  }
+
+  async remindHolder(notice: ReminderNotice): Promise<void> {
+    this.enter('remindHolder');
+    this.reminders.push(snapshot(notice));
+  }
+
+  async timeZone(userId: string): Promise<string | undefined> {
+    this.enter('timeZone');
+    return this.timeZones.get(userId);
   }
 
   async person(userId: string): Promise<SlackPerson> {

@@ -7,12 +7,16 @@ import type { Deps, FlowSettings } from '../../../src/app/deps.js';
 import { processIssue } from '../../../src/app/issue.js';
 import { processSubmit } from '../../../src/app/submit.js';
 import type { SlackPerson } from '../../../src/domain/lifecycle.js';
+import type { AuditLog } from '../../../src/ports.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { FakeChat } from './fake-chat.js';
 import { FakeCsrApi } from './fake-csr-api.js';
 import { FixedClock } from './fixed-clock.js';
 import { InMemoryJobs, type InMemoryJobHandlers } from './in-memory-jobs.js';
 import { InMemoryRequestStore } from './in-memory-request-store.js';
+import { InMemoryCertificateInventory } from './in-memory-certificate-inventory.js';
+import { InMemoryReminderSchedule } from './in-memory-reminder-schedule.js';
+import { InMemoryAuditLog } from './in-memory-audit-log.js';
 
 export const people = {
   jane: { userId: 'UJANE', teamId: 'T1', name: 'jane', realName: 'Jane Doe', email: 'jane@example.com' },
@@ -33,6 +37,9 @@ export const defaultSettings: FlowSettings = {
 export interface TestDeps {
   deps: Deps;
   store: InMemoryRequestStore;
+  inventory: InMemoryCertificateInventory;
+  reminders: InMemoryReminderSchedule;
+  audit: InMemoryAuditLog;
   jobs: InMemoryJobs;
   chat: FakeChat;
   csrApi: FakeCsrApi;
@@ -41,8 +48,12 @@ export interface TestDeps {
   handlers: InMemoryJobHandlers;
 }
 
-export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string | Date } = {}): TestDeps {
+/** `audit`: a real trail instead of the in-memory one (t.audit then stays empty). */
+export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string | Date; audit?: AuditLog } = {}): TestDeps {
   const store = InMemoryRequestStore.create();
+  const inventory = InMemoryCertificateInventory.create();
+  const reminders = InMemoryReminderSchedule.create();
+  const audit = InMemoryAuditLog.create();
   const jobs = InMemoryJobs.create();
   const chat = FakeChat.create({ people: Object.values(people) });
   const csrApi = FakeCsrApi.create();
@@ -50,6 +61,9 @@ export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string 
   const clock = FixedClock.at(opts.now ?? new Date());
   const deps: Deps = {
     store,
+    inventory,
+    reminders,
+    audit: opts.audit ?? audit,
     jobs,
     chat,
     directory: chat,
@@ -64,5 +78,5 @@ export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string 
     deny: (id) => processDeny(deps, id),
     issue: (id) => processIssue(deps, id),
   };
-  return { deps, store, jobs, chat, csrApi, clock, handlers };
+  return { deps, store, inventory, reminders, audit, jobs, chat, csrApi, clock, handlers };
 }
