@@ -77,16 +77,15 @@ describe('RedisRequestStore retention', () => {
     expect(await store.once(done.id, 'notice-denied')).toBe(true);
     await store.transition(done.id, ['pending'], 'denied', {});
     const day = 86_400_000;
-    for (const key of [
-      `${prefix}:request:${done.id}`,
-      `${prefix}:request:${done.id}:approvals`,
-      `${prefix}:csr:${done.csrName}`,
-      `${prefix}:request:${done.id}:once:notice-denied`,
-    ]) {
+    for (const key of [`${prefix}:request:${done.id}`, `${prefix}:request:${done.id}:approvals`, `${prefix}:request:${done.id}:once:notice-denied`]) {
       const ttl = await redis.pttl(key);
       expect(ttl).toBeGreaterThan(89 * day);
       expect(ttl).toBeLessThanOrEqual(90 * day);
     }
     expect(await redis.pttl(`${prefix}:request:${open.id}`)).toBe(-1);
+    // Every key the finished request left behind expires: none is kept forever.
+    const left = (await redis.keys(`${prefix}:request:${done.id}*`)).sort();
+    expect(left.length).toBe(3);
+    for (const key of left) expect(await redis.pttl(key)).toBeGreaterThan(89 * day);
   });
 });
