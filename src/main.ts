@@ -14,6 +14,7 @@ import { KubernetesCsrApi } from './adapters/kubernetes/index.js';
 import { kubernetesProbe } from './adapters/kubernetes/kubernetes-probe.js';
 import { BullMqJobs } from './adapters/queue/bullmq-jobs.js';
 import { checkMaxmemoryPolicy, checkRedisReachable, createRedisClient, describeTopology, type RedisClient } from './adapters/redis/index.js';
+import { processCard } from './app/card.js';
 import { startWorker } from './adapters/queue/start-worker.js';
 import { checkClient } from './adapters/slack/check-client.js';
 import { createBoltApp } from './adapters/slack/create-bolt-app.js';
@@ -268,6 +269,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
       approve: (id) => processApprove(background, id),
       deny: (id) => processDeny(background, id),
       issue: (id) => processIssue(background, id),
+      card: (id) => processCard(background, id),
     },
   });
   undo.push('worker', () => worker.close());

@@ -105,6 +105,8 @@ export interface Chat {
   postCard(request: CertificateRequest): Promise<{ channel: string; ts: string }>;
   /** Re-renders the card from the request's current state (buttons gone once decided). */
   updateCard(request: CertificateRequest): Promise<void>;
+  /** Deletes a card csrbot posted but could not record, so it never shows live buttons no one updates. */
+  retractCard(card: { channel: string; ts: string }): Promise<void>;
   notifyRequester(request: CertificateRequest, notice: RequesterNotice): Promise<void>;
   deliver(request: CertificateRequest, files: DeliveredFiles): Promise<void>;
   /** Ephemeral answer to one user in a channel. */
@@ -163,7 +165,8 @@ export interface DraftStore {
 
 // ---- Jobs ---------------------------------------------------------------
 
-export type JobKind = 'submit' | 'approve' | 'deny' | 'issue';
+/** `card` only re-renders a card: cosmetic, so it is never kept once done and can be queued again for the next change. */
+export type JobKind = 'submit' | 'approve' | 'deny' | 'issue' | 'card';
 
 export interface Jobs {
   /** Enqueues at most once per (kind, request id): the job id is deterministic. */

@@ -4,6 +4,7 @@ import { buildKubeconfig, deliveryFileNames, usageInstructions } from '../domain
 import { NotYet, type CsrObject } from '../ports.js';
 import type { Deps } from './deps.js';
 import { announce } from './announce.js';
+import { refreshCard } from './card.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 
 /** How long one run of the job watches for the signer before giving its worker slot back. The signer usually answers in milliseconds. */
@@ -131,7 +132,7 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
   if (done) {
     deps.metrics?.requestEvent('issued');
     deps.metrics?.issuanceSeconds((deps.clock.now().getTime() - decidedAt) / 1000);
-    await deps.chat.updateCard(done);
+    await refreshCard(deps, done);
   }
   log.info({ serial: issued.serial, notAfter: issued.notAfter }, 'certificate delivered');
 }

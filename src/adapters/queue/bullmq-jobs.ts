@@ -54,6 +54,11 @@ export class BullMqJobs implements Jobs {
 
   async enqueue(kind: JobKind, requestId: string): Promise<void> {
     // If a job with this id exists (waiting, active, delayed, completed or failed), BullMQ keeps it and adds nothing.
+    // A card job renders whatever is stored when it runs: once it has finished, the next change must be able to queue it again.
+    const keep =
+      kind === 'card'
+        ? { removeOnComplete: true, removeOnFail: true }
+        : { removeOnComplete: { age: this.keepSeconds }, removeOnFail: { age: this.keepSeconds } };
     await this.queue.add(
       kind,
       { requestId },
@@ -61,8 +66,7 @@ export class BullMqJobs implements Jobs {
         jobId: jobIdFor(kind, requestId),
         attempts: this.attempts,
         backoff: { type: CAPPED_EXPONENTIAL },
-        removeOnComplete: { age: this.keepSeconds },
-        removeOnFail: { age: this.keepSeconds },
+        ...keep,
       },
     );
   }

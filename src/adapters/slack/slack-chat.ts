@@ -84,6 +84,10 @@ export class SlackChat implements Chat, Directory {
     await this.call('chat.update', () => this.client.chat.update({ channel: card.channel, ts: card.ts, ...approvalCard(r) }));
   }
 
+  async retractCard(card: { channel: string; ts: string }): Promise<void> {
+    await this.call('chat.delete', () => this.client.chat.delete({ channel: card.channel, ts: card.ts }));
+  }
+
   async notifyRequester(r: CertificateRequest, n: RequesterNotice): Promise<void> {
     const channel = await this.dm(r);
     await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel, ...requesterNotice(r, n) }));

@@ -8,7 +8,17 @@ import type { CertificateRequest, SlackPerson } from '../../../src/domain/lifecy
 import type { Chat, DeliveredFiles, Directory, IntakeReply, RequesterNotice, Upload } from '../../../src/ports.js';
 
 export type ChatMethod =
-  'readUpload' | 'replyInDm' | 'postCard' | 'updateCard' | 'notifyRequester' | 'deliver' | 'tellUser' | 'tellAdmins' | 'person' | 'groupMembers';
+  | 'readUpload'
+  | 'replyInDm'
+  | 'postCard'
+  | 'updateCard'
+  | 'retractCard'
+  | 'notifyRequester'
+  | 'deliver'
+  | 'tellUser'
+  | 'tellAdmins'
+  | 'person'
+  | 'groupMembers';
 
 export interface PostedCard {
   channel: string;
@@ -37,6 +47,8 @@ const snapshot = <T>(v: T): T => structuredClone(v);
 export class FakeChat implements Chat, Directory {
   readonly cards: PostedCard[] = [];
   readonly cardUpdates: CertificateRequest[] = [];
+  /** Cards deleted with retractCard, in order. */
+  readonly retracted: Array<{ channel: string; ts: string }> = [];
   readonly notices: SentNotice[] = [];
   readonly deliveries: Delivery[] = [];
   /** Replies in DMs during intake, in order. */
@@ -117,6 +129,11 @@ export class FakeChat implements Chat, Directory {
   async updateCard(request: CertificateRequest): Promise<void> {
     this.enter('updateCard');
     this.cardUpdates.push(snapshot(request));
+  }
+
+  async retractCard(card: { channel: string; ts: string }): Promise<void> {
+    this.enter('retractCard');
+    this.retracted.push({ ...card });
   }
 
   async notifyRequester(request: CertificateRequest, notice: RequesterNotice): Promise<void> {

@@ -29,7 +29,9 @@ export class InMemoryJobs implements Jobs {
 
   async enqueue(kind: JobKind, requestId: string): Promise<void> {
     const id = `${kind}-${requestId}`;
-    if (!this.entries.has(id)) this.entries.set(id, { id, kind, requestId, done: false, attemptsMade: 0, parked: false });
+    const e = this.entries.get(id);
+    // As BullMqJobs: a card job is not kept once done, so the next change queues it again.
+    if (!e || (kind === 'card' && e.done)) this.entries.set(id, { id, kind, requestId, done: false, attemptsMade: 0, parked: false });
   }
 
   /** Parked jobs run in the next runAll() anyway; wake() is recorded for tests. */
