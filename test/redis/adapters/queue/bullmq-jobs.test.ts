@@ -102,6 +102,39 @@ describe('BullMqJobs + startWorker', () => {
     expect(job?.attemptsMade).toBe(1);
   });
 
+  it('ensure(): a job that failed for good, which enqueue() cannot bring back, runs again; a missing one is queued; a live one is left alone', async () => {
+    const { prefix, queueName, jobs } = setup('ensure');
+    const runs: string[] = [];
+    let broken = true;
+    worker({
+      prefix,
+      queueName,
+      retryable: () => false,
+      handlers: handlers({
+        approve: async (id) => {
+          runs.push(id);
+          if (broken) throw new CsrbotError('CLUSTER_FORBIDDEN', { verb: 'update', resource: 'certificatesigningrequests/approval' });
+        },
+      }),
+    });
+    await jobs.enqueue('approve', 'req1');
+    await until(async () => (await allCounts(jobs)).failed === 1, 10_000, 'the job to fail for good');
+    await jobs.enqueue('approve', 'req1'); // retained failed job: ignored
+    await queueIdle(jobs);
+    expect(runs).toEqual(['req1']);
+
+    broken = false;
+    const check = await jobs.ensure('approve', 'req1');
+    expect(check.found).toBe('failed');
+    expect(check.lastError).toMatch(/CLUSTER_FORBIDDEN/);
+    await until(async () => (await allCounts(jobs)).completed === 1, 10_000, 'the job to run again');
+    expect(runs).toEqual(['req1', 'req1']);
+
+    await expect(jobs.ensure('deny', 'req2')).resolves.toEqual({ found: 'missing' });
+    await queueIdle(jobs);
+    expect(await allCounts(jobs)).toEqual(counts({ completed: 2 }));
+  });
+
   it('retries a failing handler with growing delays until it succeeds', async () => {
     const { prefix, queueName, jobs } = setup('retry');
     const attempts: Array<{ at: number }> = [];
