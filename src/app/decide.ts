@@ -91,7 +91,7 @@ export async function approveRequest(deps: Deps, id: string, who: DecisionSource
     return tellAlreadyDecided(deps, id, who);
   }
   deps.log.info({ requestId: id, approvers: approvals.map((a) => a.userId) }, 'request approved in Slack');
-  await deps.jobs.enqueue('approve', id);
+  await queueDecided(deps, 'approve', id);
   return { kind: 'decided' };
 }
 
@@ -106,8 +106,21 @@ export async function denyRequest(deps: Deps, id: string, who: DecisionSource, r
   });
   if (!won) return tellAlreadyDecided(deps, id, who);
   deps.log.info({ requestId: id, by: who.userId }, 'request denied in Slack');
-  await deps.jobs.enqueue('deny', id);
+  await queueDecided(deps, 'deny', id);
   return { kind: 'decided' };
+}
+
+/**
+ * Queues the job that writes a decision already stored. The decision is
+ * what counts: if the queue is unreachable now, the stuck-requests sweep
+ * finds the request in the open index (written with the decision) and queues it.
+ */
+async function queueDecided(deps: Deps, kind: 'approve' | 'deny', id: string): Promise<void> {
+  try {
+    await deps.jobs.enqueue(kind, id);
+  } catch (err) {
+    deps.log.warn({ err, requestId: id, job: kind }, 'decision stored but its job could not be queued; the sweep queues it');
+  }
 }
 
 /** Job: write the approval to the cluster as `kubectl certificate approve` does, then announce it. */
