@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.cluster/', '.cache/', 'coverage/', 'test/support/cluster/go/'] },
+  { ignores: ['dist/', 'node_modules/', '.cluster/', '.cache/', 'coverage/', 'packages/control-plane/go/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

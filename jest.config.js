@@ -15,7 +15,13 @@ const tsTransform = {
 const common = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    // Workspace packages (packages/*) are TypeScript sources: load them through the same transform.
+    '^@csrbot/slack-emulator$': '<rootDir>/packages/slack-emulator/src/index.ts',
+    '^@csrbot/control-plane$': '<rootDir>/packages/control-plane/src/index.ts',
+    '^@csrbot/sandbox$': '<rootDir>/packages/sandbox/src/index.ts',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   transform: tsTransform,
 };
 
@@ -36,8 +42,8 @@ export default {
       ...common,
       displayName: 'cluster',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/support/cluster/jest-global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/cluster/jest-global-teardown.ts',
+      globalSetup: '<rootDir>/packages/control-plane/src/jest-global-setup.ts',
+      globalTeardown: '<rootDir>/packages/control-plane/src/jest-global-teardown.ts',
     },
   ],
 };

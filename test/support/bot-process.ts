@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './free-port.js';
+import { freePort } from '@csrbot/control-plane';
 
 /** The environment without anything of the caller's that csrbot reads (so a developer's settings cannot leak in). */
 export function cleanEnv(): Record<string, string> {

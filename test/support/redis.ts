@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
 import type { Redis } from 'ioredis';
-import { freePort } from './free-port.js';
+import { freePort } from '@csrbot/control-plane';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 

@@ -6,7 +6,7 @@
  * second replica, a Slack retry) would have kept things busy, or shown up.
  */
 import type { Queue } from 'bullmq';
-import type { DeliveryRecord, SlackEmulator } from './slack-emulator/index.js';
+import type { DeliveryRecord, SlackEmulator } from '@csrbot/slack-emulator';
 
 /** Job states that mean BullMQ still has work to do (a scheduled retry is `delayed`). */
 const BUSY_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;

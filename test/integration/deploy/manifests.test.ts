@@ -8,9 +8,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { applyManifest } from '../../support/cluster/apply.js';
-import { kubeconfigPaths } from '../../support/cluster/cluster.js';
-import { repoRoot } from '../../support/cluster/paths.js';
+import { applyManifest, kubeconfigPaths, repoRoot } from '@csrbot/control-plane';
 import { kubectlOk, kustomize, serverDryRun, type K8sObject } from './kubectl.js';
 
 const deploy = (p = '') => path.join(repoRoot, 'deploy', p);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { kubeconfigPaths } from '../../support/cluster/cluster.js';
+import { kubeconfigPaths } from '@csrbot/control-plane';
 import {
   WAIT,
   conditionCount,

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
 import { X509Certificate } from 'node:crypto';
 import { selfSubjectReview } from '../../../src/adapters/kubernetes/index.js';
-import { signerCaPem } from '../../support/cluster/cluster.js';
-import { validateMessage } from '../../support/slack-emulator/index.js';
+import { signerCaPem } from '@csrbot/control-plane';
+import { validateMessage } from '@csrbot/slack-emulator';
 import {
   WAIT,
   conditionCount,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { opensslCommandsFor } from '../../../src/domain/csr/openssl-commands.js';
 import { WAIT, isCertificateDm, requestViaDm, startWorld, type World } from './world.js';
-import type { Message } from '../../support/slack-emulator/index.js';
+import type { Message } from '@csrbot/slack-emulator';
 
 /**
  * Issue 8: with the default settings, jane follows the DM to the letter, in a

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { X509Certificate } from 'node:crypto';
 import { Annotations } from '../../../src/app/deps.js';
-import { signerCaPem } from '../../support/cluster/cluster.js';
+import { signerCaPem } from '@csrbot/control-plane';
 import { botsRedis, quiet, startCluster, startSentinel, type HaRedis } from './redis-ha.js';
 import {
   WAIT,

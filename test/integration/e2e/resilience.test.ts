@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { clusterState, startApiserver, startPrivateControlPlane, stopApiserver, stopPrivateControlPlane } from '../../support/cluster/cluster.js';
+import { clusterState, startApiserver, startPrivateControlPlane, stopApiserver, stopPrivateControlPlane } from '@csrbot/control-plane';
 import {
   WAIT,
   conditionCount,

@@ -8,10 +8,9 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { start } from '../../../src/main.js';
-import { adminKubeConfig, kubeconfigPaths } from '../../support/cluster/cluster.js';
-import { freePort } from '../../support/free-port.js';
+import { adminKubeConfig, kubeconfigPaths, freePort } from '@csrbot/control-plane';
 import { cleanupPrefix, redisUrlForTests, uniquePrefix } from '../../support/redis.js';
-import { SlackEmulator, type Ephemeral, type Message, type UserDriver, type View } from '../../support/slack-emulator/index.js';
+import { SlackEmulator, type Ephemeral, type Message, type UserDriver, type View } from '@csrbot/slack-emulator';
 import { waitForQuiet as quietOf, type QuietOptions } from '../../support/wait-for-quiet.js';
 import { opensslKeyAndCsr } from '../kubernetes/support.js';
 

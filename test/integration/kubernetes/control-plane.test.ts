@@ -16,8 +16,8 @@ import {
   startPrivateControlPlane,
   stopApiserver,
   stopPrivateControlPlane,
-} from '../../support/cluster/cluster.js';
-import { isAlive } from '../../support/cluster/processes.js';
+  isAlive,
+} from '@csrbot/control-plane';
 import { csrSpec, opensslKeyAndCsr, uniqueName } from './support.js';
 
 const harness = clusterState().mode === 'harness';

@@ -4,7 +4,7 @@
 import { CertificatesV1Api } from '@kubernetes/client-node';
 import { KubernetesCsrApi } from '../../../src/adapters/kubernetes/index.js';
 import { csrApiContract } from '../../support/contracts/csr-api.contract.js';
-import { adminKubeConfig, csrbotKubeConfig } from '../../support/cluster/cluster.js';
+import { adminKubeConfig, csrbotKubeConfig } from '@csrbot/control-plane';
 
 csrApiContract('KubernetesCsrApi', async () => {
   const admin = adminKubeConfig().makeApiClient(CertificatesV1Api);

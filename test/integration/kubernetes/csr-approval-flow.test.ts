@@ -5,7 +5,7 @@ import { describe, expect, it, beforeAll } from '@jest/globals';
 import { X509Certificate } from 'node:crypto';
 import { KubernetesCsrApi, selfSubjectReview } from '../../../src/adapters/kubernetes/index.js';
 import type { CsrEventType, CsrObject } from '../../../src/ports.js';
-import { clientCertKubeConfig, csrbotKubeConfig, signerCaPem } from '../../support/cluster/cluster.js';
+import { clientCertKubeConfig, csrbotKubeConfig, signerCaPem } from '@csrbot/control-plane';
 import { CLIENT_AUTH_EKU, csrSpec, opensslKeyAndCsr, readCsr, subjectOf, uniqueName, waitForCertificate } from './support.js';
 
 const approver = { reason: 'CsrbotApproved', message: 'approved in Slack by @alice (U0ALICE)' };

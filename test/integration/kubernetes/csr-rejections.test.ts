@@ -1,7 +1,7 @@
 // What the real API server and signer refuse, and how the adapter reports it.
 import { describe, expect, it } from '@jest/globals';
 import { KubernetesCsrApi } from '../../../src/adapters/kubernetes/index.js';
-import { csrbotKubeConfig } from '../../support/cluster/cluster.js';
+import { csrbotKubeConfig } from '@csrbot/control-plane';
 import { csrSpec, opensslKeyAndCsr, readCsr, uniqueName, waitForCertificate } from './support.js';
 
 const api = (): KubernetesCsrApi => KubernetesCsrApi.create(csrbotKubeConfig());

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesCsrApi } from '../../../src/adapters/kubernetes/index.js';
-import { unreachableKubeConfig } from '../../support/cluster/cluster.js';
+import { unreachableKubeConfig } from '@csrbot/control-plane';
 
 describe('transport failures', () => {
   it('connection refused is CLUSTER_UNREACHABLE naming the server', async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { CertificatesV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { KubernetesCsrApi, selfSubjectReview, toCsrbotError } from '../../../src/adapters/kubernetes/index.js';
-import { clusterState, csrbotKubeConfig } from '../../support/cluster/cluster.js';
+import { clusterState, csrbotKubeConfig } from '@csrbot/control-plane';
 import { csrSpec, opensslKeyAndCsr, uniqueName } from './support.js';
 
 describe('the csrbot identity', () => {

@@ -7,7 +7,7 @@ import { CertificatesV1Api, type V1CertificateSigningRequest } from '@kubernetes
 import { CsrbotError } from '../../../src/domain/errors.js';
 import { CLIENT_SIGNER } from '../../../src/domain/kubernetes-rules.js';
 import type { CreateCsr, CsrApi, CsrObject } from '../../../src/ports.js';
-import { adminKubeConfig } from '../../support/cluster/cluster.js';
+import { adminKubeConfig } from '@csrbot/control-plane';
 
 /** A CSR name no other test (or earlier run on a reused cluster) uses. */
 export function uniqueName(prefix: string): string {

@@ -9,11 +9,9 @@ import { join } from 'node:path';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { main as cli } from '../../../src/cli/main.js';
 import { expectRefusal, runBot, tokenKubeconfig, writeKubeconfig } from '../../support/bot-process.js';
-import { adminKubeConfig, clusterState, kubeconfigPaths } from '../../support/cluster/cluster.js';
-import { makePki } from '../../support/cluster/pki.js';
-import { freePort } from '../../support/free-port.js';
+import { adminKubeConfig, clusterState, kubeconfigPaths, makePki, freePort } from '@csrbot/control-plane';
 import { redisUrlForTests, uniquePrefix } from '../../support/redis.js';
-import { SlackEmulator } from '../../support/slack-emulator/index.js';
+import { SlackEmulator } from '@csrbot/slack-emulator';
 
 const suffix = randomBytes(3).toString('hex');
 const namespace = `preflight-${suffix}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { checkRedis } from '../../../src/preflight/redis-check.js';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '@csrbot/control-plane';
 import { redisUrlForTests } from '../../support/redis.js';
 
 describe('the Redis start-up check', () => {

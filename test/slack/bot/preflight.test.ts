@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main as cli } from '../../../src/cli/main.js';
 import { expectRefusal, runBot, startBot, tokenKubeconfig, unreachableKubeconfig, writeKubeconfig, type BotProcess } from '../../support/bot-process.js';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '@csrbot/control-plane';
 import { redisUrlForTests, uniquePrefix } from '../../support/redis.js';
-import { SlackEmulator, type SlackEmulatorOptions } from '../../support/slack-emulator/index.js';
+import { SlackEmulator, type SlackEmulatorOptions } from '@csrbot/slack-emulator';
 
 let redisUrl: string;
 beforeAll(async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cleanEnv, unreachableKubeconfig } from '../../support/bot-process.js';
-import { freePort } from '../../support/free-port.js';
-import { SlackEmulator } from '../../support/slack-emulator/index.js';
-import { postSigned } from '../../support/slack-emulator/signing.js';
+import { freePort } from '@csrbot/control-plane';
+import { SlackEmulator, postSigned } from '@csrbot/slack-emulator';
 
 describe('npm start', () => {
   it('lists every missing setting with how to fix it and exits non-zero', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
 import { prometheusMetrics } from '../../../src/adapters/http/prometheus-metrics.js';
 import { SlackChat, slackErrorOf } from '../../../src/adapters/slack/slack-chat.js';
-import { SlackEmulator } from '../../support/slack-emulator/index.js';
+import { SlackEmulator } from '@csrbot/slack-emulator';
 import { aRequest } from '../../support/contracts/request-store.contract.js';
 import { webClient } from '../emulator/helpers.js';
 

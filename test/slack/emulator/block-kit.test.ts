@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SlackEmulator, validateBlocks, validateView } from '../../support/slack-emulator/index.js';
+import { SlackEmulator, validateBlocks, validateView } from '@csrbot/slack-emulator';
 import { webClient, type WebClientT } from './helpers.js';
 
 const pt = (text: string) => ({ type: 'plain_text' as const, text });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SlackEmulator } from '../../support/slack-emulator/index.js';
+import { SlackEmulator } from '@csrbot/slack-emulator';
 import { App, silentLogger, type AppT } from './helpers.js';
 
 const pt = (text: string) => ({ type: 'plain_text' as const, text });

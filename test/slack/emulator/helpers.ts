@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import bolt from '@slack/bolt';
-import type { SlackEmulator } from '../../support/slack-emulator/index.js';
+import type { SlackEmulator } from '@csrbot/slack-emulator';
 
 export const { App, LogLevel, HTTPReceiver } = bolt;
 export const { WebClient, WebClientEvent } = bolt.webApi;
@@ -20,7 +20,7 @@ export function webClient(emu: SlackEmulator, token: string = emu.botToken): Web
   });
 }
 
-export { freePort } from '../../support/free-port.js';
+export { freePort } from '@csrbot/control-plane';
 
 /** Plain HTTP without keep-alive (no sockets left open after a test). */
 export function httpCall(

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { SlackEmulator, slackSignature } from '../../support/slack-emulator/index.js';
+import { SlackEmulator, slackSignature } from '@csrbot/slack-emulator';
 import { App, freePort, silentLogger, type AppT } from './helpers.js';
 
 describe('HTTP mode with a real Bolt App', () => {

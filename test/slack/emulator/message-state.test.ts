@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { SlackEmulator, type Message } from '../../support/slack-emulator/index.js';
+import { SlackEmulator, type Message } from '@csrbot/slack-emulator';
 import { App, silentLogger, type AppT } from './helpers.js';
 
 const pt = (text: string) => ({ type: 'plain_text' as const, text });

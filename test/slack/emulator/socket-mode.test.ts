@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { WebSocket } from 'ws';
 import { ClosingSocketModeReceiver } from '../../../src/adapters/slack/closing-socket-mode-receiver.js';
-import { SlackEmulator } from '../../support/slack-emulator/index.js';
+import { SlackEmulator } from '@csrbot/slack-emulator';
 import { App, LogLevel, webClient, type AppT } from './helpers.js';
 
 type Frame = {

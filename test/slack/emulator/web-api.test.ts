@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { SlackEmulator } from '../../support/slack-emulator/index.js';
+import { SlackEmulator } from '@csrbot/slack-emulator';
 import { httpCall, webClient, WebClientEvent, type WebClientT } from './helpers.js';
 
 describe('Web API', () => {

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { goInstallHint } from '../cluster/build.js';
+import { goInstallHint } from '@csrbot/control-plane';
 
 const buildScript = path.join(path.dirname(fileURLToPath(import.meta.url)), 'go', 'build.sh');
 

@@ -15,7 +15,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { KubernetesCsrApi } from '../../../src/adapters/kubernetes/index.js';
 import { tlsFailureOf } from '../../../src/adapters/tls-problem.js';
 import { CsrbotError } from '../../../src/domain/errors.js';
-import { freePort } from '../../support/free-port.js';
+import { freePort } from '@csrbot/control-plane';
 
 const dir = mkdtempSync(join(tmpdir(), 'csrbot-tls-'));
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });

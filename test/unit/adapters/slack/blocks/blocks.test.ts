@@ -15,7 +15,7 @@ import { requestSummary, submittedSummary } from '../../../../../src/adapters/sl
 import { Actions, Inputs, Views } from '../../../../../src/adapters/slack/ids.js';
 import type { CertificateRequest, RequestState } from '../../../../../src/domain/lifecycle.js';
 import type { RequesterNotice } from '../../../../../src/ports.js';
-import { validateMessage, validateView } from '../../../../support/slack-emulator/index.js';
+import { validateMessage, validateView } from '@csrbot/slack-emulator';
 
 const NASTY = '<script>alert(1)</script> & <!channel> <@U0ADMIN>';
 const KOREAN = '김지민 인증서 요청 — 운영 클러스터 접근이 필요합니다';

@@ -3,10 +3,10 @@ import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** Repository root (this file lives in test/support/cluster/). */
+/** Repository root (this file lives in packages/control-plane/src/): the harness applies the repo's deploy/rbac and keeps .cluster/ there. */
 export const repoRoot = path.resolve(here, '../../..');
 /** The Go module that builds the control plane binaries. */
-export const goModuleDir = path.join(here, 'go');
+export const goModuleDir = path.resolve(here, '..', 'go');
 /** Where `npm run cluster:start` keeps kubeconfigs and its state file (git-ignored). */
 export const dotCluster = path.join(repoRoot, '.cluster');
 /** The state file of the `npm run cluster:start` control plane. */

@@ -1,24 +1,32 @@
 import { validateMessage, validateView } from './block-kit.js';
-import type { SlackEmulator } from './slack-emulator.js';
-import type { Message, View } from './workspace.js';
+import type { Conversations } from './conversations.js';
+import type { Files } from './files.js';
+import type { AppIdentity } from './identity.js';
+import { publicFile, publicMessage, publicView } from './public-shapes.js';
+import { ApiError, type TokenKind } from './web-api-error.js';
+import type { Views } from './views.js';
+import type { View, Workspace } from './workspace.js';
 
-/** A Slack Web API error: answered as HTTP 200 {ok:false, error, ...extra}. */
-export class ApiError extends Error {
-  constructor(
-    readonly error: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(error);
-  }
+export { ApiError, type TokenKind } from './web-api-error.js';
+
+/** What the Web API methods may touch: the workspace's parts, not the emulator. */
+export interface ApiDeps {
+  readonly workspace: Workspace;
+  readonly id: AppIdentity;
+  readonly conversations: Conversations;
+  readonly views: Views;
+  readonly files: Files;
+  /** Where the emulator listens (file upload URLs point there). */
+  baseUrl(): string;
+  /** A fresh single-use Socket Mode URL. */
+  socketUrl(): string;
 }
-
-export type TokenKind = 'bot' | 'app';
 
 export interface CallContext {
   method: string;
   args: Record<string, unknown>;
   token: TokenKind;
-  emu: SlackEmulator;
+  slack: ApiDeps;
 }
 
 type Handler = (ctx: CallContext) => Record<string, unknown> | Promise<Record<string, unknown>>;
@@ -75,11 +83,6 @@ function messageContent(args: Record<string, unknown>): { text: string; blocks?:
   return out;
 }
 
-function publicMessage(m: Message): Record<string, unknown> {
-  const { deleted: _deleted, channel: _channel, ...rest } = m;
-  return rest;
-}
-
 function viewArg(args: Record<string, unknown>): Record<string, unknown> {
   const view = jsonArg(args, 'view', 'invalid_arguments');
   if (view === undefined) throw missing('view');
@@ -111,10 +114,10 @@ function cursorPage<T>(items: T[], args: Record<string, unknown>): { page: T[]; 
  * them; any one of a list will do. conversations.* depend on the channel's
  * type (public, private, DM). Methods not listed need none (auth.test, views.*).
  */
-export function scopesFor(method: string, args: Record<string, unknown>, emu: SlackEmulator): string[] | undefined {
+export function scopesFor(method: string, args: Record<string, unknown>, conversations: Conversations): string[] | undefined {
   const byChannelType = (kind: 'read' | 'history'): string[] | undefined => {
     try {
-      const c = emu.resolveChannel(str(args, 'channel') ?? '');
+      const c = conversations.resolveChannel(str(args, 'channel') ?? '');
       return [c.is_im ? `im:${kind}` : c.is_private ? `groups:${kind}` : `channels:${kind}`];
     } catch {
       return undefined; // the handler answers channel_not_found
@@ -177,82 +180,82 @@ export const ALL_BOT_SCOPES: readonly string[] = [
 export const METHODS: Record<string, Handler> = {
   'api.test': ({ args }) => ({ args: Object.fromEntries(Object.entries(args).filter(([k]) => k !== 'token')) }),
 
-  'auth.test': ({ emu }) => ({
-    url: `https://${emu.workspace.team.domain}.slack.com/`,
-    team: emu.workspace.team.name,
-    user: emu.botName,
-    team_id: emu.teamId,
-    user_id: emu.botUserId,
-    bot_id: emu.botId,
+  'auth.test': ({ slack }) => ({
+    url: `https://${slack.workspace.team.domain}.slack.com/`,
+    team: slack.workspace.team.name,
+    user: slack.id.botName,
+    team_id: slack.id.teamId,
+    user_id: slack.id.botUserId,
+    bot_id: slack.id.botId,
     is_enterprise_install: false,
   }),
 
-  'apps.connections.open': ({ emu }) => ({ url: emu.socketMode.issueUrl(emu.wsBase) }),
+  'apps.connections.open': ({ slack }) => ({ url: slack.socketUrl() }),
 
-  'chat.postMessage': ({ args, emu }) => {
+  'chat.postMessage': ({ args, slack }) => {
     const channelRef = str(args, 'channel');
     if (!channelRef) throw new ApiError('channel_not_found');
-    const channel = emu.resolveChannel(channelRef);
+    const channel = slack.conversations.resolveChannel(channelRef);
     const content = messageContent(args);
     if (!content.hasContent) throw new ApiError('no_text');
-    if (!channel.members.includes(emu.botUserId)) throw new ApiError('not_in_channel');
+    if (!channel.members.includes(slack.id.botUserId)) throw new ApiError('not_in_channel');
     const threadTs = str(args, 'thread_ts');
-    const msg = emu.postBotMessage(channel.id, { ...content, threadTs, metadata: jsonArg(args, 'metadata', 'invalid_metadata_format') });
+    const msg = slack.conversations.postBotMessage(channel.id, { ...content, threadTs, metadata: jsonArg(args, 'metadata', 'invalid_metadata_format') });
     return { channel: channel.id, ts: msg.ts, message: publicMessage(msg) };
   },
 
-  'chat.update': ({ args, emu }) => {
+  'chat.update': ({ args, slack }) => {
     const channelRef = str(args, 'channel');
     const ts = str(args, 'ts');
     if (!channelRef) throw new ApiError('channel_not_found');
     if (!ts) throw missing('ts');
-    const channel = emu.resolveChannel(channelRef);
-    const msg = emu.workspace.findMessage(channel.id, ts);
+    const channel = slack.conversations.resolveChannel(channelRef);
+    const msg = slack.workspace.findMessage(channel.id, ts);
     if (!msg) throw new ApiError('message_not_found');
-    if (msg.bot_id !== emu.botId) throw new ApiError('cant_update_message');
+    if (msg.bot_id !== slack.id.botId) throw new ApiError('cant_update_message');
     const content = messageContent(args);
     if (!content.hasContent && args.blocks === undefined && args.attachments === undefined) throw new ApiError('no_text');
-    emu.updateMessage(msg, content, 'chat.update');
+    slack.conversations.updateMessage(msg, content, 'chat.update');
     return { channel: channel.id, ts: msg.ts, text: msg.text, message: publicMessage(msg) };
   },
 
-  'chat.delete': ({ args, emu }) => {
-    const channel = emu.resolveChannel(str(args, 'channel') ?? '');
+  'chat.delete': ({ args, slack }) => {
+    const channel = slack.conversations.resolveChannel(str(args, 'channel') ?? '');
     const ts = str(args, 'ts') ?? '';
-    const msg = emu.workspace.findMessage(channel.id, ts);
+    const msg = slack.workspace.findMessage(channel.id, ts);
     if (!msg) throw new ApiError('message_not_found');
-    if (msg.bot_id !== emu.botId) throw new ApiError('cant_delete_message');
-    emu.deleteMessage(msg, 'chat.delete');
+    if (msg.bot_id !== slack.id.botId) throw new ApiError('cant_delete_message');
+    slack.conversations.deleteMessage(msg, 'chat.delete');
     return { channel: channel.id, ts };
   },
 
-  'chat.postEphemeral': ({ args, emu }) => {
+  'chat.postEphemeral': ({ args, slack }) => {
     const channelRef = str(args, 'channel');
     if (!channelRef) throw new ApiError('channel_not_found');
     const userId = str(args, 'user');
     if (!userId) throw new ApiError('user_not_found');
-    const channel = emu.resolveChannel(channelRef);
-    const user = emu.workspace.users.get(userId);
+    const channel = slack.conversations.resolveChannel(channelRef);
+    const user = slack.workspace.users.get(userId);
     if (!user) throw new ApiError('user_not_found');
-    if (!channel.members.includes(emu.botUserId)) throw new ApiError('not_in_channel');
+    if (!channel.members.includes(slack.id.botUserId)) throw new ApiError('not_in_channel');
     if (!channel.members.includes(user.id)) throw new ApiError('user_not_in_channel');
     const content = messageContent(args);
     if (!content.hasContent) throw new ApiError('no_text');
-    const eph = emu.postEphemeral(channel.id, user.id, { ...content, threadTs: str(args, 'thread_ts') }, 'chat.postEphemeral');
+    const eph = slack.conversations.postEphemeral(channel.id, user.id, { ...content, threadTs: str(args, 'thread_ts') }, 'chat.postEphemeral');
     return { message_ts: eph.ts };
   },
 
-  'chat.getPermalink': ({ args, emu }) => {
-    const channel = emu.resolveChannel(str(args, 'channel') ?? '');
+  'chat.getPermalink': ({ args, slack }) => {
+    const channel = slack.conversations.resolveChannel(str(args, 'channel') ?? '');
     const ts = str(args, 'message_ts') ?? '';
-    if (!emu.workspace.findMessage(channel.id, ts)) throw new ApiError('message_not_found');
-    return { channel: channel.id, permalink: `https://${emu.workspace.team.domain}.slack.com/archives/${channel.id}/p${ts.replace('.', '')}` };
+    if (!slack.workspace.findMessage(channel.id, ts)) throw new ApiError('message_not_found');
+    return { channel: channel.id, permalink: `https://${slack.workspace.team.domain}.slack.com/archives/${channel.id}/p${ts.replace('.', '')}` };
   },
 
-  'conversations.open': ({ args, emu }) => {
+  'conversations.open': ({ args, slack }) => {
     const channelArg = str(args, 'channel');
     if (channelArg) {
-      const c = emu.resolveChannel(channelArg);
+      const c = slack.conversations.resolveChannel(channelArg);
       if (!c.is_im) throw new ApiError('method_not_supported_for_channel_type');
       return { no_op: true, already_open: true, channel: { id: c.id } };
     }
@@ -262,9 +265,9 @@ export const METHODS: Record<string, Handler> = {
       .filter(Boolean);
     if (users.length === 0) throw new ApiError('users_list_not_supplied');
     if (users.length > 1) throw new ApiError('not_supported_by_emulator', { detail: 'multi-person DMs are not emulated' });
-    const user = emu.workspace.users.get(users[0]!);
+    const user = slack.workspace.users.get(users[0]!);
     if (!user) throw new ApiError('user_not_found');
-    const { channel, alreadyOpen } = emu.openDm(user.id);
+    const { channel, alreadyOpen } = slack.conversations.openDm(user.id);
     const body: Record<string, unknown> = { channel: { id: channel.id } };
     if (alreadyOpen) Object.assign(body, { no_op: true, already_open: true });
     if (bool(args, 'return_im'))
@@ -272,10 +275,10 @@ export const METHODS: Record<string, Handler> = {
     return body;
   },
 
-  'conversations.info': ({ args, emu }) => {
-    const c = emu.resolveChannel(str(args, 'channel') ?? '');
+  'conversations.info': ({ args, slack }) => {
+    const c = slack.conversations.resolveChannel(str(args, 'channel') ?? '');
     // A private channel is invisible to a bot outside it, as in Slack.
-    if (c.is_private && !c.is_im && !c.members.includes(emu.botUserId)) throw new ApiError('channel_not_found');
+    if (c.is_private && !c.is_im && !c.members.includes(slack.id.botUserId)) throw new ApiError('channel_not_found');
     return {
       channel: c.is_im
         ? { id: c.id, created: c.created, is_im: true, is_org_shared: false, user: c.user, is_user_deleted: false }
@@ -286,23 +289,23 @@ export const METHODS: Record<string, Handler> = {
             is_channel: c.is_channel,
             is_private: c.is_private,
             is_im: false,
-            is_member: c.members.includes(emu.botUserId),
+            is_member: c.members.includes(slack.id.botUserId),
             num_members: c.members.length,
           },
     };
   },
 
-  'conversations.members': ({ args, emu }) => {
-    const c = emu.resolveChannel(str(args, 'channel') ?? '');
-    if (c.is_private && !c.members.includes(emu.botUserId)) throw new ApiError('channel_not_found');
+  'conversations.members': ({ args, slack }) => {
+    const c = slack.conversations.resolveChannel(str(args, 'channel') ?? '');
+    if (c.is_private && !c.members.includes(slack.id.botUserId)) throw new ApiError('channel_not_found');
     const { page, next } = cursorPage(c.members, args);
     return { members: page, response_metadata: { next_cursor: next } };
   },
 
-  'conversations.history': ({ args, emu }) => {
-    const c = emu.resolveChannel(str(args, 'channel') ?? '');
-    if (!c.members.includes(emu.botUserId)) throw new ApiError('not_in_channel');
-    const msgs = emu.workspace.messages
+  'conversations.history': ({ args, slack }) => {
+    const c = slack.conversations.resolveChannel(str(args, 'channel') ?? '');
+    if (!c.members.includes(slack.id.botUserId)) throw new ApiError('not_in_channel');
+    const msgs = slack.workspace.messages
       .filter((m) => m.channel === c.id && !m.deleted && (!m.thread_ts || m.thread_ts === m.ts))
       .reverse()
       .map(publicMessage);
@@ -310,31 +313,31 @@ export const METHODS: Record<string, Handler> = {
     return { messages: page, has_more: next !== '', response_metadata: { next_cursor: next } };
   },
 
-  'conversations.replies': ({ args, emu }) => {
-    const c = emu.resolveChannel(str(args, 'channel') ?? '');
+  'conversations.replies': ({ args, slack }) => {
+    const c = slack.conversations.resolveChannel(str(args, 'channel') ?? '');
     const ts = str(args, 'ts') ?? '';
-    if (!emu.workspace.findMessage(c.id, ts)) throw new ApiError('thread_not_found');
-    const msgs = emu.workspace.messages.filter((m) => m.channel === c.id && !m.deleted && (m.ts === ts || m.thread_ts === ts)).map(publicMessage);
+    if (!slack.workspace.findMessage(c.id, ts)) throw new ApiError('thread_not_found');
+    const msgs = slack.workspace.messages.filter((m) => m.channel === c.id && !m.deleted && (m.ts === ts || m.thread_ts === ts)).map(publicMessage);
     const { page, next } = cursorPage(msgs, args);
     return { messages: page, has_more: next !== '', response_metadata: { next_cursor: next } };
   },
 
-  'users.info': ({ args, emu }) => {
+  'users.info': ({ args, slack }) => {
     const id = str(args, 'user');
-    const user = id ? emu.workspace.users.get(id) : undefined;
+    const user = id ? slack.workspace.users.get(id) : undefined;
     if (!user) throw new ApiError('user_not_found');
     return { user };
   },
 
-  'users.lookupByEmail': ({ args, emu }) => {
+  'users.lookupByEmail': ({ args, slack }) => {
     const email = (str(args, 'email') ?? '').toLowerCase();
-    const user = [...emu.workspace.users.values()].find((u) => u.profile.email?.toLowerCase() === email);
+    const user = [...slack.workspace.users.values()].find((u) => u.profile.email?.toLowerCase() === email);
     if (!user) throw new ApiError('users_not_found');
     return { user };
   },
 
-  'usergroups.list': ({ args, emu }) => ({
-    usergroups: [...emu.workspace.usergroups.values()].map((g) => ({
+  'usergroups.list': ({ args, slack }) => ({
+    usergroups: [...slack.workspace.usergroups.values()].map((g) => ({
       id: g.id,
       team_id: g.team_id,
       is_usergroup: true,
@@ -345,91 +348,91 @@ export const METHODS: Record<string, Handler> = {
     })),
   }),
 
-  'usergroups.users.list': ({ args, emu }) => {
+  'usergroups.users.list': ({ args, slack }) => {
     const id = str(args, 'usergroup');
     if (!id) throw missing('usergroup');
-    const g = emu.workspace.usergroups.get(id);
+    const g = slack.workspace.usergroups.get(id);
     if (!g) throw new ApiError('no_such_subteam');
     return { users: [...g.users] };
   },
 
-  'views.open': ({ args, emu }) => {
+  'views.open': ({ args, slack }) => {
     const trigger = str(args, 'trigger_id');
     if (!trigger) throw missing('trigger_id');
     const view = viewArg(args);
     if (view.type !== 'modal')
       throw new ApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] views.open only opens modals [json-pointer:/view/type]'] } });
-    const { user } = emu.consumeTrigger(trigger);
-    return { view: emu.publicView(emu.openModal(user, view, 'open')) };
+    const { user } = slack.views.consumeTrigger(trigger);
+    return { view: publicView(slack.views.openModal(user, view, 'open')) };
   },
 
-  'views.push': ({ args, emu }) => {
+  'views.push': ({ args, slack }) => {
     const trigger = str(args, 'trigger_id');
     if (!trigger) throw missing('trigger_id');
     const view = viewArg(args);
-    const { user } = emu.consumeTrigger(trigger);
-    return { view: emu.publicView(emu.openModal(user, view, 'push')) };
+    const { user } = slack.views.consumeTrigger(trigger);
+    return { view: publicView(slack.views.openModal(user, view, 'push')) };
   },
 
-  'views.update': ({ args, emu }) => {
+  'views.update': ({ args, slack }) => {
     const id = str(args, 'view_id');
     const externalId = str(args, 'external_id');
     if (!id && !externalId) throw missing('view_id');
     const view = viewArg(args);
-    const existing = id ? emu.workspace.views.get(id) : [...emu.workspace.views.values()].find((v) => v.external_id === externalId && v.open);
+    const existing = id ? slack.workspace.views.get(id) : [...slack.workspace.views.values()].find((v) => v.external_id === externalId && v.open);
     if (!existing || !existing.open) throw new ApiError('not_found');
     const hash = str(args, 'hash');
     if (hash && hash !== existing.hash) throw new ApiError('hash_conflict');
     if (view.type !== existing.type)
       throw new ApiError('invalid_arguments', { response_metadata: { messages: ['[ERROR] cannot change a view type [json-pointer:/view/type]'] } });
-    return { view: emu.publicView(emu.replaceView(existing, view, 'views.update')) };
+    return { view: publicView(slack.views.replaceView(existing, view, 'views.update')) };
   },
 
-  'views.publish': ({ args, emu }) => {
+  'views.publish': ({ args, slack }) => {
     const userId = str(args, 'user_id');
     if (!userId) throw missing('user_id');
-    const user = emu.workspace.users.get(userId);
+    const user = slack.workspace.users.get(userId);
     if (!user) throw new ApiError('user_not_found');
     const view = viewArg(args);
     if (view.type !== 'home')
       throw new ApiError('invalid_arguments', {
         response_metadata: { messages: ['[ERROR] views.publish only publishes home tabs [json-pointer:/view/type]'] },
       });
-    const existing = [...emu.workspace.views.values()].find((v) => v.type === 'home' && v.user === user.id && v.open);
+    const existing = slack.views.homeOf(user.id);
     const hash = str(args, 'hash');
     if (existing && hash && hash !== existing.hash) throw new ApiError('hash_conflict');
-    const v: View = existing ? emu.replaceView(existing, view, 'views.publish') : emu.createView(user.id, view, null);
-    return { view: emu.publicView(v) };
+    const v: View = existing ? slack.views.replaceView(existing, view, 'views.publish') : slack.views.createView(user.id, view, null);
+    return { view: publicView(v) };
   },
 
-  'files.info': ({ args, emu }) => {
+  'files.info': ({ args, slack }) => {
     const id = str(args, 'file');
-    const file = id ? emu.workspace.files.get(id) : undefined;
-    if (!file || !file.completed || !emu.botCanSee(file)) throw new ApiError('file_not_found');
-    return { file: emu.publicFile(file), comments: [], response_metadata: { next_cursor: '' } };
+    const file = id ? slack.workspace.files.get(id) : undefined;
+    if (!file || !file.completed || !slack.files.botCanSee(file)) throw new ApiError('file_not_found');
+    return { file: publicFile(file), comments: [], response_metadata: { next_cursor: '' } };
   },
 
-  'files.getUploadURLExternal': ({ args, emu }) => {
+  'files.getUploadURLExternal': ({ args, slack }) => {
     const filename = str(args, 'filename');
     const length = Number(str(args, 'length'));
     if (!filename) throw missing('filename');
     if (!Number.isInteger(length) || length <= 0) throw missing('length');
-    const file = emu.createFile({ name: filename, user: emu.botUserId, size: length });
-    return { upload_url: `${emu.baseUrl}/upload/v1/${file.id}`, file_id: file.id };
+    const file = slack.files.createFile({ name: filename, user: slack.id.botUserId, size: length });
+    return { upload_url: `${slack.baseUrl()}/upload/v1/${file.id}`, file_id: file.id };
   },
 
-  'files.completeUploadExternal': ({ args, emu }) => {
+  'files.completeUploadExternal': ({ args, slack }) => {
     const files = jsonArg(args, 'files', 'invalid_arguments');
     if (!Array.isArray(files) || files.length === 0) throw missing('files');
     const entries = files.map((f) => {
       const id = typeof f === 'object' && f !== null ? (f as { id?: unknown }).id : undefined;
-      const file = typeof id === 'string' ? emu.workspace.files.get(id) : undefined;
-      if (!file || file.content === undefined || file.user !== emu.botUserId) throw new ApiError('file_not_found');
+      const file = typeof id === 'string' ? slack.workspace.files.get(id) : undefined;
+      if (!file || file.content === undefined || file.user !== slack.id.botUserId) throw new ApiError('file_not_found');
       return { file, title: (f as { title?: unknown }).title };
     });
     const channelRef = str(args, 'channel_id') ?? str(args, 'channels')?.split(',')[0];
-    const channel = channelRef ? emu.resolveChannel(channelRef) : undefined;
-    if (channel && !channel.members.includes(emu.botUserId)) throw new ApiError('not_in_channel');
+    const channel = channelRef ? slack.conversations.resolveChannel(channelRef) : undefined;
+    if (channel && !channel.members.includes(slack.id.botUserId)) throw new ApiError('not_in_channel');
     for (const { file, title } of entries) {
       if (typeof title === 'string' && title !== '') file.title = title;
       file.completed = true;
@@ -441,9 +444,9 @@ export const METHODS: Record<string, Handler> = {
       if (errors.length > 0) throw blocksError(errors);
     }
     if (channel) {
-      emu.shareFiles(
+      slack.files.shareFiles(
         channel.id,
-        emu.botUserId,
+        slack.id.botUserId,
         entries.map((e) => e.file),
         {
           text: initialComment,
@@ -452,8 +455,8 @@ export const METHODS: Record<string, Handler> = {
         },
       );
     } else {
-      emu.workspace.log(`files: ${entries.map((e) => `${e.file.id} ${e.file.name}`).join(', ')} uploaded by the bot, not shared`);
+      slack.workspace.log(`files: ${entries.map((e) => `${e.file.id} ${e.file.name}`).join(', ')} uploaded by the bot, not shared`);
     }
-    return { files: entries.map((e) => emu.publicFile(e.file)) };
+    return { files: entries.map((e) => publicFile(e.file)) };
   },
 };

@@ -5,6 +5,7 @@ export type { SlashResponse, ClickResult, SubmitResult, FillResult } from './dri
 export type { StateValues } from './input-state.js';
 export { validateBlocks, validateView, validateMessage } from './block-kit.js';
 export type { Surface } from './block-kit.js';
-export { slackSignature } from './signing.js';
+export { slackSignature, postSigned } from './signing.js';
+export type { SignedPostOptions, SignedPostResult } from './signing.js';
 export type { FaultSpec, RateLimit } from './faults.js';
 export type { Message, Ephemeral, View, SlackFile, SlackUser, Channel } from './workspace.js';

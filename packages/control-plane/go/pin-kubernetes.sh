@@ -7,7 +7,7 @@
 # published tag (v1.X.Y -> v0.X.Y). The list changes between releases, so it is
 # read from kubernetes' own go.mod instead of being written by hand.
 #
-# Usage: test/support/cluster/go/pin-kubernetes.sh [v1.37.2]
+# Usage: packages/control-plane/go/pin-kubernetes.sh [v1.37.2]
 # Only needed to change the pin; the build uses the committed go.mod/go.sum.
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -47,10 +47,15 @@ export interface SlackFile {
   pretty_type: string;
   user: string;
   user_team: string;
+  editable: boolean;
   size: number;
   mode: 'hosted';
   is_external: false;
+  external_type: string;
   is_public: boolean;
+  public_url_shared: boolean;
+  display_as_bot: boolean;
+  username: string;
   url_private: string;
   url_private_download: string;
   permalink: string;
@@ -70,7 +75,8 @@ export interface Message {
   channel: string;
   team: string;
   user?: string;
-  bot_id?: string;
+  /** A user's file_share carries `bot_id: null`, as Slack's documented example does. */
+  bot_id?: string | null;
   app_id?: string;
   text: string;
   blocks?: unknown[];

@@ -1,16 +1,16 @@
-import type { SlackEmulator } from './slack-emulator.js';
+import type { CallRecord } from './api-endpoint.js';
 import { summarizeBlocks, summarizeMessage } from './summary.js';
+import type { Workspace } from './workspace.js';
 
 /**
  * Renders the workspace for a failing test: who is in it, what happened in
  * order (messages, ephemerals, views, files, deliveries, API errors), then
  * the current state of every conversation.
  */
-export function renderTranscript(emu: SlackEmulator): string {
-  const ws = emu.workspace;
+export function renderTranscript(ws: Workspace, bot: { botName: string; botUserId: string }, calls: readonly CallRecord[]): string {
   const t0 = ws.startedAt;
   const lines: string[] = [];
-  lines.push(`=== Slack emulator transcript: team ${ws.team.id} "${ws.team.name}", bot @${emu.botName} (${emu.botUserId}) ===`);
+  lines.push(`=== Slack emulator transcript: team ${ws.team.id} "${ws.team.name}", bot @${bot.botName} (${bot.botUserId}) ===`);
   lines.push('users:');
   for (const u of ws.users.values()) {
     lines.push(`  @${u.name} ${u.id}${u.is_bot ? ' (bot)' : ''}${u.profile.email ? ` <${u.profile.email}>` : ''} "${u.real_name}"`);
@@ -47,6 +47,6 @@ export function renderTranscript(emu: SlackEmulator): string {
       );
     }
   }
-  lines.push(`--- web api: ${emu.callLog.length} calls (${emu.callLog.filter((c) => !c.ok).length} failed) ---`);
+  lines.push(`--- web api: ${calls.length} calls (${calls.filter((c) => !c.ok).length} failed) ---`);
   return lines.join('\n');
 }

@@ -10,7 +10,7 @@ import { makePki, writeTokenKubeconfig } from './pki.js';
 import { isAlive, spawnLogged, stopProcess, tail } from './processes.js';
 import { readState, writeState } from './state.js';
 import type { ClusterState, ProcessName } from './state.js';
-import { freePort } from '../free-port.js';
+import { freePort } from './free-port.js';
 
 /** The `csrbot` identity in the harness token file; rbac-test-user.yaml binds it to the ClusterRole in deploy/rbac. */
 export const CSRBOT_USER = 'csrbot';

@@ -9,7 +9,7 @@
 # 2) bounds parallel compiles, which bounds peak memory.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(cd "$here/../../../.." && pwd)"
+repo="$(cd "$here/../../.." && pwd)"
 cd "$here"
 
 if ! command -v go >/dev/null 2>&1; then

@@ -1,5 +1,15 @@
 import { validateView } from './block-kit.js';
-import type { BotRef, DeliveryOutcome, SlackEmulator, WaitOptions } from './slack-emulator.js';
+import type { Conversations } from './conversations.js';
+import type { Delivery } from './delivery.js';
+import type { EventFeed } from './events.js';
+import type { Files } from './files.js';
+import type { AppIdentity, BotRef } from './identity.js';
+import { interactionBase, slashCommandBody } from './payloads.js';
+import { publicView } from './public-shapes.js';
+import type { ResponseUrls } from './response-urls.js';
+import type { DeliveryOutcome } from './transports.js';
+import type { Views } from './views.js';
+import type { WaitOptions } from './waits.js';
 import {
   InputStates,
   dispatchesOnChange,
@@ -11,7 +21,25 @@ import {
   type Located,
   type StateValues,
 } from './input-state.js';
-import type { Ephemeral, Message, SlackFile, SlackUser, View } from './workspace.js';
+import type { Ephemeral, Message, SlackFile, SlackUser, View, Workspace } from './workspace.js';
+
+/** The parts of the emulator a user driver acts through. */
+export interface DriverDeps {
+  readonly workspace: Workspace;
+  readonly id: AppIdentity;
+  readonly conversations: Conversations;
+  readonly views: Views;
+  readonly files: Files;
+  readonly responseUrls: ResponseUrls;
+  readonly delivery: Delivery;
+  readonly events: EventFeed;
+  /** What each user entered in messages and ephemerals, as their Slack client remembers it. */
+  readonly inputStates: InputStates;
+  /** Slash commands the app declares; others get Slackbot's "not a valid command". */
+  readonly commands: readonly string[];
+  waitFor<T>(probe: () => T | undefined | null | false, description: string, o?: WaitOptions): Promise<T>;
+  transcript(): string;
+}
 
 /** What the user saw after typing a slash command. */
 export interface SlashResponse {
@@ -66,14 +94,6 @@ export interface FillResult {
 type Target = Message | Ephemeral | View;
 type El = Record<string, unknown>;
 
-/** Input state is the client's: one memory per emulator, keyed by user and surface. */
-const inputStates = new WeakMap<SlackEmulator, InputStates>();
-function statesOf(emu: SlackEmulator): InputStates {
-  let s = inputStates.get(emu);
-  if (!s) inputStates.set(emu, (s = new InputStates()));
-  return s;
-}
-
 const surfaceKey = (t: Message | Ephemeral): string => `${isEphemeral(t) ? 'ephemeral' : 'message'} ${t.channel} ${t.ts}`;
 
 const isView = (t: Target): t is View => 'callback_id' in t && 'hash' in t;
@@ -82,23 +102,23 @@ const isEphemeral = (t: Target): t is Ephemeral => 'via' in t && 'from' in t;
 /** A conversation as one user sees it: say things, upload files. */
 export class Conversation {
   constructor(
-    private readonly emu: SlackEmulator,
+    private readonly slack: DriverDeps,
     private readonly user: UserDriver,
     readonly channelId: string,
   ) {}
 
   /** Posts a message as the user; the bot gets the message event. */
   async say(text: string, o: { threadTs?: string } = {}): Promise<Message> {
-    return this.emu.postUserMessage(this.channelId, this.user.id, { text, threadTs: o.threadTs });
+    return this.slack.conversations.postUserMessage(this.channelId, this.user.id, { text, threadTs: o.threadTs });
   }
 
   /** Uploads a file as the user into this conversation (message subtype file_share, event to the bot). */
   async upload(filename: string, content: string | Buffer, o: { title?: string; comment?: string } = {}): Promise<{ message: Message; file: SlackFile }> {
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const file = this.emu.createFile({ name: filename, user: this.user.id, size: data.length, content: data, ...(o.title ? { title: o.title } : {}) });
-    const message = this.emu.shareFiles(this.channelId, this.user.id, [file], { text: o.comment ?? '' });
-    if (this.emu.options.events.includes('file_shared')) {
-      this.emu.deliverEvent(
+    const file = this.slack.files.createFile({ name: filename, user: this.user.id, size: data.length, content: data, ...(o.title ? { title: o.title } : {}) });
+    const message = this.slack.files.shareFiles(this.channelId, this.user.id, [file], { text: o.comment ?? '' });
+    if (this.slack.events.subscribes('file_shared')) {
+      this.slack.events.send(
         { type: 'file_shared', file_id: file.id, user_id: this.user.id, file: { id: file.id }, channel_id: this.channelId, event_ts: message.ts },
         `file_shared ${file.id}`,
       );
@@ -107,7 +127,7 @@ export class Conversation {
   }
 
   messages(): Message[] {
-    return this.emu.messagesIn(this.channelId);
+    return this.slack.conversations.messagesIn(this.channelId);
   }
 
   slash(command: string, text = ''): Promise<SlashResponse> {
@@ -118,7 +138,7 @@ export class Conversation {
 /** Acts as one human in the workspace. Get it from emu.addUser(...) or emu.user('jane'). */
 export class UserDriver {
   constructor(
-    private readonly emu: SlackEmulator,
+    private readonly slack: DriverDeps,
     readonly profile: SlackUser,
   ) {}
 
@@ -132,25 +152,25 @@ export class UserDriver {
 
   /** The user's DM with the bot. */
   dm(_bot?: BotRef): Conversation {
-    return new Conversation(this.emu, this, this.emu.openDm(this.id).channel.id);
+    return new Conversation(this.slack, this, this.slack.conversations.openDm(this.id).channel.id);
   }
 
   /** A channel (id or #name) the user is in. */
   in(channel: string): Conversation {
-    const c = this.emu.workspace.channels.get(channel) ?? this.emu.resolveChannel(`#${channel.replace(/^#/, '')}`);
+    const c = this.slack.workspace.channels.get(channel) ?? this.slack.conversations.resolveChannel(`#${channel.replace(/^#/, '')}`);
     if (!c.members.includes(this.id)) throw new Error(`@${this.name} is not a member of #${c.name}`);
-    return new Conversation(this.emu, this, c.id);
+    return new Conversation(this.slack, this, c.id);
   }
 
   /** Types `/command text` (by default in the DM with the bot) and returns what Slack showed. */
   async slash(command: string, text = '', o: { channel?: string } = {}): Promise<SlashResponse> {
-    const emu = this.emu;
-    const channel = o.channel ? emu.resolveChannel(o.channel) : emu.openDm(this.id).channel;
-    const triggerId = emu.issueTrigger(this.id);
-    const responseUrl = emu.issueResponseUrl({ kind: 'command', user: this.id, channel: channel.id });
+    const slack = this.slack;
+    const channel = o.channel ? slack.conversations.resolveChannel(o.channel) : slack.conversations.openDm(this.id).channel;
+    const triggerId = slack.views.issueTrigger(this.id);
+    const responseUrl = slack.responseUrls.issue({ kind: 'command', user: this.id, channel: channel.id });
     const base = { channel: channel.id, responseUrl, triggerId, text: '' };
-    if (!emu.options.commands.includes(command)) {
-      const ephemeral = emu.postEphemeral(
+    if (!slack.commands.includes(command)) {
+      const ephemeral = slack.conversations.postEphemeral(
         channel.id,
         this.id,
         { text: `${command} is not a valid command. In Slack, all messages that start with the "/" character are interpreted as commands.` },
@@ -159,26 +179,20 @@ export class UserDriver {
       );
       return { ...base, ok: false, acked: false, error: 'invalid_command', ephemeral, text: ephemeral.text };
     }
-    const body = {
-      token: emu.verificationToken,
-      team_id: emu.teamId,
-      team_domain: emu.workspace.team.domain,
-      channel_id: channel.id,
-      channel_name: emu.channelNameFor(channel.id),
-      user_id: this.id,
-      user_name: this.name,
+    const body = slashCommandBody(slack.id, slack.workspace, {
+      channelId: channel.id,
+      channelName: slack.conversations.channelNameFor(channel.id),
+      user: this.profile,
       command,
       text,
-      api_app_id: emu.appId,
-      is_enterprise_install: 'false',
-      response_url: responseUrl,
-      trigger_id: triggerId,
-    };
-    emu.workspace.log(`${emu.workspace.describeChannel(channel.id)}: @${this.name} typed ${command} ${text}`);
-    const outcome = await emu.deliver('slash_commands', body, `${command} ${text}`.trim());
+      responseUrl,
+      triggerId,
+    });
+    slack.workspace.log(`${slack.workspace.describeChannel(channel.id)}: @${this.name} typed ${command} ${text}`);
+    const outcome = await slack.delivery.deliver('slash_commands', body, `${command} ${text}`.trim());
     if (!outcome.acked) {
       const error = outcome.reason === 'timeout' || outcome.reason === 'http_timeout' ? 'operation_timeout' : 'dispatch_failed';
-      const ephemeral = emu.postEphemeral(channel.id, this.id, { text: `${command} failed with the error "${error}"` }, 'slack', 'USLACKBOT');
+      const ephemeral = slack.conversations.postEphemeral(channel.id, this.id, { text: `${command} failed with the error "${error}"` }, 'slack', 'USLACKBOT');
       return { ...base, ok: false, acked: false, error, ephemeral, text: ephemeral.text };
     }
     const payload = outcome.payload;
@@ -188,9 +202,9 @@ export class UserDriver {
       payload &&
       (payload.text || (Array.isArray(payload.blocks) && payload.blocks.length) || (Array.isArray(payload.attachments) && payload.attachments.length));
     if (!payload || !hasContent) return result;
-    const applied = emu.applyResponse({ kind: 'command', user: this.id, channel: channel.id, createdAt: Date.now(), uses: 0 }, payload, 'ack');
+    const applied = slack.responseUrls.apply({ kind: 'command', user: this.id, channel: channel.id, createdAt: Date.now(), uses: 0 }, payload, 'ack');
     if (!applied.ok) {
-      emu.postEphemeral(channel.id, this.id, { text: `${command} failed with the error "${applied.error}"` }, 'slack', 'USLACKBOT');
+      slack.conversations.postEphemeral(channel.id, this.id, { text: `${command} failed with the error "${applied.error}"` }, 'slack', 'USLACKBOT');
       return { ...result, ok: false, error: applied.error, ...(applied.errors ? { errors: applied.errors } : {}) };
     }
     const shown = applied.ephemeral ?? applied.message;
@@ -222,7 +236,7 @@ export class UserDriver {
       if (element.url !== undefined) action.url = element.url;
     }
     if (isStateful(element)) this.remember(target, block, element, { type: element.type, ...selection(element, o) });
-    this.emu.workspace.log(
+    this.slack.workspace.log(
       `@${this.name} clicked ${String(element.type)} "${actionId}"${element.confirm ? ' (and confirmed)' : ''} in ${describeTarget(target)}`,
     );
     return this.sendAction(target, action, `block_actions ${actionId} by @${this.name}`);
@@ -244,16 +258,16 @@ export class UserDriver {
     const { block, element } = this.locate(target, actionId, o.blockId, 'fill');
     const type = String(element.type);
     if (!isStateful(element)) {
-      throw new Error(`@${this.name} cannot fill "${actionId}": it is a ${type}, which holds no value (use click)\n\n${this.emu.transcript()}`);
+      throw new Error(`@${this.name} cannot fill "${actionId}": it is a ${type}, which holds no value (use click)\n\n${this.slack.transcript()}`);
     }
     const multi = type.startsWith('multi_') || type === 'checkboxes';
-    if (!multi && Array.isArray(value)) throw new Error(`@${this.name} cannot fill ${type} "${actionId}" with several values\n\n${this.emu.transcript()}`);
+    if (!multi && Array.isArray(value)) throw new Error(`@${this.name} cannot fill ${type} "${actionId}" with several values\n\n${this.slack.transcript()}`);
     const given = multi && typeof value === 'string' ? [value] : multi && value === null ? [] : value;
     const entry = this.guard(actionId, () => encodeInput(element, given));
     this.remember(target, block, element, entry);
     const verb = isTextInput(element) ? `typed ${JSON.stringify(value ?? '')} into` : `picked ${JSON.stringify(value)} in`;
     const dispatched = dispatchesOnChange({ block, element });
-    this.emu.workspace.log(
+    this.slack.workspace.log(
       `@${this.name} ${verb} ${type} "${actionId}" in ${describeTarget(target)}${dispatched ? '' : ' (no block_actions: it does not dispatch on change)'}`,
     );
     if (!dispatched) return { dispatched: false, state: this.stateOf(target) };
@@ -267,27 +281,28 @@ export class UserDriver {
 
   /** The `state.values` a click by this user in `target` would carry now. */
   stateOf(target: Target): StateValues {
-    const emu = this.emu;
-    if (isView(target)) return structuredClone(emu.workspace.views.get(target.id)?.state.values ?? target.state.values) as StateValues;
-    return statesOf(emu).values(this.id, surfaceKey(target), currentBlocks(emu, target));
+    const slack = this.slack;
+    if (isView(target)) return structuredClone(slack.workspace.views.get(target.id)?.state.values ?? target.state.values) as StateValues;
+    return slack.inputStates.values(this.id, surfaceKey(target), currentBlocks(slack.workspace, target));
   }
 
   /** Finds an element the user can act on, or throws with the transcript. */
   private locate(target: Target, actionId: string, blockId: string | undefined, verb: string): Located {
-    const emu = this.emu;
-    const cannot = (why: string): Error => new Error(`@${this.name} cannot ${verb} "${actionId}": ${why}\n\n${emu.transcript()}`);
+    const slack = this.slack;
+    const cannot = (why: string): Error => new Error(`@${this.name} cannot ${verb} "${actionId}": ${why}\n\n${slack.transcript()}`);
     if (isView(target)) {
-      const view = emu.workspace.views.get(target.id);
+      const view = slack.workspace.views.get(target.id);
       if (!view || !view.open) throw cannot(`view ${target.id} is not open`);
     } else if (isEphemeral(target)) {
-      if (target.user !== this.id) throw cannot(`they cannot see the ephemeral shown to ${emu.workspace.describeUser(target.user)}`);
+      if (target.user !== this.id) throw cannot(`they cannot see the ephemeral shown to ${slack.workspace.describeUser(target.user)}`);
       if (target.deleted) throw cannot('the ephemeral is gone');
     } else {
-      const msg = emu.workspace.findMessage(target.channel, target.ts);
+      const msg = slack.workspace.findMessage(target.channel, target.ts);
       if (!msg) throw cannot(`message ${target.ts} is gone`);
-      if (!emu.workspace.channels.get(msg.channel)?.members.includes(this.id)) throw cannot(`they cannot see ${emu.workspace.describeChannel(msg.channel)}`);
+      if (!slack.workspace.channels.get(msg.channel)?.members.includes(this.id))
+        throw cannot(`they cannot see ${slack.workspace.describeChannel(msg.channel)}`);
     }
-    const found = findElement(currentBlocks(emu, target), actionId, blockId);
+    const found = findElement(currentBlocks(slack.workspace, target), actionId, blockId);
     if (!found) throw cannot(`no such element in ${describeTarget(target)}`);
     return found;
   }
@@ -297,7 +312,7 @@ export class UserDriver {
     try {
       return f();
     } catch (e) {
-      throw new Error(`@${this.name} cannot pick in "${actionId}": ${(e as Error).message}\n\n${this.emu.transcript()}`);
+      throw new Error(`@${this.name} cannot pick in "${actionId}": ${(e as Error).message}\n\n${this.slack.transcript()}`);
     }
   }
 
@@ -305,41 +320,41 @@ export class UserDriver {
     const blockId = String(block.block_id);
     const actionId = String(element.action_id);
     if (isView(target)) {
-      const view = this.emu.workspace.views.get(target.id);
+      const view = this.slack.workspace.views.get(target.id);
       if (view) (view.state.values[blockId] ??= {})[actionId] = entry;
       return;
     }
-    statesOf(this.emu).remember(this.id, surfaceKey(target), blockId, actionId, entry);
+    this.slack.inputStates.remember(this.id, surfaceKey(target), blockId, actionId, entry);
   }
 
   /** Delivers a block_actions payload for `action` in `target`, with the container, state and response_url Slack sends. */
   private async sendAction(target: Target, action: Record<string, unknown>, label: string): Promise<ClickResult> {
-    const emu = this.emu;
-    const triggerId = emu.issueTrigger(this.id);
-    const body: Record<string, unknown> = { type: 'block_actions', ...emu.interactionBase(this.profile), trigger_id: triggerId };
+    const slack = this.slack;
+    const triggerId = slack.views.issueTrigger(this.id);
+    const body: Record<string, unknown> = { type: 'block_actions', ...interactionBase(slack.id, slack.workspace, this.profile), trigger_id: triggerId };
     let responseUrl: string | undefined;
     if (isView(target)) {
-      const view = emu.workspace.views.get(target.id)!;
+      const view = slack.workspace.views.get(target.id)!;
       body.container = { type: 'view', view_id: view.id };
-      body.view = emu.publicView(view);
+      body.view = publicView(view);
     } else if (isEphemeral(target)) {
-      responseUrl = emu.issueResponseUrl({ kind: 'action', user: this.id, channel: target.channel, ephemeral: target });
+      responseUrl = slack.responseUrls.issue({ kind: 'action', user: this.id, channel: target.channel, ephemeral: target });
       body.container = { type: 'message', message_ts: target.ts, channel_id: target.channel, is_ephemeral: true };
-      body.channel = { id: target.channel, name: emu.channelNameFor(target.channel) };
+      body.channel = { id: target.channel, name: slack.conversations.channelNameFor(target.channel) };
       body.state = { values: this.stateOf(target) };
       body.response_url = responseUrl;
     } else {
-      const msg = emu.workspace.findMessage(target.channel, target.ts)!;
-      responseUrl = emu.issueResponseUrl({ kind: 'action', user: this.id, channel: msg.channel, messageTs: msg.ts });
+      const msg = slack.workspace.findMessage(target.channel, target.ts)!;
+      responseUrl = slack.responseUrls.issue({ kind: 'action', user: this.id, channel: msg.channel, messageTs: msg.ts });
       body.container = { type: 'message', message_ts: msg.ts, channel_id: msg.channel, is_ephemeral: false };
-      body.channel = { id: msg.channel, name: emu.channelNameFor(msg.channel) };
+      body.channel = { id: msg.channel, name: slack.conversations.channelNameFor(msg.channel) };
       const { deleted: _d, channel: _c, ...publicMsg } = structuredClone(msg);
       body.message = publicMsg;
       body.state = { values: this.stateOf(target) };
       body.response_url = responseUrl;
     }
     body.actions = [action];
-    const outcome = await emu.deliver('interactive', body, label);
+    const outcome = await slack.delivery.deliver('interactive', body, label);
     return { ...outcomeFields(outcome), triggerId, body, ...(responseUrl ? { responseUrl } : {}) };
   }
 
@@ -349,27 +364,27 @@ export class UserDriver {
    * (text, option value, user/channel id, date) or arrays for multi-selects.
    */
   async submitView(target: View | string, values: Record<string, unknown> = {}): Promise<SubmitResult> {
-    const emu = this.emu;
-    const view = emu.workspace.views.get(typeof target === 'string' ? target : target.id);
-    const stack = emu.modalStack(this.id);
+    const slack = this.slack;
+    const view = slack.workspace.views.get(typeof target === 'string' ? target : target.id);
+    const stack = slack.views.modalStack(this.id);
     if (!view || !view.open || view.type !== 'modal' || stack[stack.length - 1]?.id !== view.id) {
       throw new Error(
-        `@${this.name} cannot submit view ${typeof target === 'string' ? target : target.id}: it is not the modal on top of their screen\n\n${emu.transcript()}`,
+        `@${this.name} cannot submit view ${typeof target === 'string' ? target : target.id}: it is not the modal on top of their screen\n\n${slack.transcript()}`,
       );
     }
     if (view.submit === undefined) throw new Error(`view ${view.id} has no submit button`);
-    view.state = { values: buildState(view, values, emu.transcript.bind(emu)) };
+    view.state = { values: buildState(view, values, () => slack.transcript()) };
     const body: Record<string, unknown> = {
       type: 'view_submission',
-      ...emu.interactionBase(this.profile),
-      trigger_id: emu.issueTrigger(this.id),
-      view: emu.publicView(view),
+      ...interactionBase(slack.id, slack.workspace, this.profile),
+      trigger_id: slack.views.issueTrigger(this.id),
+      view: publicView(view),
       response_urls: [],
     };
-    emu.workspace.log(`@${this.name} submitted view ${view.id} (${view.callback_id}) with ${JSON.stringify(view.state.values)}`);
-    const outcome = await emu.deliver('interactive', body, `view_submission ${view.callback_id} by @${this.name}`);
+    slack.workspace.log(`@${this.name} submitted view ${view.id} (${view.callback_id}) with ${JSON.stringify(view.state.values)}`);
+    const outcome = await slack.delivery.deliver('interactive', body, `view_submission ${view.callback_id} by @${this.name}`);
     if (!outcome.acked) {
-      emu.workspace.log(`view ${view.id}: Slack shows @${this.name} "We had some trouble connecting"`);
+      slack.workspace.log(`view ${view.id}: Slack shows @${this.name} "We had some trouble connecting"`);
       return { ...outcomeFields(outcome), body, view };
     }
     const p = outcome.payload ?? {};
@@ -379,91 +394,91 @@ export class UserDriver {
       const inputIds = view.blocks.filter((b) => (b as { type?: string }).type === 'input').map((b) => (b as { block_id?: string }).block_id);
       const unknown = Object.keys(errors).filter((k) => !inputIds.includes(k));
       if (unknown.length > 0) return { acked: true, error: `response_action errors names non-input blocks: ${unknown.join(', ')}`, body, view };
-      emu.workspace.log(`view ${view.id}: errors shown to @${this.name}: ${JSON.stringify(errors)}`);
+      slack.workspace.log(`view ${view.id}: errors shown to @${this.name}: ${JSON.stringify(errors)}`);
       return { acked: true, responseAction: 'errors', errors, body, view };
     }
     if (action === 'update' || action === 'push') {
       const problems = validateView(p.view);
       if (problems.length > 0) {
-        emu.workspace.log(`view ${view.id}: response_action ${action} refused: ${problems.join('; ')}`);
+        slack.workspace.log(`view ${view.id}: response_action ${action} refused: ${problems.join('; ')}`);
         return { acked: true, error: 'invalid_view', responseAction: action, body, view };
       }
       const next =
         action === 'update'
-          ? emu.replaceView(view, p.view as Record<string, unknown>, 'response_action update')
-          : emu.openModal(this.id, p.view as Record<string, unknown>, 'push');
+          ? slack.views.replaceView(view, p.view as Record<string, unknown>, 'response_action update')
+          : slack.views.openModal(this.id, p.view as Record<string, unknown>, 'push');
       return { acked: true, responseAction: action, body, view: next };
     }
     if (action === 'clear') {
-      emu.closeModal(this.id, true, 'response_action clear');
+      slack.views.closeModal(this.id, true, 'response_action clear');
       return { acked: true, responseAction: 'clear', body };
     }
-    emu.closeModal(this.id, false, 'submitted');
-    const top = emu.modalStack(this.id).at(-1);
+    slack.views.closeModal(this.id, false, 'submitted');
+    const top = slack.views.modalStack(this.id).at(-1);
     return { acked: true, responseAction: 'close', body, ...(top ? { view: top } : {}) };
   }
 
   /** Presses the modal's close/cancel button (view_closed is sent if the view asked for notify_on_close). */
   async closeView(target?: View | string): Promise<DeliveryOutcome | undefined> {
-    const emu = this.emu;
-    const stack = emu.modalStack(this.id);
-    const view = target ? emu.workspace.views.get(typeof target === 'string' ? target : target.id) : stack.at(-1);
+    const slack = this.slack;
+    const stack = slack.views.modalStack(this.id);
+    const view = target ? slack.workspace.views.get(typeof target === 'string' ? target : target.id) : stack.at(-1);
     if (!view || !view.open || stack.at(-1)?.id !== view.id) throw new Error(`@${this.name} has no such modal on top of their screen`);
     let outcome: DeliveryOutcome | undefined;
     const clear = view.clear_on_close;
     if (view.notify_on_close) {
-      const body = { type: 'view_closed', ...emu.interactionBase(this.profile), view: emu.publicView(view), is_cleared: clear };
-      outcome = await emu.deliver('interactive', body, `view_closed ${view.callback_id} by @${this.name}`);
+      const body = { type: 'view_closed', ...interactionBase(slack.id, slack.workspace, this.profile), view: publicView(view), is_cleared: clear };
+      outcome = await slack.delivery.deliver('interactive', body, `view_closed ${view.callback_id} by @${this.name}`);
     }
-    emu.closeModal(this.id, clear, 'closed by the user');
+    slack.views.closeModal(this.id, clear, 'closed by the user');
     return outcome;
   }
 
   /** Opens the bot's Home tab (app_home_opened, if the app subscribes to it). */
   async openHome(): Promise<void> {
-    const emu = this.emu;
-    const dm = emu.openDm(this.id).channel.id;
+    const slack = this.slack;
+    const dm = slack.conversations.openDm(this.id).channel.id;
     const home = this.homeView();
-    if (!emu.options.events.includes('app_home_opened')) return;
-    const event: Record<string, unknown> = { type: 'app_home_opened', user: this.id, channel: dm, tab: 'home', event_ts: emu.workspace.nextTs() };
-    if (home) event.view = emu.publicView(home);
-    emu.deliverEvent(event, `app_home_opened by @${this.name}`);
+    if (!slack.events.subscribes('app_home_opened')) return;
+    const event: Record<string, unknown> = { type: 'app_home_opened', user: this.id, channel: dm, tab: 'home', event_ts: slack.workspace.nextTs() };
+    if (home) event.view = publicView(home);
+    slack.events.send(event, `app_home_opened by @${this.name}`);
   }
 
   /** Messages in the user's DM with the bot (both directions). */
   dms(): Message[] {
-    return this.emu.messagesIn(this.emu.openDm(this.id).channel.id);
+    return this.slack.conversations.messagesIn(this.slack.conversations.openDm(this.id).channel.id);
   }
 
   /** Ephemerals shown to this user, anywhere, oldest first. */
   ephemerals(): Ephemeral[] {
-    return this.emu.workspace.ephemerals.filter((e) => e.user === this.id && !e.deleted);
+    return this.slack.workspace.ephemerals.filter((e) => e.user === this.id && !e.deleted);
   }
 
   /** Modals open on the user's screen, bottom to top. */
   openViews(): View[] {
-    return this.emu.modalStack(this.id);
+    return this.slack.views.modalStack(this.id);
   }
 
   homeView(): View | undefined {
-    return [...this.emu.workspace.views.values()].find((v) => v.type === 'home' && v.user === this.id && v.open);
+    return this.slack.views.homeOf(this.id);
   }
 
   /** Waits for a message from the bot in the user's DM that matches. */
   waitForDm(pred: (m: Message) => boolean = () => true, o: WaitOptions = {}): Promise<Message> {
-    return this.emu.waitFor(
-      () => this.dms().find((m) => m.user === this.emu.botUserId && pred(m)),
+    return this.slack.waitFor(
+      () => this.dms().find((m) => m.user === this.slack.id.botUserId && pred(m)),
       `a DM from the bot to @${this.name} matching ${pred.toString()}`,
       o,
     );
   }
 
   waitForEphemeral(pred: (e: Ephemeral) => boolean = () => true, o: WaitOptions = {}): Promise<Ephemeral> {
-    return this.emu.waitFor(() => this.ephemerals().find(pred), `an ephemeral to @${this.name} matching ${pred.toString()}`, o);
+    return this.slack.waitFor(() => this.ephemerals().find(pred), `an ephemeral to @${this.name} matching ${pred.toString()}`, o);
   }
 
   waitForView(pred: (v: View) => boolean = () => true, o: WaitOptions = {}): Promise<View> {
-    return this.emu.waitFor(() => this.openViews().find(pred), `a modal open for @${this.name} matching ${pred.toString()}`, o);
+    return this.slack.waitFor(() => this.openViews().find(pred), `a modal open for @${this.name} matching ${pred.toString()}`, o);
   }
 }
 
@@ -480,10 +495,10 @@ function describeTarget(t: Target): string {
   return `message ${t.ts} in ${t.channel}`;
 }
 
-function currentBlocks(emu: SlackEmulator, t: Target): unknown[] {
-  if (isView(t)) return emu.workspace.views.get(t.id)?.blocks ?? t.blocks;
+function currentBlocks(ws: Workspace, t: Target): unknown[] {
+  if (isView(t)) return ws.views.get(t.id)?.blocks ?? t.blocks;
   if (isEphemeral(t)) return t.blocks ?? [];
-  return emu.workspace.findMessage(t.channel, t.ts)?.blocks ?? t.blocks ?? [];
+  return ws.findMessage(t.channel, t.ts)?.blocks ?? t.blocks ?? [];
 }
 
 /** The block_actions fields describing what was picked. */

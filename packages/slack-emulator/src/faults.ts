@@ -1,3 +1,6 @@
+import type { ServerResponse } from 'node:http';
+import { sendJson } from './http-util.js';
+
 /**
  * Injectable misbehaviour. Keys are Web API method names ("chat.postMessage")
  * or one of the non-API endpoints: "upload" (the files upload URL),
@@ -92,4 +95,43 @@ export class RateLimiter {
     this.hits.set(method, recent);
     return { limited: false };
   }
+}
+
+/** What an HTTP endpoint needs to act out a fault. */
+export interface FaultStage {
+  log(line: string): void;
+  sleep(ms: number): Promise<boolean>;
+}
+
+/**
+ * Acts out the next fault queued for `key` on this request, if any. Resolves
+ * with what was answered when the fault fully answered (or dropped) the
+ * request, and with undefined when the request should go on (none, or only a delay).
+ */
+export async function applyFault(faults: Faults, key: string, res: ServerResponse, stage: FaultStage): Promise<{ status: number; error: string } | undefined> {
+  const fault = faults.take(key);
+  if (!fault) return undefined;
+  if (fault.delayMs) {
+    stage.log(`fault: ${key} answers after ${fault.delayMs} ms`);
+    await stage.sleep(fault.delayMs);
+  }
+  if (fault.drop) {
+    stage.log(`fault: ${key} connection dropped`);
+    res.socket?.destroy();
+    return { status: 0, error: 'dropped' };
+  }
+  if (fault.error) {
+    stage.log(`fault: ${key} answers error ${fault.error}`);
+    sendJson(res, 200, { ok: false, error: fault.error });
+    return { status: 200, error: fault.error };
+  }
+  if (fault.status !== undefined) {
+    const status = fault.status;
+    stage.log(`fault: ${key} answers HTTP ${status}`);
+    const headers: Record<string, string> = status === 429 ? { 'retry-after': String(fault.retryAfterSec ?? 1) } : {};
+    const body = fault.body ?? (status === 429 ? { ok: false, error: 'ratelimited' } : { ok: false, error: status >= 500 ? 'internal_error' : 'fault' });
+    sendJson(res, status, body, headers);
+    return { status, error: (body as { error?: string }).error ?? `http_${status}` };
+  }
+  return undefined;
 }
