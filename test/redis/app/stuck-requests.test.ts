@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 /** The fakes' deps with the real store and queue, and a worker running the real use cases (two attempts per job). */
-function realQueue(name: string): TestDeps & { jobs: BullMqJobs; idle: () => Promise<void> } {
+function realQueue(name: string): Omit<TestDeps, 'jobs'> & { jobs: BullMqJobs; idle: () => Promise<void> } {
   const prefix = uniquePrefix(name);
   prefixes.push(prefix);
   const t = makeDeps({ settings: { signerWatchMs: 0 } });
