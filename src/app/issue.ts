@@ -105,7 +105,8 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
   const d = deps.settings.delivery;
   const names = deliveryFileNames(r.kubernetesUsername, d.clusterName);
   // Not onceOnly: a crash mid-upload must not lose the delivery. One issue
-  // job runs per request (deterministic job id), so only a crash repeats it.
+  // job runs per request (deterministic job id), so only a crash repeats it,
+  // and the chat adapter looks in the DM for the first delivery before sending.
   await deps.chat.deliver(
     { ...r, issued },
     {
