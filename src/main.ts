@@ -14,6 +14,7 @@ import { KubernetesCsrApi } from './adapters/kubernetes/index.js';
 import { kubernetesProbe } from './adapters/kubernetes/kubernetes-probe.js';
 import { BullMqJobs } from './adapters/queue/bullmq-jobs.js';
 import { checkMaxmemoryPolicy, checkRedisReachable, createRedisClient, describeTopology, type RedisClient } from './adapters/redis/index.js';
+import { processCard } from './app/card.js';
 import { startWorker } from './adapters/queue/start-worker.js';
 import { checkClient } from './adapters/slack/check-client.js';
 import { createBoltApp } from './adapters/slack/create-bolt-app.js';
@@ -23,6 +24,7 @@ import { registerCertificateActions } from './adapters/slack/listeners/certifica
 import { startScheduler } from './adapters/queue/scheduler.js';
 import { drainReminders } from './app/remind.js';
 import { reminderPass, retentionPass, runSweep, type SweepPass } from './app/sweep.js';
+import { stuckRequestsPass } from './app/stuck-requests.js';
 import { registerDmIntake } from './adapters/slack/listeners/dm-intake.js';
 import { registerRequestModal, requestSubcommand } from './adapters/slack/listeners/request-modal.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
@@ -296,12 +298,13 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
       approve: (id) => processApprove(background, id),
       deny: (id) => processDeny(background, id),
       issue: (id) => processIssue(background, id),
+      card: (id) => processCard(background, id),
     },
   });
   undo.push('worker', () => worker.close());
 
   // One sweep for the whole product: each concern adds its pass here (e.g. stuck requests).
-  const sweepPasses: SweepPass[] = [reminderPass(background), retentionPass(background, config.lifecycle.retentionMs)];
+  const sweepPasses: SweepPass[] = [reminderPass(background), retentionPass(background, config.lifecycle.retentionMs), stuckRequestsPass(background)];
   // Declared in the background: csrbot starts while Redis is down.
   const scheduler = startScheduler({
     connection: redisBackground,

@@ -106,6 +106,8 @@ export interface Chat {
   postCard(request: CertificateRequest): Promise<{ channel: string; ts: string }>;
   /** Re-renders the card from the request's current state (buttons gone once decided). */
   updateCard(request: CertificateRequest): Promise<void>;
+  /** Deletes a card csrbot posted but could not record, so it never shows live buttons no one updates. */
+  retractCard(card: { channel: string; ts: string }): Promise<void>;
   notifyRequester(request: CertificateRequest, notice: RequesterNotice): Promise<void>;
   deliver(request: CertificateRequest, files: DeliveredFiles): Promise<void>;
   /** Ephemeral answer to one user in a channel. */
@@ -153,6 +155,11 @@ export interface RequestStore {
   /** Clears a once() flag, so a step whose side effect failed can be retried. */
   forget(id: string, what: string): Promise<void>;
   saveIssued(id: string, cert: IssuedCertificate): Promise<void>;
+  /**
+   * Open requests that entered their state before `before`, oldest first, at most `limit`. The index is written by the same
+   * atomic write as the state, so a decision is never without this record of the work it still needs.
+   */
+  openSince(bucket: OpenState, before: Date, limit: number): Promise<Array<{ id: string; since: Date }>>;
   /** Requests waiting for a decision (pending) or for the signer (approved): how many, and since when the longest has waited. */
   openRequests(): Promise<Record<OpenState, OpenRequests>>;
 }
@@ -279,13 +286,26 @@ export interface AuditLog {
 
 // ---- Jobs ---------------------------------------------------------------
 
-export type JobKind = 'submit' | 'approve' | 'deny' | 'issue';
+/** `card` only re-renders a card: cosmetic, so it is never kept once done and can be queued again for the next change. */
+export type JobKind = 'submit' | 'approve' | 'deny' | 'issue' | 'card';
 
 export interface Jobs {
   /** Enqueues at most once per (kind, request id): the job id is deterministic. */
   enqueue(kind: JobKind, requestId: string): Promise<void>;
   /** Runs a job parked by NotYet now instead of at the end of its delay; nothing if it is not parked. */
   wake(kind: JobKind, requestId: string): Promise<void>;
+  /**
+   * Makes sure the job exists and can run: queues it if missing (or finished while its request still needs it), runs it
+   * again if it failed for good. Says what it found, and the last error of a job that has failed.
+   */
+  ensure(kind: JobKind, requestId: string): Promise<JobCheck>;
+}
+
+export interface JobCheck {
+  /** live: waiting, running or delayed (nothing done); missing, failed or finished: queued again now. */
+  found: 'live' | 'missing' | 'failed' | 'finished';
+  /** The last failure of the job, if an attempt failed. */
+  lastError?: string;
 }
 
 /**

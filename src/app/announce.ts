@@ -1,11 +1,13 @@
 import type { CertificateRequest } from '../domain/lifecycle.js';
 import type { Deps } from './deps.js';
+import { refreshCard } from './card.js';
 import { onceOnly } from './once-only.js';
 import { recordAudit } from './audit.js';
 
-/** The card shows the decision (re-rendering is idempotent); the requester hears of it once, and the metrics count it once. */
+/** The card shows the decision, best effort (re-rendering is idempotent); the requester hears of it once, and the metrics count it once. */
 export async function announce(deps: Deps, r: CertificateRequest, kind: 'approved' | 'denied' | 'failed' | 'deleted'): Promise<void> {
-  await deps.chat.updateCard(r);
+  // The card is cosmetic: a failure to update it never stops the requester hearing, nor the job that follows.
+  await refreshCard(deps, r);
   await onceOnly(deps, r.id, `notice-${kind}`, async () => {
     await deps.chat.notifyRequester(r, { kind });
     deps.metrics?.requestEvent(kind);

@@ -3,6 +3,8 @@ import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
 import { APPROVAL_REASON, AUTO_RENEWAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
 import { announce } from './announce.js';
+import { refreshCard } from './card.js';
+import { approvedWhileDenying, deniersOf, tellDenyOverruled } from './crossed-decision.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 
 /** Where a decision came from in Slack, to answer the clicker privately. */
@@ -77,7 +79,7 @@ export async function approveRequest(deps: Deps, id: string, who: DecisionSource
   const person = await deps.directory.person(who.userId);
   const approvals = await deps.store.addApproval(id, { userId: who.userId, name: person.realName || person.name, at: deps.clock.now().toISOString() });
   if (approvals.length < r.quorum) {
-    await deps.chat.updateCard({ ...r, approvals });
+    await refreshCard(deps, { ...r, approvals });
     return { kind: 'recorded', approvals: approvals.length, quorum: r.quorum };
   }
   const by = approvals.map((a) => ({ userId: a.userId, name: a.name }));
@@ -89,7 +91,7 @@ export async function approveRequest(deps: Deps, id: string, who: DecisionSource
     return tellAlreadyDecided(deps, id, who);
   }
   deps.log.info({ requestId: id, approvers: approvals.map((a) => a.userId) }, 'request approved in Slack');
-  await deps.jobs.enqueue('approve', id);
+  await queueDecided(deps, 'approve', id);
   return { kind: 'decided' };
 }
 
@@ -104,8 +106,21 @@ export async function denyRequest(deps: Deps, id: string, who: DecisionSource, r
   });
   if (!won) return tellAlreadyDecided(deps, id, who);
   deps.log.info({ requestId: id, by: who.userId }, 'request denied in Slack');
-  await deps.jobs.enqueue('deny', id);
+  await queueDecided(deps, 'deny', id);
   return { kind: 'decided' };
+}
+
+/**
+ * Queues the job that writes a decision already stored. The decision is
+ * what counts: if the queue is unreachable now, the stuck-requests sweep
+ * finds the request in the open index (written with the decision) and queues it.
+ */
+async function queueDecided(deps: Deps, kind: 'approve' | 'deny', id: string): Promise<void> {
+  try {
+    await deps.jobs.enqueue(kind, id);
+  } catch (err) {
+    deps.log.warn({ err, requestId: id, job: kind }, 'decision stored but its job could not be queued; the sweep queues it');
+  }
 }
 
 /** Job: write the approval to the cluster as `kubectl certificate approve` does, then announce it. */
@@ -152,17 +167,17 @@ export async function processDeny(deps: Deps, id: string): Promise<void> {
   const r = await deps.store.get(id);
   if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
   if (r.state === 'denying') {
-    const names = (r.decision?.by ?? []).map((d) => `${d.name} (${d.userId})`).join(', ') || 'an admin';
+    const names = deniersOf(r);
     try {
       await deps.csrApi.deny(r.csrName, { reason: DENIAL_REASON, message: `Denied in Slack by ${names}: ${r.decision?.reason ?? ''}`.trim() });
     } catch (e) {
       if (isCsrbotError(e) && e.code === 'CSR_ALREADY_DECIDED') {
         // Approved outside Slack (kubectl) while this denial was on its way: Kubernetes keeps the first decision.
         const at = deps.clock.now().toISOString();
-        const approved = await deps.store.transition(id, ['denying'], 'approved', {
-          decision: { by: [], outside: `the cluster (approved outside Slack while the deny by ${names} was being written)`, at },
-        });
+        const words = typeof e.details.by === 'string' ? e.details.by : undefined;
+        const approved = await deps.store.transition(id, ['denying'], 'approved', { decision: { by: [], outside: approvedWhileDenying(r, words), at } });
         if (approved) {
+          await tellDenyOverruled(deps, r, words);
           await announce(deps, approved, 'approved');
           await deps.jobs.enqueue('issue', id);
         }

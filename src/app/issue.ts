@@ -4,6 +4,7 @@ import { NotYet, type CsrObject } from '../ports.js';
 import type { Deps } from './deps.js';
 import { announce } from './announce.js';
 import { captureCertificate } from './capture.js';
+import { refreshCard } from './card.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 
 /** How long one run of the job watches for the signer before giving its worker slot back. The signer usually answers in milliseconds. */
@@ -115,7 +116,8 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
   const d = deps.settings.delivery;
   const names = deliveryFileNames(r.kubernetesUsername, d.clusterName);
   // Not onceOnly: a crash mid-upload must not lose the delivery. One issue
-  // job runs per request (deterministic job id), so only a crash repeats it.
+  // job runs per request (deterministic job id), so only a crash repeats it,
+  // and the chat adapter looks in the DM for the first delivery before sending.
   await deps.chat.deliver(
     { ...r, issued },
     {
@@ -143,7 +145,7 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
   if (done) {
     deps.metrics?.requestEvent('issued');
     deps.metrics?.issuanceSeconds((deps.clock.now().getTime() - decidedAt) / 1000);
-    await deps.chat.updateCard(done);
+    await refreshCard(deps, done);
   }
   log.info({ serial: issued.serial, notAfter: issued.notAfter }, 'certificate delivered');
 }

@@ -2,6 +2,7 @@ import type { CsrEventType, CsrObject } from '../ports.js';
 import { APPROVAL_REASON, AUTO_RENEWAL_REASON, Annotations, DENIAL_REASON, type Deps } from './deps.js';
 import { announce } from './announce.js';
 import { captureCertificate } from './capture.js';
+import { approvedWhileDenying, tellDenyOverruled } from './crossed-decision.js';
 
 /**
  * A CSR changed in the cluster. Decisions made outside Slack (kubectl
@@ -45,9 +46,11 @@ export async function onCsrEvent(deps: Deps, type: CsrEventType, csr: CsrObject)
   if (!d) return;
   if (d.type === 'Approved' && d.reason !== APPROVAL_REASON && d.reason !== AUTO_RENEWAL_REASON) {
     // From denying too: kubectl approved while csrbot's denial was on its way, and Kubernetes keeps the first decision.
-    const won = await deps.store.transition(id, ['pending', 'denying'], 'approved', { decision: { by: [], outside: outsideActor(d.reason, d.message), at } });
+    const outside = r.state === 'denying' ? approvedWhileDenying(r, d.message) : outsideActor(d.reason, d.message);
+    const won = await deps.store.transition(id, [r.state === 'denying' ? 'denying' : 'pending'], 'approved', { decision: { by: [], outside, at } });
     if (won) {
       log.info({ reason: d.reason }, 'CSR approved outside Slack');
+      if (r.state === 'denying') await tellDenyOverruled(deps, r, d.message);
       await announce(deps, won, 'approved');
       await deps.jobs.enqueue('issue', id);
     }

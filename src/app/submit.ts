@@ -100,5 +100,11 @@ async function ensureCard(deps: Deps, r: CertificateRequest): Promise<Certificat
   if (r.card) return r;
   const card = await deps.chat.postCard(r);
   deps.log.info({ requestId: r.id, card }, 'approval card posted');
-  return deps.store.update(r.id, { card });
+  try {
+    return await deps.store.update(r.id, { card });
+  } catch (e) {
+    // Unrecorded, this card would never be updated and its buttons would stay live next to the card the retry posts.
+    await deps.chat.retractCard(card).catch((err: unknown) => deps.log.warn({ err, requestId: r.id, card }, 'could not delete an unrecorded card'));
+    throw e;
+  }
 }

@@ -41,7 +41,13 @@ describe('Redis Cluster: 3 masters, 3 replicas', () => {
       prefix,
       queueName: 'csrbot',
       log: createLogger({ level: 'silent' }),
-      handlers: { submit: async () => void ran++, approve: async () => void ran++, deny: async () => void ran++, issue: async () => void ran++ },
+      handlers: {
+        submit: async () => void ran++,
+        approve: async () => void ran++,
+        deny: async () => void ran++,
+        issue: async () => void ran++,
+        card: async () => void ran++,
+      },
     });
     try {
       const store = RedisRequestStore.create({ redis, prefix });

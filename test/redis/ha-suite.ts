@@ -32,7 +32,14 @@ export interface Topology {
 
 const log = createLogger({ level: 'silent' });
 const noop: JobHandler = async () => {};
-const handlers = (o: Partial<Record<JobKind, JobHandler>>): Record<JobKind, JobHandler> => ({ submit: noop, approve: noop, deny: noop, issue: noop, ...o });
+const handlers = (o: Partial<Record<JobKind, JobHandler>>): Record<JobKind, JobHandler> => ({
+  submit: noop,
+  approve: noop,
+  deny: noop,
+  issue: noop,
+  card: noop,
+  ...o,
+});
 
 export function haSuite(start: () => Promise<Topology>): void {
   let topo: Topology;

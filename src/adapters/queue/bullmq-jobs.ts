@@ -5,7 +5,7 @@
  * the same step twice (Slack retry, double click, second replica) adds it once.
  */
 import { Queue } from 'bullmq';
-import type { JobKind, Jobs } from '../../ports.js';
+import type { JobCheck, JobKind, Jobs } from '../../ports.js';
 import { CAPPED_EXPONENTIAL } from './backoff.js';
 import { bullConnection, type QueueConnection } from './connection.js';
 
@@ -54,6 +54,11 @@ export class BullMqJobs implements Jobs {
 
   async enqueue(kind: JobKind, requestId: string): Promise<void> {
     // If a job with this id exists (waiting, active, delayed, completed or failed), BullMQ keeps it and adds nothing.
+    // A card job renders whatever is stored when it runs: once it has finished, the next change must be able to queue it again.
+    const keep =
+      kind === 'card'
+        ? { removeOnComplete: true, removeOnFail: true }
+        : { removeOnComplete: { age: this.keepSeconds }, removeOnFail: { age: this.keepSeconds } };
     await this.queue.add(
       kind,
       { requestId },
@@ -61,8 +66,7 @@ export class BullMqJobs implements Jobs {
         jobId: jobIdFor(kind, requestId),
         attempts: this.attempts,
         backoff: { type: CAPPED_EXPONENTIAL },
-        removeOnComplete: { age: this.keepSeconds },
-        removeOnFail: { age: this.keepSeconds },
+        ...keep,
       },
     );
   }
@@ -72,6 +76,28 @@ export class BullMqJobs implements Jobs {
     if (!job || !(await job.isDelayed())) return;
     // It may have started meanwhile (another replica woke it, or its delay ran out): nothing left to do then.
     await job.promote().catch(() => undefined);
+  }
+
+  async ensure(kind: JobKind, requestId: string): Promise<JobCheck> {
+    const job = await this.queue.getJob(jobIdFor(kind, requestId));
+    if (!job) {
+      await this.enqueue(kind, requestId);
+      return { found: 'missing' };
+    }
+    const lastError = job.failedReason || undefined;
+    const state = await job.getState();
+    if (state === 'failed') {
+      // A failed job is kept (so a late duplicate is ignored), which also means enqueue() cannot bring it back: retry it.
+      await job.retry('failed');
+      return { found: 'failed', ...(lastError ? { lastError } : {}) };
+    }
+    if (state === 'completed') {
+      // Finished, yet its request still needs it (e.g. state restored after a Redis failover): run it again.
+      await job.remove();
+      await this.enqueue(kind, requestId);
+      return { found: 'finished', ...(lastError ? { lastError } : {}) };
+    }
+    return { found: 'live', ...(lastError ? { lastError } : {}) };
   }
 
   /** Jobs by state, read from Redis now: what /metrics reports as queue depth. */

@@ -85,19 +85,30 @@ export class SlackChat implements Chat, Directory {
     await this.call('chat.update', () => this.client.chat.update({ channel: card.channel, ts: card.ts, ...approvalCard(r) }));
   }
 
+  async retractCard(card: { channel: string; ts: string }): Promise<void> {
+    await this.call('chat.delete', () => this.client.chat.delete({ channel: card.channel, ts: card.ts }));
+  }
+
   async notifyRequester(r: CertificateRequest, n: RequesterNotice): Promise<void> {
     const channel = await this.dm(r);
     await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel, ...requesterNotice(r, n) }));
   }
 
+  /**
+   * Once, not at least once: the certificate's title names the request, and
+   * a delivery repeated after a crash (between the upload and the request
+   * being recorded as issued) first looks for it in the DM's recent history.
+   */
   async deliver(r: CertificateRequest, f: DeliveredFiles): Promise<void> {
     const channel = await this.dm(r);
+    const title = `${f.certificateFilename} (request ${r.id})`;
+    if (await this.sentBefore(channel, title)) return;
     await this.call('files.uploadV2', () =>
       this.client.filesUploadV2({
         channel_id: channel,
         initial_comment: f.instructions,
         file_uploads: [
-          { content: f.certificatePem, filename: f.certificateFilename, title: f.certificateFilename },
+          { content: f.certificatePem, filename: f.certificateFilename, title },
           { content: f.kubeconfig, filename: f.kubeconfigFilename, title: f.kubeconfigFilename },
         ],
       }),
@@ -141,6 +152,18 @@ export class SlackChat implements Chat, Directory {
   }
 
   /** The requester's DM with the bot; conversations.open is idempotent on Slack's side. */
+  /** Whether one of the bot's recent messages in the DM carries a file with this title (the last 200 messages: a repeat follows within minutes). */
+  private async sentBefore(channel: string, title: string): Promise<boolean> {
+    let cursor: string | undefined;
+    for (let page = 0; page < 2; page++) {
+      const res = await this.call('conversations.history', () => this.client.conversations.history({ channel, limit: 100, ...(cursor ? { cursor } : {}) }));
+      if ((res.messages ?? []).some((m) => (m.files ?? []).some((file) => file.title === title))) return true;
+      cursor = res.response_metadata?.next_cursor;
+      if (!res.has_more || !cursor) return false;
+    }
+    return false;
+  }
+
   private async dm(r: CertificateRequest): Promise<string> {
     return r.dmChannel ?? this.openDm(r.requester.userId);
   }

@@ -232,6 +232,14 @@ export class RedisRequestStore implements RequestStore {
     if (ok !== 1) throw new Error(`RequestStore.saveIssued: no request ${id}`);
   }
 
+  async openSince(bucket: OpenState, before: Date, limit: number): Promise<Array<{ id: string; since: Date }>> {
+    const key = this.openKeys()[OPEN_STATES.indexOf(bucket)]!;
+    const flat = await this.redis.zrangebyscore(key, '-inf', `(${before.getTime()}`, 'WITHSCORES', 'LIMIT', 0, limit);
+    const out: Array<{ id: string; since: Date }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, since: new Date(Number(flat[i + 1])) });
+    return out;
+  }
+
   async openRequests(): Promise<Record<OpenState, OpenRequests>> {
     const [pending, approved] = this.openKeys();
     const res = await this.redis.multi().zcard(pending).zrange(pending, '0', '0', 'WITHSCORES').zcard(approved).zrange(approved, '0', '0', 'WITHSCORES').exec();

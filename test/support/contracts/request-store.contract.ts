@@ -250,6 +250,22 @@ export function requestStoreContract(name: string, open: () => Promise<StoreHarn
       expect(await store.openRequests()).toEqual({ pending: { count: 0 }, approved: { count: 0 } });
     });
 
+    it('lists the open requests that entered their state before a time, oldest first: what the sweep re-drives', async () => {
+      const a = aRequest({ createdAt: '2025-01-01T00:00:00.000Z' });
+      const b = aRequest({ createdAt: '2025-01-01T02:00:00.000Z' });
+      const c = aRequest({ createdAt: '2025-01-01T01:00:00.000Z' });
+      for (const r of [a, b, c]) await store.create(r);
+      expect(await store.openSince('pending', new Date('2025-01-01T01:30:00.000Z'), 10)).toEqual([
+        { id: a.id, since: new Date('2025-01-01T00:00:00.000Z') },
+        { id: c.id, since: new Date('2025-01-01T01:00:00.000Z') },
+      ]);
+      expect(await store.openSince('pending', new Date('2025-01-01T03:00:00.000Z'), 1)).toEqual([{ id: a.id, since: new Date('2025-01-01T00:00:00.000Z') }]);
+      // The same write that wins the decision moves it to the other index: no moment where it is in neither.
+      await store.transition(a.id, ['pending'], 'approving', { decision: { by: [{ userId: 'U1', name: 'n' }], at: '2025-01-01T00:30:00.000Z' } });
+      expect(await store.openSince('approved', new Date('2025-01-02T00:00:00.000Z'), 10)).toEqual([{ id: a.id, since: new Date('2025-01-01T00:30:00.000Z') }]);
+      expect((await store.openSince('pending', new Date('2025-01-02T00:00:00.000Z'), 10)).map((o) => o.id)).toEqual([c.id, b.id]);
+    });
+
     it('refuses ids that could reach other keys', async () => {
       await expect(store.create(aRequest({ id: 'a:approvals' }))).rejects.toThrow(/Invalid request id/);
       await expect(store.get('')).rejects.toThrow(/Invalid request id/);

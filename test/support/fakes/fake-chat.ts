@@ -12,6 +12,7 @@ export type ChatMethod =
   | 'replyInDm'
   | 'postCard'
   | 'updateCard'
+  | 'retractCard'
   | 'notifyRequester'
   | 'deliver'
   | 'tellUser'
@@ -48,6 +49,8 @@ const snapshot = <T>(v: T): T => structuredClone(v);
 export class FakeChat implements Chat, Directory {
   readonly cards: PostedCard[] = [];
   readonly cardUpdates: CertificateRequest[] = [];
+  /** Cards deleted with retractCard, in order. */
+  readonly retracted: Array<{ channel: string; ts: string }> = [];
   readonly notices: SentNotice[] = [];
   readonly deliveries: Delivery[] = [];
   /** Replies in DMs during intake, in order. */
@@ -132,6 +135,11 @@ export class FakeChat implements Chat, Directory {
   async updateCard(request: CertificateRequest): Promise<void> {
     this.enter('updateCard');
     this.cardUpdates.push(snapshot(request));
+  }
+
+  async retractCard(card: { channel: string; ts: string }): Promise<void> {
+    this.enter('retractCard');
+    this.retracted.push({ ...card });
   }
 
   async notifyRequester(request: CertificateRequest, notice: RequesterNotice): Promise<void> {

@@ -3,7 +3,7 @@
  * request id) pair is enqueued at most once, for good: a job that already ran
  * is not added again. runAll() plays the worker.
  */
-import { NotYet, type JobKind, type Jobs } from '../../../src/ports.js';
+import { NotYet, type JobCheck, type JobKind, type Jobs } from '../../../src/ports.js';
 
 export interface EnqueuedJob {
   kind: JobKind;
@@ -18,6 +18,8 @@ interface Entry extends EnqueuedJob {
   attemptsMade: number;
   /** Set when the handler said NotYet: the job waits for the next runAll. */
   parked: boolean;
+  /** The message of the handler's last error, as BullMQ's failedReason. */
+  lastError?: string;
 }
 
 export class InMemoryJobs implements Jobs {
@@ -29,7 +31,9 @@ export class InMemoryJobs implements Jobs {
 
   async enqueue(kind: JobKind, requestId: string): Promise<void> {
     const id = `${kind}-${requestId}`;
-    if (!this.entries.has(id)) this.entries.set(id, { id, kind, requestId, done: false, attemptsMade: 0, parked: false });
+    const e = this.entries.get(id);
+    // As BullMqJobs: a card job is not kept once done, so the next change queues it again.
+    if (!e || (kind === 'card' && e.done)) this.entries.set(id, { id, kind, requestId, done: false, attemptsMade: 0, parked: false });
   }
 
   /** Parked jobs run in the next runAll() anyway; wake() is recorded for tests. */
@@ -37,6 +41,16 @@ export class InMemoryJobs implements Jobs {
 
   async wake(kind: JobKind, requestId: string): Promise<void> {
     this.woken.push({ kind, requestId });
+  }
+
+  /** Not yet run successfully: live (a failed run is retried by the next runAll, as BullMQ retries until its attempts run out). */
+  async ensure(kind: JobKind, requestId: string): Promise<JobCheck> {
+    const e = this.entries.get(`${kind}-${requestId}`);
+    const lastError = e?.lastError ? { lastError: e.lastError } : {};
+    if (e && !e.done) return { found: 'live', ...lastError };
+    this.entries.delete(`${kind}-${requestId}`);
+    await this.enqueue(kind, requestId);
+    return { found: e ? 'finished' : 'missing', ...lastError };
   }
 
   /** Every job ever enqueued, once each, in order. */
@@ -69,7 +83,10 @@ export class InMemoryJobs implements Jobs {
       try {
         await handler(next.requestId);
       } catch (e) {
-        if (!(e instanceof NotYet)) throw e;
+        if (!(e instanceof NotYet)) {
+          next.lastError = e instanceof Error ? e.message : String(e);
+          throw e;
+        }
         next.parked = true;
         continue;
       } finally {

@@ -106,6 +106,14 @@ export class InMemoryRequestStore implements RequestStore {
     this.flags.delete(`${id}:once:${what}`);
   }
 
+  async openSince(bucket: OpenState, before: Date, limit: number): Promise<Array<{ id: string; since: Date }>> {
+    return [...this.open.entries()]
+      .filter(([, o]) => o.state === bucket && o.since < before.getTime())
+      .sort(([a, x], [b, y]) => x.since - y.since || (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, limit)
+      .map(([id, o]) => ({ id, since: new Date(o.since) }));
+  }
+
   async openRequests(): Promise<Record<OpenState, OpenRequests>> {
     const stats = (state: OpenState): OpenRequests => {
       const since = [...this.open.values()].filter((o) => o.state === state).map((o) => o.since);

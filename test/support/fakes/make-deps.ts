@@ -2,6 +2,7 @@
  * Deps for use-case tests: every port in memory, a fixed clock, a silent
  * logger, and settings a test can override. `handlers` plays the BullMQ worker.
  */
+import { processCard } from '../../../src/app/card.js';
 import { processApprove, processDeny } from '../../../src/app/decide.js';
 import type { Deps, FlowSettings } from '../../../src/app/deps.js';
 import { processIssue } from '../../../src/app/issue.js';
@@ -77,6 +78,7 @@ export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string 
     approve: (id) => processApprove(deps, id),
     deny: (id) => processDeny(deps, id),
     issue: (id) => processIssue(deps, id),
+    card: (id) => processCard(deps, id),
   };
   return { deps, store, inventory, reminders, audit, jobs, chat, csrApi, clock, handlers };
 }

@@ -41,7 +41,7 @@ function setup(name: string): { prefix: string; queueName: string; jobs: BullMqJ
 
 const noop: JobHandler = async () => {};
 function handlers(overrides: Partial<Record<JobKind, JobHandler>>): Record<JobKind, JobHandler> {
-  return { submit: noop, approve: noop, deny: noop, issue: noop, ...overrides };
+  return { submit: noop, approve: noop, deny: noop, issue: noop, card: noop, ...overrides };
 }
 
 function worker(opts: Omit<StartWorkerOptions, 'connection' | 'log'>): RunningWorker {
@@ -102,6 +102,39 @@ describe('BullMqJobs + startWorker', () => {
     expect(job?.attemptsMade).toBe(1);
   });
 
+  it('ensure(): a job that failed for good, which enqueue() cannot bring back, runs again; a missing one is queued; a live one is left alone', async () => {
+    const { prefix, queueName, jobs } = setup('ensure');
+    const runs: string[] = [];
+    let broken = true;
+    worker({
+      prefix,
+      queueName,
+      retryable: () => false,
+      handlers: handlers({
+        approve: async (id) => {
+          runs.push(id);
+          if (broken) throw new CsrbotError('CLUSTER_FORBIDDEN', { verb: 'update', resource: 'certificatesigningrequests/approval' });
+        },
+      }),
+    });
+    await jobs.enqueue('approve', 'req1');
+    await until(async () => (await allCounts(jobs)).failed === 1, 10_000, 'the job to fail for good');
+    await jobs.enqueue('approve', 'req1'); // retained failed job: ignored
+    await queueIdle(jobs);
+    expect(runs).toEqual(['req1']);
+
+    broken = false;
+    const check = await jobs.ensure('approve', 'req1');
+    expect(check.found).toBe('failed');
+    expect(check.lastError).toMatch(/CLUSTER_FORBIDDEN/);
+    await until(async () => (await allCounts(jobs)).completed === 1, 10_000, 'the job to run again');
+    expect(runs).toEqual(['req1', 'req1']);
+
+    await expect(jobs.ensure('deny', 'req2')).resolves.toEqual({ found: 'missing' });
+    await queueIdle(jobs);
+    expect(await allCounts(jobs)).toEqual(counts({ completed: 2 }));
+  });
+
   it('retries a failing handler with growing delays until it succeeds', async () => {
     const { prefix, queueName, jobs } = setup('retry');
     const attempts: Array<{ at: number }> = [];
@@ -122,8 +155,9 @@ describe('BullMqJobs + startWorker', () => {
     expect(attempts).toHaveLength(3);
     expect((await jobs.bullQueue.getJob('issue-req2'))?.attemptsMade).toBe(3);
     const [a0, a1, a2] = attempts.map((a) => a.at) as [number, number, number];
-    expect(a1 - a0).toBeGreaterThanOrEqual(45); // 50 ms, then 100 ms (timer slack allowed)
-    expect(a2 - a1).toBeGreaterThanOrEqual(95);
+    // 50 ms, then 100 ms, each jittered down to no less than half (timer slack allowed).
+    expect(a1 - a0).toBeGreaterThanOrEqual(20);
+    expect(a2 - a1).toBeGreaterThanOrEqual(45);
     // Each failed attempt is reported for the metrics, by its error code, as one that will be retried.
     expect(failures).toEqual([
       { job: 'issue', code: 'CLUSTER_UNREACHABLE', final: false },
