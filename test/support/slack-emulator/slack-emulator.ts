@@ -295,6 +295,22 @@ export class SlackEmulator {
     return this.user(id);
   }
 
+  /**
+   * Deactivates a user as a workspace admin would: users.info answers
+   * `deleted: true` from now on, and a `user_change` event carrying the user
+   * is delivered if the app subscribes to it.
+   */
+  deactivateUser(nameOrId: string): void {
+    const u = this.workspace.userByName(nameOrId);
+    if (!u || u.is_bot) throw new Error(`no user ${nameOrId} in the emulated workspace (add it with emu.addUser)`);
+    u.deleted = true;
+    u.updated = Math.floor(Date.now() / 1000);
+    this.workspace.log(`user @${u.name} (${u.id}) deactivated`);
+    if (this.opts.events.includes('user_change')) {
+      this.deliverEvent({ type: 'user_change', user: structuredClone(u), cache_ts: u.updated, event_ts: this.workspace.nextTs() }, `user_change @${u.name} deleted`);
+    }
+  }
+
   /** The driver for a user, by name ("jane", "@jane") or id. */
   user(nameOrId: string): UserDriver {
     const u = this.workspace.userByName(nameOrId);

@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { SlackEmulator } from '../../support/slack-emulator/index.js';
+import { App, silentLogger, webClient, type AppT } from './helpers.js';
+
+describe('deactivating a user', () => {
+  let emu: SlackEmulator | undefined;
+  let app: AppT | undefined;
+  afterEach(async () => {
+    await app?.stop();
+    await emu?.stop();
+  });
+
+  it('makes users.info say deleted and delivers user_change to an app subscribed to it', async () => {
+    emu = await SlackEmulator.start({ events: ['message.im', 'user_change'], users: [{ name: 'jane' }, { name: 'joe' }] });
+    app = new App({ token: emu.botToken, appToken: emu.appToken, socketMode: true, logger: silentLogger, clientOptions: { slackApiUrl: emu.apiUrl } });
+    const seen: Array<{ id: string; deleted: boolean }> = [];
+    app.event('user_change', async ({ event }) => {
+      seen.push({ id: event.user.id, deleted: event.user.deleted });
+    });
+    await app.start();
+    const jane = emu.user('jane');
+    emu.deactivateUser('jane');
+    await emu.waitFor(() => seen.length === 1, 'the user_change event');
+    expect(seen).toEqual([{ id: jane.id, deleted: true }]);
+    const client = webClient(emu);
+    expect((await client.users.info({ user: jane.id })).user?.deleted).toBe(true);
+    expect((await client.users.info({ user: emu.user('joe').id })).user?.deleted).toBe(false);
+    expect(() => emu!.deactivateUser('nobody')).toThrow(/no user nobody/);
+  });
+
+  it('delivers nothing to an app not subscribed to user_change', async () => {
+    emu = await SlackEmulator.start({ users: [{ name: 'jane' }] });
+    emu.deactivateUser('jane');
+    expect(emu.transcript()).toContain('deactivated');
+    expect(emu.transcript()).not.toContain('user_change');
+  });
+});
