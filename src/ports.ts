@@ -66,7 +66,13 @@ export interface PermissionsReview {
 
 /** Something the requester is told in their DM. */
 export type RequesterNotice =
-  { kind: 'submitted' } | { kind: 'delayed'; reason: string } | { kind: 'approved' } | { kind: 'denied' } | { kind: 'failed' } | { kind: 'deleted' };
+  | { kind: 'submitted' }
+  | { kind: 'delayed'; reason: string }
+  | { kind: 'approved' }
+  | { kind: 'denied' }
+  | { kind: 'failed' }
+  | { kind: 'deleted' }
+  | { kind: 'expired' };
 
 export interface DeliveredFiles {
   certificatePem: string;
@@ -106,10 +112,46 @@ export interface Chat {
   tellUser(channel: string, userId: string, text: string): Promise<void>;
   /** A message for the admins in the admin channel (e.g. a missing permission). */
   tellAdmins(text: string): Promise<void>;
+  /** A threaded reply under the request's card (e.g. the pending nudge); nothing when it has no card. */
+  replyOnCard(request: CertificateRequest, text: string): Promise<void>;
+  /** A link to the message (the request's card); undefined when the chat service has none. */
+  permalink(at: { channel: string; ts: string }): Promise<string | undefined>;
+  /** Replaces the user's App Home with this content. */
+  publishHome(userId: string, home: HomeContent): Promise<void>;
+}
+
+/** A certificate as the views show it: the issued record, and why it no longer counts (if it does not). */
+export interface HeldCertificate extends IssuedCertificate {
+  requestId: string;
+  /** Set once reminders stopped for it: renewed, superseded, dismissed by the holder, or the holder offboarded. */
+  ended?: { why: 'renewed' | 'superseded' | 'dismissed' | 'offboarded'; at: string };
+}
+
+/** A pending request in the admins' queue, with a link to its card. */
+export interface QueuedRequest {
+  request: CertificateRequest;
+  cardLink?: string;
+}
+
+/** Part of a list that views show, with how many more there are. */
+export interface Page<T> {
+  items: T[];
+  /** How many there are in all (items may be fewer). */
+  total: number;
+}
+
+/** What one user's App Home shows; `admin` only for admins. */
+export interface HomeContent {
+  now: Date;
+  certificates: Page<HeldCertificate>;
+  requests: Page<CertificateRequest>;
+  admin?: { queue: Page<QueuedRequest> };
 }
 
 export interface Directory {
   person(userId: string): Promise<SlackPerson>;
+  /** True when the account is deactivated (Slack's users.info `deleted`), or no longer exists. */
+  isDeactivated(userId: string): Promise<boolean>;
   /** Members of a Slack user group. */
   groupMembers(groupId: string): Promise<string[]>;
 }
@@ -134,6 +176,37 @@ export interface RequestStore {
   saveIssued(id: string, cert: IssuedCertificate): Promise<void>;
   /** Requests waiting for a decision (pending) or for the signer (approved): how many, and since when the longest has waited. */
   openRequests(): Promise<Record<OpenState, OpenRequests>>;
+  /** The open requests themselves (both buckets), longest-waiting first. Open requests are few: admins decide them within a day. */
+  listOpen(): Promise<CertificateRequest[]>;
+}
+
+/**
+ * Issued certificates, as the views and offboarding read them. The inventory
+ * (issue 10, item 1) implements it.
+ */
+export interface CertificateLookup {
+  /** The holder's certificates (ended ones included), soonest notAfter first. */
+  heldBy(userId: string): Promise<HeldCertificate[]>;
+  bySerial(serial: string): Promise<HeldCertificate | undefined>;
+  /** Certificates not expired at `at` and not ended, soonest notAfter first: at most `limit`, and the total. */
+  validAt(at: Date, limit: number): Promise<Page<HeldCertificate>>;
+}
+
+// ---- Kubernetes RBAC ------------------------------------------------------
+
+/** A RoleBinding or ClusterRoleBinding that names a user as a subject. */
+export interface BindingRef {
+  kind: 'RoleBinding' | 'ClusterRoleBinding';
+  /** RoleBindings only. */
+  namespace?: string;
+  name: string;
+  /** e.g. ClusterRole/edit. */
+  role: string;
+}
+
+export interface RbacBindings {
+  /** Every RoleBinding and ClusterRoleBinding with a subject of kind User and this name. */
+  namingUser(username: string): Promise<BindingRef[]>;
 }
 
 export interface OpenRequests {
@@ -189,7 +262,7 @@ export interface Clock {
 
 /** What the flow reports for dashboards and alerts; counted once per event, in the replica that did it. */
 export interface FlowMetrics {
-  requestEvent(event: 'submitted' | 'approved' | 'denied' | 'failed' | 'deleted' | 'issued'): void;
+  requestEvent(event: 'submitted' | 'approved' | 'denied' | 'failed' | 'deleted' | 'expired' | 'issued'): void;
   intakeRefused(code: string): void;
   /** From the decision to the certificate in the requester's DM. */
   issuanceSeconds(seconds: number): void;

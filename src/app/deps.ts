@@ -1,3 +1,4 @@
+import type { CertificateRequest } from '../domain/lifecycle.js';
 import type { Logger } from '../log/logger.js';
 import type { Chat, Clock, CsrApi, Directory, FlowMetrics, Jobs, RequestStore } from '../ports.js';
 
@@ -30,6 +31,12 @@ export interface Deps {
   settings: FlowSettings;
   /** Default: nothing recorded. */
   metrics?: FlowMetrics;
+  /**
+   * Told after every change to a request or certificate that people can see
+   * (App Home refresh). Called through changed() in announce.ts, which keeps
+   * its failures from failing the step. Default: nothing.
+   */
+  onChange?: (r: CertificateRequest) => Promise<void>;
 }
 
 /** Labels and annotations csrbot puts on every CSR it creates. */

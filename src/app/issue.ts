@@ -3,7 +3,7 @@ import { CsrbotError } from '../domain/errors.js';
 import { buildKubeconfig, deliveryFileNames, usageInstructions } from '../domain/kubeconfig.js';
 import { NotYet, type CsrObject } from '../ports.js';
 import { MANAGED_SELECTOR, type Deps } from './deps.js';
-import { announce } from './announce.js';
+import { announce, changed } from './announce.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 
 /** How long one run of the job watches for the signer before giving its worker slot back. The signer usually answers in milliseconds. */
@@ -131,6 +131,7 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
     deps.metrics?.requestEvent('issued');
     deps.metrics?.issuanceSeconds((deps.clock.now().getTime() - decidedAt) / 1000);
     await deps.chat.updateCard(done);
+    await changed(deps, done);
   }
   log.info({ serial: issued.serial, notAfter: issued.notAfter }, 'certificate delivered');
 }

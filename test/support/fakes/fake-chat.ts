@@ -5,10 +5,23 @@
  * groups, and can be told to fail the next N calls of a method.
  */
 import type { CertificateRequest, SlackPerson } from '../../../src/domain/lifecycle.js';
-import type { Chat, DeliveredFiles, Directory, IntakeReply, RequesterNotice, Upload } from '../../../src/ports.js';
+import type { Chat, DeliveredFiles, Directory, HomeContent, IntakeReply, RequesterNotice, Upload } from '../../../src/ports.js';
 
 export type ChatMethod =
-  'readUpload' | 'replyInDm' | 'postCard' | 'updateCard' | 'notifyRequester' | 'deliver' | 'tellUser' | 'tellAdmins' | 'person' | 'groupMembers';
+  | 'readUpload'
+  | 'replyInDm'
+  | 'postCard'
+  | 'updateCard'
+  | 'notifyRequester'
+  | 'deliver'
+  | 'tellUser'
+  | 'tellAdmins'
+  | 'replyOnCard'
+  | 'permalink'
+  | 'publishHome'
+  | 'person'
+  | 'isDeactivated'
+  | 'groupMembers';
 
 export interface PostedCard {
   channel: string;
@@ -45,6 +58,12 @@ export class FakeChat implements Chat, Directory {
   readonly uploads = new Map<string, Uint8Array>();
   readonly ephemerals: Ephemeral[] = [];
   readonly adminMessages: string[] = [];
+  /** Threaded replies under cards, in order. */
+  readonly cardReplies: Array<{ request: CertificateRequest; text: string }> = [];
+  /** Every App Home published, in order. */
+  readonly homes: Array<{ userId: string; home: HomeContent }> = [];
+  /** Deactivated Slack accounts (users.info deleted: true). */
+  readonly deactivated = new Set<string>();
   /** Every call in order, by method name (failed calls included). */
   readonly calls: ChatMethod[] = [];
 
@@ -137,6 +156,31 @@ export class FakeChat implements Chat, Directory {
   async tellAdmins(text: string): Promise<void> {
     this.enter('tellAdmins');
     this.adminMessages.push(text);
+  }
+
+  async replyOnCard(request: CertificateRequest, text: string): Promise<void> {
+    this.enter('replyOnCard');
+    if (request.card) this.cardReplies.push({ request: snapshot(request), text });
+  }
+
+  async permalink(at: { channel: string; ts: string }): Promise<string | undefined> {
+    this.enter('permalink');
+    return `https://example.slack.com/archives/${at.channel}/p${at.ts.replace('.', '')}`;
+  }
+
+  async publishHome(userId: string, home: HomeContent): Promise<void> {
+    this.enter('publishHome');
+    this.homes.push(snapshot({ userId, home }));
+  }
+
+  /** The last App Home published for this user. */
+  homeOf(userId: string): HomeContent | undefined {
+    return this.homes.filter((h) => h.userId === userId).at(-1)?.home;
+  }
+
+  async isDeactivated(userId: string): Promise<boolean> {
+    this.enter('isDeactivated');
+    return this.deactivated.has(userId);
   }
 
   async person(userId: string): Promise<SlackPerson> {
