@@ -3,6 +3,7 @@
  * implement them; main.ts wires one to the other.
  */
 import type { Identity, PermissionPreview } from './domain/privilege.js';
+import type { CertificateRecord, CertificateStatus } from './domain/inventory.js';
 import type { Approval, CertificateRequest, CsrSummary, IssuedCertificate, OpenState, RequestState, SlackPerson } from './domain/lifecycle.js';
 
 // ---- Kubernetes ---------------------------------------------------------
@@ -228,6 +229,64 @@ export interface DraftStore {
   /** Stores unless present (a redelivered upload must not answer twice); true if stored now. */
   put(id: string, draft: Draft): Promise<boolean>;
   get(id: string): Promise<Draft | undefined>;
+}
+
+/**
+ * Every certificate csrbot issued, kept after the CSR object is gone. The
+ * read side (get, byRequester, expiringBefore, validAt) is what /cert list,
+ * App Home and /cert holders build on.
+ */
+export interface CertificateInventory {
+  /** Records a certificate the first time it is seen; later calls for the same serial keep the first record. */
+  record(cert: CertificateRecord): Promise<{ created: boolean; record: CertificateRecord }>;
+  get(serial: string): Promise<CertificateRecord | undefined>;
+  /** The holder's certificates (every status), soonest expiry first. */
+  byRequester(slackUserId: string): Promise<CertificateRecord[]>;
+  /** Certificates whose notAfter is before `until` (expired ones included), soonest first. */
+  expiringBefore(until: Date, limit?: number): Promise<CertificateRecord[]>;
+  /** Certificates still valid at `at` (notAfter after it), soonest expiry first: who holds access, until when. */
+  validAt(at: Date, limit?: number): Promise<CertificateRecord[]>;
+  /** Compare-and-set of the status; the record as it is now, or undefined when its status was not one of `from` (or it is unknown). */
+  setStatus(serial: string, from: readonly CertificateStatus[], to: CertificateStatus, replacedBy?: string): Promise<CertificateRecord | undefined>;
+  /** Records that the reminder due at `dueMs` was sent; false when one due at or after it already was (a duplicate). */
+  markReminded(serial: string, dueMs: number): Promise<boolean>;
+  /** Serials by notAfter, for sweeps: up to `count` with notAfter >= `fromMs`, after `cursor` (the last serial of the previous page). */
+  page(fromMs: number, count: number, cursor?: { notAfterMs: number; serial: string }): Promise<Array<{ serial: string; notAfterMs: number }>>;
+  /** Several records at once (sweeps); undefined where a record is gone. */
+  getMany(serials: readonly string[]): Promise<Array<CertificateRecord | undefined>>;
+  /** Forgets certificates that expired before `before` (retention): returns how many. */
+  forgetExpiredBefore(before: Date, limit?: number): Promise<number>;
+}
+
+/** One reminder in the due-set: `step` names its rung of the ladder (or a snooze). */
+export interface DueReminder {
+  serial: string;
+  step: string;
+  /** When it is due, epoch ms. */
+  dueMs: number;
+}
+
+/**
+ * Expiry reminders as one sorted set of due times, drained by a scheduler
+ * job: ~100 bytes per reminder, where a delayed BullMQ job is ~1 KB.
+ */
+export interface ReminderSchedule {
+  /** Adds each reminder unless it is already due or being sent (idempotent); returns how many were added. */
+  schedule(reminders: readonly DueReminder[]): Promise<number>;
+  /** Removes these steps of a certificate, due or being sent. */
+  cancel(serial: string, steps: readonly string[]): Promise<void>;
+  /**
+   * Atomically takes up to `limit` reminders due at `now` and leases them for
+   * `leaseMs`: with any number of replicas each is taken by one. A lease that
+   * runs out (its replica died) makes the reminder due again.
+   */
+  claimDue(now: Date, limit: number, leaseMs: number): Promise<DueReminder[]>;
+  /** Done with a claimed reminder (sent, or nothing to send). */
+  ack(reminder: DueReminder): Promise<void>;
+  /** For each reminder, whether it is scheduled (due or leased). */
+  scheduled(reminders: readonly DueReminder[]): Promise<boolean[]>;
+  /** Reminders due or leased, in all. */
+  size(): Promise<number>;
 }
 
 // ---- Jobs ---------------------------------------------------------------

@@ -9,24 +9,22 @@
  *   request:<id>:approvals    HASH  userId -> Approval JSON; HSETNX so each approver counts once
  *   request:<id>:once:<what>  STRING one-time flags (SET NX; forget() deletes)
  *   csr:<csrName>             STRING -> request id
- *   cert:<serial>             STRING IssuedCertificate JSON plus requestId
- *   certs:by-expiry           ZSET  serial scored by notAfter (epoch ms), for expiry reminders
  *   open:pending              ZSET  request id scored by when it entered the state (epoch ms):
  *   open:approved                   created, decided. Written by the same scripts that change
  *                                   `state`, so /metrics can tell how long the oldest request has
  *                                   waited without scanning every record. Requests written by
  *                                   csrbot before these indexes existed are not in them.
  *
- * No TTLs for now: a request is small, and the audit trail and renewal reminders need it for
- * the certificate's whole life. Revisit with a retention policy (e.g. notAfter + 30 days).
+ * Issued certificates live in the certificate inventory (redis-certificate-inventory.ts), which
+ * outlives the request; a request keeps only the `issued` summary shown on its card.
  *
  * Every write that depends on what is stored is one Lua script, and each script returns the
  * record as it left it, so callers never see a read-back from after someone else's write.
  * Scripts touch a request's keys and global indexes together, so on Redis Cluster every key
  * must be in one slot: the prefix carries a `{hash tag}` there (see config/redis-schema.ts).
  */
-import { createHash } from 'node:crypto';
 import type { RedisClient } from '../redis/create-redis-client.js';
+import { runScript } from './run-script.js';
 import {
   OPEN_STATES,
   openBucket,
@@ -54,11 +52,6 @@ export interface RedisRequestStoreOptions {
   redis: RedisClient;
   /** Key prefix, without a trailing `:`; e.g. `csrbot`, or `{csrbot}` on a Cluster. */
   prefix: string;
-}
-
-/** An issued certificate as kept for expiry reminders. */
-export interface IssuedRecord extends IssuedCertificate {
-  requestId: string;
 }
 
 // Returns the record as {fields, approvals} after the write.
@@ -127,12 +120,10 @@ redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
 return {1, redis.call('HVALS', KEYS[2])}
 `;
 
-// KEYS: request, cert, by-expiry. ARGV: issued json, cert record json, notAfter ms, serial.
+// KEYS: request. ARGV: issued json.
 const SAVE_ISSUED = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'issued', ARGV[1])
-redis.call('SET', KEYS[2], ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 return 1
 `;
 
@@ -228,12 +219,7 @@ export class RedisRequestStore implements RequestStore {
     if (Number.isNaN(notAfter)) throw new Error(`saveIssued: notAfter '${cert.notAfter}' is not a date`);
     const issued = JSON.stringify(cert);
     refusePrivateKey(issued, 'an issued certificate');
-    const record: IssuedRecord = { ...cert, requestId: id };
-    const ok = await this.run(
-      SAVE_ISSUED,
-      [this.requestKey(id), this.certKey(cert.serial), this.byExpiryKey()],
-      [issued, JSON.stringify(record), notAfter, cert.serial],
-    );
+    const ok = await this.run(SAVE_ISSUED, [this.requestKey(id)], [issued]);
     if (ok !== 1) throw new Error(`RequestStore.saveIssued: no request ${id}`);
   }
 
@@ -264,20 +250,6 @@ export class RedisRequestStore implements RequestStore {
     return requests.filter((r): r is CertificateRequest => r !== undefined);
   }
 
-  /** Issued certificates whose notAfter is at or before `until`, soonest first (for expiry reminders). */
-  async issuedExpiringBy(until: Date, limit = 1000): Promise<IssuedRecord[]> {
-    const serials = await this.redis.zrangebyscore(this.byExpiryKey(), '-inf', until.getTime(), 'LIMIT', 0, limit);
-    if (serials.length === 0) return [];
-    const values = await this.redis.mget(serials.map((s) => this.certKey(s)));
-    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as IssuedRecord);
-  }
-
-  /** The issued certificate saved under this serial. */
-  async issuedBySerial(serial: string): Promise<IssuedRecord | undefined> {
-    const v = await this.redis.get(this.certKey(serial));
-    return v === null ? undefined : (JSON.parse(v) as IssuedRecord);
-  }
-
   private requestKey(id: string): string {
     return `${this.prefix}:request:${id}`;
   }
@@ -290,38 +262,15 @@ export class RedisRequestStore implements RequestStore {
   private csrKey(csrName: string): string {
     return `${this.prefix}:csr:${csrName}`;
   }
-  private certKey(serial: string): string {
-    return `${this.prefix}:cert:${serial}`;
-  }
-  private byExpiryKey(): string {
-    return `${this.prefix}:certs:by-expiry`;
-  }
   /** In OPEN_STATES order, which is the order of openIndex. */
   private openKeys(): [pending: string, approved: string] {
     const [pending, approved] = OPEN_STATES;
     return [`${this.prefix}:open:${pending}`, `${this.prefix}:open:${approved}`];
   }
 
-  /** EVALSHA, falling back to EVAL once when the server has not cached the script. */
-  private async run(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
-    const sha = sha1(script);
-    try {
-      return await this.redis.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (e) {
-      if (e instanceof Error && e.message.startsWith('NOSCRIPT')) return this.redis.eval(script, keys.length, ...keys, ...args);
-      throw e;
-    }
+  private run(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+    return runScript(this.redis, script, keys, args);
   }
-}
-
-const shas = new Map<string, string>();
-function sha1(script: string): string {
-  let sha = shas.get(script);
-  if (!sha) {
-    sha = createHash('sha1').update(script).digest('hex');
-    shas.set(script, sha);
-  }
-  return sha;
 }
 
 /** 1-based position in OPEN_STATES (the scripts' open keys), 0 for a final state. */

@@ -37,19 +37,16 @@ describe('RedisRequestStore layout', () => {
     expect(await redis.get(`${prefix}:csr:${req.csrName}`)).toBe(req.id);
   });
 
-  it('indexes issued certificates by serial and by expiry', async () => {
-    const store = openStore('store-expiry');
+  it('keeps the issued summary on the request only (the inventory holds certificates)', async () => {
+    const prefix = uniquePrefix('store-issued');
+    prefixes.push(prefix);
+    const store = RedisRequestStore.create({ redis, prefix });
     const a = aRequest();
-    const b = aRequest();
     await store.create(a);
-    await store.create(b);
-    const late = anIssuedCertificate({ notAfter: '2025-03-01T00:00:00.000Z' });
-    const soon = anIssuedCertificate({ notAfter: '2025-02-01T00:00:00.000Z' });
-    await store.saveIssued(a.id, late);
-    await store.saveIssued(b.id, soon);
-    expect(await store.issuedBySerial(late.serial)).toEqual({ ...late, requestId: a.id });
-    expect(await store.issuedExpiringBy(new Date('2025-02-15T00:00:00Z'))).toEqual([{ ...soon, requestId: b.id }]);
-    expect((await store.issuedExpiringBy(new Date('2026-01-01T00:00:00Z'))).map((c) => c.requestId)).toEqual([b.id, a.id]);
+    const cert = anIssuedCertificate({ notAfter: '2025-03-01T00:00:00.000Z' });
+    await store.saveIssued(a.id, cert);
+    expect(JSON.parse((await redis.hget(`${prefix}:request:${a.id}`, 'issued'))!)).toEqual(cert);
+    expect((await redis.keys(`${prefix}:cert*`)).length).toBe(0);
     await expect(store.saveIssued(a.id, anIssuedCertificate({ notAfter: 'soon' }))).rejects.toThrow(/not a date/);
   });
 
