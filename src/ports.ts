@@ -121,13 +121,6 @@ export interface Chat {
   publishHome(userId: string, home: HomeContent): Promise<void>;
 }
 
-/** A certificate as the views show it: the issued record, and why it no longer counts (if it does not). */
-export interface HeldCertificate extends IssuedCertificate {
-  requestId: string;
-  /** Set once reminders stopped for it: renewed, superseded, dismissed by the holder, or the holder offboarded. */
-  ended?: { why: 'renewed' | 'superseded' | 'dismissed' | 'offboarded'; at: string };
-}
-
 /** A pending request in the admins' queue, with a link to its card. */
 export interface QueuedRequest {
   request: CertificateRequest;
@@ -139,12 +132,14 @@ export interface Page<T> {
   items: T[];
   /** How many there are in all (items may be fewer). */
   total: number;
+  /** Set when `total` is only what was read: there may be more. */
+  atLeast?: boolean;
 }
 
 /** What one user's App Home shows; `admin` only for admins. */
 export interface HomeContent {
   now: Date;
-  certificates: Page<HeldCertificate>;
+  certificates: Page<CertificateRecord>;
   requests: Page<CertificateRequest>;
   admin?: { queue: Page<QueuedRequest> };
 }
@@ -179,18 +174,6 @@ export interface RequestStore {
   openRequests(): Promise<Record<OpenState, OpenRequests>>;
   /** The open requests themselves (both buckets), longest-waiting first. Open requests are few: admins decide them within a day. */
   listOpen(): Promise<CertificateRequest[]>;
-}
-
-/**
- * Issued certificates, as the views and offboarding read them. The inventory
- * (issue 10, item 1) implements it.
- */
-export interface CertificateLookup {
-  /** The holder's certificates (ended ones included), soonest notAfter first. */
-  heldBy(userId: string): Promise<HeldCertificate[]>;
-  bySerial(serial: string): Promise<HeldCertificate | undefined>;
-  /** Certificates not expired at `at` and not ended, soonest notAfter first: at most `limit`, and the total. */
-  validAt(at: Date, limit: number): Promise<Page<HeldCertificate>>;
 }
 
 // ---- Kubernetes RBAC ------------------------------------------------------

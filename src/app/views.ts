@@ -6,19 +6,23 @@
  */
 import { CsrbotError } from '../domain/errors.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
-import type { CertificateLookup, HeldCertificate, HomeContent, Page, QueuedRequest } from '../ports.js';
+import type { CertificateRecord } from '../domain/inventory.js';
+import type { CertificateInventory, HomeContent, Page, QueuedRequest } from '../ports.js';
 import { allAdmins, isAdminUser } from './admins.js';
 import type { Deps } from './deps.js';
 
-/** The flow's deps plus the inventory of issued certificates. */
+/** The flow's deps plus the inventory of issued certificates, and renewal (issue 10, item 5) for the Renew button. */
 export interface ViewsDeps extends Deps {
-  certificates: CertificateLookup;
+  certificates: CertificateInventory;
+  /** Starts the renewal of a certificate its holder asked to renew (already authorised). */
+  renew: (certificate: CertificateRecord, who: ClickSource) => Promise<void>;
 }
 
 /** How many queued requests get a card link (one chat.getPermalink each); the rest are counted. */
 export const QUEUE_LINKS = 20;
-/** How many holders `/cert holders` lists; the rest are counted. */
+/** How many holders `/cert holders` lists; the rest are counted, up to HOLDERS_READ. */
 export const HOLDERS_SHOWN = 40;
+export const HOLDERS_READ = 2000;
 
 /** A refusal, as a coded error the adapter renders for the person who asked. */
 export type Refused = { kind: 'refused'; error: CsrbotError };
@@ -26,15 +30,15 @@ export type Refused = { kind: 'refused'; error: CsrbotError };
 const page = <T>(items: T[], total = items.length): Page<T> => ({ items, total });
 
 /** The user's own certificates (soonest expiry first) and open requests. */
-export async function myCertificates(deps: ViewsDeps, userId: string): Promise<{ now: Date; certificates: HeldCertificate[]; requests: CertificateRequest[] }> {
-  const [certificates, open] = await Promise.all([deps.certificates.heldBy(userId), deps.store.listOpen()]);
+export async function myCertificates(deps: ViewsDeps, userId: string): Promise<{ now: Date; certificates: CertificateRecord[]; requests: CertificateRequest[] }> {
+  const [certificates, open] = await Promise.all([deps.certificates.byRequester(userId), deps.store.listOpen()]);
   return { now: deps.clock.now(), certificates, requests: open.filter((r) => r.requester.userId === userId) };
 }
 
 export type StatusOutcome =
   | Refused
-  | { kind: 'request'; now: Date; request: CertificateRequest; certificate?: HeldCertificate }
-  | { kind: 'certificate'; now: Date; certificate: HeldCertificate; request?: CertificateRequest };
+  | { kind: 'request'; now: Date; request: CertificateRequest; certificate?: CertificateRecord }
+  | { kind: 'certificate'; now: Date; certificate: CertificateRecord; request?: CertificateRequest };
 
 const REQUEST_ID = /^[A-Za-z0-9_.-]{1,128}$/;
 
@@ -58,7 +62,7 @@ export async function statusOf(deps: ViewsDeps, userId: string, ref: string): Pr
   if (!trimmed) return notFound;
   const request = REQUEST_ID.test(trimmed) ? await deps.store.get(trimmed) : undefined;
   const serial = request ? request.issued?.serial : normaliseSerial(trimmed);
-  const certificate = serial ? await deps.certificates.bySerial(serial) : undefined;
+  const certificate = serial ? await deps.certificates.get(serial) : undefined;
   const owner = request?.requester.userId ?? certificate?.requesterId;
   if (!request && !certificate) return notFound;
   if (owner !== userId && !(await isAdminUser(deps, userId))) {
@@ -96,11 +100,13 @@ export async function pendingQueue(deps: ViewsDeps, userId: string): Promise<Ref
 }
 
 /** `/cert holders` (admins): who holds a valid certificate, until when. */
-export async function holders(deps: ViewsDeps, userId: string): Promise<Refused | { kind: 'holders'; now: Date; holders: Page<HeldCertificate> }> {
+export async function holders(deps: ViewsDeps, userId: string): Promise<Refused | { kind: 'holders'; now: Date; holders: Page<CertificateRecord> }> {
   const refused = await adminsOnly(deps, userId, '/cert holders');
   if (refused) return refused;
   const now = deps.clock.now();
-  return { kind: 'holders', now, holders: await deps.certificates.validAt(now, HOLDERS_SHOWN) };
+  const read = await deps.certificates.validAt(now, HOLDERS_READ);
+  const active = read.filter((c) => c.status === 'active');
+  return { kind: 'holders', now, holders: { items: active.slice(0, HOLDERS_SHOWN), total: active.length, ...(read.length === HOLDERS_READ ? { atLeast: true } : {}) } };
 }
 
 /** What the user's App Home shows: theirs, and the queue if they are an admin. */
@@ -143,13 +149,35 @@ export async function authoriseCertificateAction(
   serial: string,
   userId: string,
   action: CertificateAction,
-): Promise<Refused | { kind: 'allowed'; certificate: HeldCertificate }> {
+): Promise<Refused | { kind: 'allowed'; certificate: CertificateRecord }> {
   const normalised = normaliseSerial(serial);
-  const certificate = normalised ? await deps.certificates.bySerial(normalised) : undefined;
+  const certificate = normalised ? await deps.certificates.get(normalised) : undefined;
   if (!certificate) return { kind: 'refused', error: new CsrbotError('NOTHING_BY_THAT_ID', { ref: serial.slice(0, 140) }) };
   if (certificate.requesterId !== userId) {
     deps.log.warn({ serial: certificate.serial, userId, action }, 'certificate action refused: not the holder');
     return { kind: 'refused', error: new CsrbotError('NOT_YOUR_CERTIFICATE', { what: 'That certificate', action }) };
   }
   return { kind: 'allowed', certificate };
+}
+
+/** Where a Renew click came from: to answer the clicker privately. */
+export interface ClickSource {
+  userId: string;
+  /** The channel the button was in; for the App Home, the user's DM with the bot. */
+  channel: string;
+}
+
+/**
+ * The Renew button, wherever it is (list, status, App Home, reminder DM):
+ * checked on every click, then handed to the renewal use case. A refusal is
+ * told to the clicker only.
+ */
+export async function renewClicked(deps: ViewsDeps, serial: string, who: ClickSource): Promise<{ kind: 'refused' | 'renewing' }> {
+  const verdict = await authoriseCertificateAction(deps, serial, who.userId, 'renew');
+  if (verdict.kind === 'refused') {
+    await deps.chat.tellUser(who.channel, who.userId, verdict.error.userMessage);
+    return { kind: 'refused' };
+  }
+  await deps.renew(verdict.certificate, who);
+  return { kind: 'renewing' };
 }

@@ -5,7 +5,8 @@
  * a section, 150 in a header; whatever does not fit is counted ("and N more").
  */
 import type { CertificateRequest } from '../../../domain/lifecycle.js';
-import type { HeldCertificate, HomeContent, Page, QueuedRequest } from '../../../ports.js';
+import type { CertificateRecord } from '../../../domain/inventory.js';
+import type { HomeContent, Page, QueuedRequest } from '../../../ports.js';
 import { Actions, COMMAND } from '../ids.js';
 import { clip, esc } from './format.js';
 import type { Button, KnownBlock, View } from './types.js';
@@ -41,8 +42,8 @@ export function relative(iso: string, now: Date): string {
 }
 
 /** The one word a certificate's state is: renewed, dismissed, ... or valid / expired. */
-export function certificateStatus(c: HeldCertificate, now: Date): string {
-  if (c.ended) return c.ended.why;
+export function certificateStatus(c: CertificateRecord, now: Date): string {
+  if (c.status !== 'active') return c.status;
   return Date.parse(c.notAfter) <= now.getTime() ? 'expired' : 'valid';
 }
 
@@ -59,7 +60,7 @@ const STATUS_ICON: Record<string, string> = {
 const shortSerial = (serial: string) => (serial.length > 16 ? `${serial.slice(0, 16)}…` : serial);
 
 /** One certificate as a list line; with a Renew button when its holder is looking and it still counts. */
-function certificateBlock(c: HeldCertificate, now: Date, opts: { renew: boolean; holder?: boolean }): KnownBlock {
+function certificateBlock(c: CertificateRecord, now: Date, opts: { renew: boolean; holder?: boolean }): KnownBlock {
   const status = certificateStatus(c, now);
   const lines = [
     `${STATUS_ICON[status] ?? ''} *${clip(esc(c.username), 200)}* · ${status} · expires ${slackTime(c.notAfter)} (${relative(c.notAfter, now)})`,
@@ -67,7 +68,7 @@ function certificateBlock(c: HeldCertificate, now: Date, opts: { renew: boolean;
       c.groups.length ? ` · groups ${clip(c.groups.map((g) => `\`${esc(g)}\``).join(', '), 600)}` : ''
     }`,
   ];
-  const renewable = opts.renew && !c.ended;
+  const renewable = opts.renew && c.status === 'active';
   return section(
     lines.join('\n'),
     renewable ? { type: 'button', action_id: Actions.renew, text: { type: 'plain_text', text: 'Renew' }, value: c.serial.slice(0, 2000) } : undefined,
@@ -105,13 +106,13 @@ function listed<T>(p: Page<T>, max: number, render: (item: T) => KnownBlock, mor
   const shown = p.items.slice(0, max);
   const blocks = shown.map(render);
   const rest = Math.max(p.total, p.items.length) - shown.length;
-  if (rest > 0) blocks.push(context(`…and ${rest} more. ${more}`));
+  if (rest > 0) blocks.push(context(`…and ${p.atLeast ? 'at least ' : ''}${rest} more. ${more}`.trim()));
   return blocks;
 }
 
 function myBlocks(
   now: Date,
-  certificates: Page<HeldCertificate>,
+  certificates: Page<CertificateRecord>,
   requests: Page<CertificateRequest>,
   limits: { certificates: number; requests: number },
 ): KnownBlock[] {
@@ -128,7 +129,7 @@ function myBlocks(
 }
 
 /** `/cert list`. */
-export function listMessage(v: { now: Date; certificates: HeldCertificate[]; requests: CertificateRequest[] }): { text: string; blocks: KnownBlock[] } {
+export function listMessage(v: { now: Date; certificates: CertificateRecord[]; requests: CertificateRequest[] }): { text: string; blocks: KnownBlock[] } {
   const mine = SHOWN.message;
   const text = `You hold ${v.certificates.length} certificate${v.certificates.length === 1 ? '' : 's'} and have ${v.requests.length} pending request${v.requests.length === 1 ? '' : 's'}.`;
   return {
@@ -141,7 +142,7 @@ export function listMessage(v: { now: Date; certificates: HeldCertificate[]; req
 }
 
 /** `/cert status <id|serial>`. `holder`: show the holder (an admin is looking at someone else's). */
-export function statusMessage(v: { now: Date; request?: CertificateRequest; certificate?: HeldCertificate; viewer: string }): {
+export function statusMessage(v: { now: Date; request?: CertificateRequest; certificate?: CertificateRecord; viewer: string }): {
   text: string;
   blocks: KnownBlock[];
 } {
@@ -162,7 +163,7 @@ export function statusMessage(v: { now: Date; request?: CertificateRequest; cert
   }
   const name = r?.kubernetesUsername ?? c?.username ?? '';
   const blocks: KnownBlock[] = [header(`Certificate ${c ? 'for' : 'request for'} ${name}`), section(facts.join('\n'))];
-  if (c && owner === v.viewer && !c.ended) {
+  if (c && owner === v.viewer && c.status === 'active') {
     blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: Actions.renew, text: { type: 'plain_text', text: 'Renew' }, value: c.serial.slice(0, 2000) }] });
   }
   return { text: clip(`${c ? 'Certificate' : 'Request'} for ${esc(name)}`, 3000), blocks };
@@ -177,7 +178,7 @@ export function pendingMessage(v: { now: Date; queue: Page<QueuedRequest> }): { 
 }
 
 /** `/cert holders` (admins). */
-export function holdersMessage(v: { now: Date; holders: Page<HeldCertificate> }): { text: string; blocks: KnownBlock[] } {
+export function holdersMessage(v: { now: Date; holders: Page<CertificateRecord> }): { text: string; blocks: KnownBlock[] } {
   const text = `${v.holders.total} valid certificate${v.holders.total === 1 ? '' : 's'}.`;
   const blocks: KnownBlock[] = [header('Who holds a valid certificate'), section(`${text} Soonest expiry first.`)];
   blocks.push(...listed(v.holders, SHOWN.message.holders, (c) => certificateBlock(c, v.now, { renew: false, holder: true }), ''));
