@@ -33,6 +33,8 @@ export interface Config {
   approval: { quorum: number; allowSelfApproval: boolean };
   delivery: { clusterName: string; serverUrl?: string; caFile?: string; keyPathTemplate: string; issuanceTimeoutSeconds: number };
   jobs: { lockDurationMs: number; stalledIntervalMs: number; concurrency: number; retryMaxDelayMs: number };
+  /** Undecided requests: one nudge on the card after reminderSeconds, marked expired after expireAfterSeconds. */
+  pending: { reminderSeconds: number; expireAfterSeconds: number };
 }
 
 /**
@@ -89,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: c.JOB_CONCURRENCY,
       retryMaxDelayMs: c.JOB_RETRY_MAX_DELAY * 1000,
     },
+    pending: { reminderSeconds: c.PENDING_REMINDER, expireAfterSeconds: c.PENDING_EXPIRY },
   };
 }
 

@@ -4,7 +4,7 @@ import { MAX_INPUT_BYTES } from '../../domain/csr/index.js';
 import type { Chat, DeliveredFiles, Directory, HomeContent, IntakeReply, RequesterNotice, Upload } from '../../ports.js';
 import { approvalCard } from './blocks/approval-card.js';
 import { homeView } from './blocks/certificate-views.js';
-import { clip, esc } from './blocks/format.js';
+import { clip } from './blocks/format.js';
 import { intakeProblems } from './blocks/intake-problems.js';
 import { requesterNotice } from './blocks/notices.js';
 import { requestSummary } from './blocks/request-summary.js';
@@ -116,7 +116,7 @@ export class SlackChat implements Chat, Directory {
   async replyOnCard(r: CertificateRequest, text: string): Promise<void> {
     if (!r.card) return;
     const card = r.card;
-    await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: card.channel, thread_ts: card.ts, text: clip(esc(text), 3000) }));
+    await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: card.channel, thread_ts: card.ts, text: clip(text, 3000) }));
   }
 
   async permalink(at: { channel: string; ts: string }): Promise<string | undefined> {

@@ -1,0 +1,108 @@
+/**
+ * A holder left (their Slack account was deactivated). Kubernetes cannot
+ * revoke a client certificate, so csrbot does what it can: stops reminders
+ * and renewals for their certificates, and tells the admins which
+ * certificates stay valid until when, and which RBAC bindings name the
+ * username, so they can remove those.
+ */
+import { describeFor, isCsrbotError } from '../domain/errors.js';
+import type { CertificateRecord } from '../domain/inventory.js';
+import type { BindingRef, CertificateInventory, RbacBindings } from '../ports.js';
+import type { Deps } from './deps.js';
+
+export interface OffboardDeps extends Deps {
+  certificates: CertificateInventory;
+  bindings: RbacBindings;
+}
+
+/** How many bindings the admin message names before "and N more". */
+export const BINDINGS_SHOWN = 50;
+
+export type OffboardOutcome =
+  | { kind: 'not-a-holder' }
+  | { kind: 'offboarded'; stopped: string[]; stillValid: CertificateRecord[]; bindings: BindingRef[] | { error: string } };
+
+/**
+ * Idempotent: the certificates' status moves active -> offboarded with a
+ * compare-and-set, and the admins are told only when one moved (or, on the
+ * event itself, when certificates are still valid), so the sweep's backstop
+ * does not alert again for someone already handled.
+ */
+export async function offboardHolder(deps: OffboardDeps, userId: string, via: 'user_change' | 'sweep'): Promise<OffboardOutcome> {
+  const now = deps.clock.now();
+  const held = await deps.certificates.byRequester(userId);
+  if (held.length === 0) return { kind: 'not-a-holder' };
+  const stillValid = held.filter((c) => Date.parse(c.notAfter) > now.getTime());
+  const stopped: string[] = [];
+  for (const c of held) {
+    if (c.status !== 'active') continue;
+    if (await deps.certificates.setStatus(c.serial, ['active'], 'offboarded')) stopped.push(c.serial);
+  }
+  if (stopped.length === 0 && !(via === 'user_change' && stillValid.length > 0)) return { kind: 'not-a-holder' };
+
+  const usernames = [...new Set(held.map((c) => c.username))];
+  let bindings: BindingRef[] | { error: string };
+  try {
+    bindings = (await Promise.all(usernames.map((u) => deps.bindings.namingUser(u)))).flat();
+  } catch (e) {
+    deps.log.warn({ err: e, userId }, 'offboarding: listing RBAC bindings failed');
+    bindings = { error: isCsrbotError(e) ? describeFor('admin', e.code, e.details) : 'the Kubernetes API did not answer' };
+  }
+  const openRequests = (await deps.store.listOpen()).filter((r) => r.requester.userId === userId);
+  await deps.chat.tellAdmins(offboardingText({ userId, usernames, stillValid, bindings, openRequests: openRequests.map((r) => r.id) }));
+  deps.log.info({ userId, via, stopped: stopped.length, stillValid: stillValid.length }, 'holder offboarded');
+  return { kind: 'offboarded', stopped, stillValid, bindings };
+}
+
+/** Slack mrkdwn control characters in names people chose (usernames, namespaces). */
+const plain = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, "'");
+
+function offboardingText(o: {
+  userId: string;
+  usernames: string[];
+  stillValid: CertificateRecord[];
+  bindings: BindingRef[] | { error: string };
+  openRequests: string[];
+}): string {
+  const lines = [
+    `:wave: <@${o.userId}>'s Slack account was deactivated. csrbot stopped reminders and renewals for their certificates (Kubernetes username ${o.usernames.map((u) => `\`${plain(u)}\``).join(', ')}).`,
+  ];
+  if (o.stillValid.length) {
+    lines.push(
+      `*Still valid* (a client certificate cannot be revoked; it works until it expires):`,
+      ...o.stillValid.slice(0, 20).map((c) => `• \`${plain(c.username)}\` serial \`${c.serial}\` until ${c.notAfter}`),
+    );
+    if (o.stillValid.length > 20) lines.push(`…and ${o.stillValid.length - 20} more.`);
+  } else lines.push('None of their certificates is still valid.');
+  if ('error' in o.bindings) {
+    lines.push(`*RBAC bindings:* csrbot could not list them: ${o.bindings.error}`);
+  } else if (o.bindings.length === 0) {
+    lines.push('*RBAC bindings:* none name that username.');
+  } else {
+    lines.push(`*RBAC bindings naming that username* (remove them to cut access now):`);
+    lines.push(
+      ...o.bindings
+        .slice(0, BINDINGS_SHOWN)
+        .map((b) => `• \`kubectl delete ${b.kind.toLowerCase()} ${plain(b.name)}${b.namespace ? ` -n ${plain(b.namespace)}` : ''}\` (${plain(b.role)})`),
+    );
+    if (o.bindings.length > BINDINGS_SHOWN) lines.push(`…and ${o.bindings.length - BINDINGS_SHOWN} more.`);
+  }
+  if (o.openRequests.length) lines.push(`Their open requests (${o.openRequests.map((id) => `\`${id}\``).join(', ')}) still wait on their cards: deny them.`);
+  return lines.join('\n');
+}
+
+/**
+ * The sweep's backstop for a missed user_change event: every holder of an
+ * active certificate still valid is checked once per pass (users.info), and
+ * offboarded if their account is deactivated.
+ */
+export async function offboardingPass(deps: OffboardDeps, opts: { limit?: number } = {}): Promise<{ checked: number; offboarded: number }> {
+  const active = (await deps.certificates.validAt(deps.clock.now(), opts.limit ?? 100_000)).filter((c) => c.status === 'active');
+  const holders = [...new Set(active.map((c) => c.requesterId))];
+  let offboarded = 0;
+  for (const userId of holders) {
+    if (!(await deps.directory.isDeactivated(userId))) continue;
+    if ((await offboardHolder(deps, userId, 'sweep')).kind === 'offboarded') offboarded += 1;
+  }
+  return { checked: holders.length, offboarded };
+}
