@@ -27,6 +27,7 @@ import { slackFailure } from './adapters/slack/slack-failure.js';
 import { SlackHealth } from './adapters/slack/slack-health.js';
 import { RedisDraftStore } from './adapters/store/redis-draft-store.js';
 import { RedisRequestStore } from './adapters/store/redis-request-store.js';
+import { RedisCertificateInventory } from './adapters/store/redis-certificate-inventory.js';
 import { loadConfig, readDotEnv, type Config } from './config/load-config.js';
 import { CsrbotError, isCsrbotError, isRetryable } from './domain/errors.js';
 import { parsePolicyConfig, parseUsernameMapping, type UsernameRule } from './domain/policy/index.js';
@@ -234,6 +235,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     chat,
     directory: chat,
     store: RedisRequestStore.create({ redis, prefix: config.redis.prefix }),
+    inventory: RedisCertificateInventory.create({ redis, prefix: config.redis.prefix }),
     jobs,
     clock: { now: () => new Date() },
     log,
@@ -241,7 +243,11 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     metrics,
   };
   // Jobs and the reconciler wait out a Redis failover instead of failing a step whose side effect (a DM) already happened.
-  const background: Deps = { ...deps, store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix }) };
+  const background: Deps = {
+    ...deps,
+    store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix }),
+    inventory: RedisCertificateInventory.create({ redis: redisBackground, prefix: config.redis.prefix }),
+  };
   const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule, metrics };
   registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
   const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }) };

@@ -1,6 +1,6 @@
 import type { CertificateRequest } from '../domain/lifecycle.js';
 import type { Logger } from '../log/logger.js';
-import type { Chat, Clock, CsrApi, Directory, FlowMetrics, Jobs, RequestStore } from '../ports.js';
+import type { CertificateInventory, Chat, Clock, CsrApi, Directory, FlowMetrics, Jobs, RequestStore } from '../ports.js';
 
 /** Settings the use cases read; main.ts derives them from Config. */
 export interface FlowSettings {
@@ -25,6 +25,8 @@ export interface Deps {
   chat: Chat;
   directory: Directory;
   store: RequestStore;
+  /** Issued certificates, kept after their CSR objects are gone. */
+  inventory: CertificateInventory;
   jobs: Jobs;
   clock: Clock;
   log: Logger;

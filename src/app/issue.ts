@@ -1,9 +1,9 @@
-import { inspectCertificate } from '../domain/certificate.js';
 import { CsrbotError } from '../domain/errors.js';
 import { buildKubeconfig, deliveryFileNames, usageInstructions } from '../domain/kubeconfig.js';
 import { NotYet, type CsrObject } from '../ports.js';
 import { MANAGED_SELECTOR, type Deps } from './deps.js';
 import { announce, changed } from './announce.js';
+import { captureCertificate } from './capture.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 
 /** How long one run of the job watches for the signer before giving its worker slot back. The signer usually answers in milliseconds. */
@@ -58,45 +58,56 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
   const decidedAt = Date.parse(r.decision?.at ?? r.createdAt);
   const deadline = decidedAt + deps.settings.issuanceTimeoutSeconds * 1000;
 
-  let obj: CsrObject | undefined;
-  try {
-    obj = await awaitSigner(deps, r.csrName, Math.min(deps.settings.signerWatchMs ?? WATCH_WINDOW_MS, deadline - deps.clock.now().getTime()));
-  } catch (e) {
-    await reportClusterTrouble(deps, r, e);
-    throw e;
-  }
-  if (obj && !settled(obj)) {
-    const now = deps.clock.now().getTime();
-    if (now < deadline) {
-      const waited = now - decidedAt;
-      throw new NotYet(Math.min(deadline - now, Math.max(RECHECK_MIN_MS, Math.min(RECHECK_MAX_MS, waited / 4))), `the signer has not issued ${r.csrName} yet`);
+  // Captured earlier (by this job before a failed delivery, or by the watch): deliver it even if the CSR is gone by now.
+  let certificatePem = r.certificatePem;
+  if (certificatePem === undefined) {
+    let obj: CsrObject | undefined;
+    try {
+      obj = await awaitSigner(deps, r.csrName, Math.min(deps.settings.signerWatchMs ?? WATCH_WINDOW_MS, deadline - deps.clock.now().getTime()));
+    } catch (e) {
+      await reportClusterTrouble(deps, r, e);
+      throw e;
     }
-    const timeout = new CsrbotError('ISSUANCE_TIMEOUT', { name: r.csrName, timeout: `${deps.settings.issuanceTimeoutSeconds}s` });
-    const failed = await deps.store.transition(id, ['approved'], 'failed', { failure: { code: timeout.code, details: timeout.details } });
-    if (failed) await announce(deps, failed, 'failed');
-    return;
+    if (obj && !settled(obj)) {
+      const now = deps.clock.now().getTime();
+      if (now < deadline) {
+        const waited = now - decidedAt;
+        throw new NotYet(
+          Math.min(deadline - now, Math.max(RECHECK_MIN_MS, Math.min(RECHECK_MAX_MS, waited / 4))),
+          `the signer has not issued ${r.csrName} yet`,
+        );
+      }
+      const timeout = new CsrbotError('ISSUANCE_TIMEOUT', { name: r.csrName, timeout: `${deps.settings.issuanceTimeoutSeconds}s` });
+      const failed = await deps.store.transition(id, ['approved'], 'failed', { failure: { code: timeout.code, details: timeout.details } });
+      if (failed) await announce(deps, failed, 'failed');
+      return;
+    }
+
+    if (!obj) {
+      const gone = await deps.store.transition(id, ['approved'], 'deleted', {});
+      if (gone) await announce(deps, gone, 'deleted');
+      return;
+    }
+    if (obj.state !== 'issued' || !obj.certificatePem) {
+      const failure = { code: 'CSR_SIGNING_FAILED' as const, details: { name: r.csrName, message: obj.failureMessage ?? obj.state } };
+      const failed = await deps.store.transition(id, ['approved'], 'failed', { failure });
+      if (failed) await announce(deps, failed, 'failed');
+      return;
+    }
+    certificatePem = obj.certificatePem;
   }
 
-  if (!obj) {
-    const gone = await deps.store.transition(id, ['approved'], 'deleted', {});
-    if (gone) await announce(deps, gone, 'deleted');
-    return;
-  }
-  if (obj.state !== 'issued' || !obj.certificatePem) {
-    const failure = { code: 'CSR_SIGNING_FAILED' as const, details: { name: r.csrName, message: obj.failureMessage ?? obj.state } };
-    const failed = await deps.store.transition(id, ['approved'], 'failed', { failure });
+  const captured = await captureCertificate(deps, r, certificatePem);
+  if (!captured.ok) {
+    const failure = {
+      code: 'CERTIFICATE_KEY_MISMATCH' as const,
+      details: { name: r.csrName, expected: r.csr.fingerprint, actual: captured.facts.spkiFingerprint },
+    };
+    const failed = await deps.store.transition(id, ['approved'], 'failed', { failure, certificatePem: undefined });
     if (failed) await announce(deps, failed, 'failed');
     return;
   }
-
-  const facts = inspectCertificate(obj.certificatePem);
-  if (facts.spkiFingerprint !== r.csr.fingerprint) {
-    const failure = { code: 'CERTIFICATE_KEY_MISMATCH' as const, details: { name: r.csrName, expected: r.csr.fingerprint, actual: facts.spkiFingerprint } };
-    const failed = await deps.store.transition(id, ['approved'], 'failed', { failure });
-    if (failed) await announce(deps, failed, 'failed');
-    return;
-  }
-  const { spkiFingerprint: _spki, ...cert } = facts;
+  const { spkiFingerprint: _spki, ...cert } = captured.facts;
   const issued = { ...cert, requesterId: r.requester.userId, approvers: r.approvals.map((a) => a.userId) };
   await deps.store.saveIssued(id, issued);
 
@@ -107,14 +118,14 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
   await deps.chat.deliver(
     { ...r, issued },
     {
-      certificatePem: obj.certificatePem!,
+      certificatePem,
       certificateFilename: names.certificate,
       kubeconfig: buildKubeconfig({
         clusterName: d.clusterName,
         serverUrl: d.serverUrl,
         caPem: d.caPem(),
         username: r.kubernetesUsername,
-        certificatePem: obj.certificatePem!,
+        certificatePem,
         keyPathTemplate: d.keyPathTemplate,
       }),
       kubeconfigFilename: names.kubeconfig,
@@ -126,7 +137,8 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
       }),
     },
   );
-  const done = await deps.store.transition(id, ['approved'], 'issued', { issued });
+  // The inventory has the certificate's facts; the PEM was kept only to deliver it.
+  const done = await deps.store.transition(id, ['approved'], 'issued', { issued, certificatePem: undefined });
   if (done) {
     deps.metrics?.requestEvent('issued');
     deps.metrics?.issuanceSeconds((deps.clock.now().getTime() - decidedAt) / 1000);

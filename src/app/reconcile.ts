@@ -1,6 +1,7 @@
 import type { CsrObject } from '../ports.js';
 import { APPROVAL_REASON, Annotations, DENIAL_REASON, MANAGED_SELECTOR, type Deps } from './deps.js';
 import { announce } from './announce.js';
+import { captureCertificate } from './capture.js';
 
 /**
  * A CSR changed in the cluster. Decisions made outside Slack (kubectl
@@ -19,6 +20,11 @@ export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELET
   const log = deps.log.child({ requestId: id, csrName: csr.name, event: type });
 
   if (type === 'DELETED') {
+    // Garbage-collected after issuance, the certificate already captured: the issue job delivers it from the request.
+    if (r.state === 'approved' && r.certificatePem !== undefined) {
+      await deps.jobs.wake('issue', id);
+      return;
+    }
     const gone = await deps.store.transition(id, ['pending', 'approving', 'denying', 'approved'], 'deleted', {
       decision: r.decision ?? { by: [], outside: 'the cluster (CSR deleted)', at },
     });
@@ -28,7 +34,12 @@ export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELET
     }
     return;
   }
-  // The signer answered: the issue job may be parked between re-checks; run it now rather than at the end of its delay.
+  // The signer answered: capture the certificate the first time it is seen (the CSR is deleted an hour later),
+  // and run the issue job, which may be parked between re-checks, now rather than at the end of its delay.
+  if (r.state === 'approved' && csr.state === 'issued' && csr.certificatePem && r.certificatePem === undefined) {
+    // Unreadable output is the issue job's to report; the watch only must not stop waking it.
+    await captureCertificate(deps, r, csr.certificatePem).catch((err: unknown) => log.warn({ err }, 'could not capture the issued certificate'));
+  }
   if (r.state === 'approved' && (csr.state === 'issued' || csr.state === 'failed')) await deps.jobs.wake('issue', id);
   const d = csr.decision;
   if (!d) return;

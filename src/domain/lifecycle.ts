@@ -131,6 +131,14 @@ export interface CertificateRequest {
   /** Why the request failed, as a coded error: each reader gets the text the error table allows them. */
   failure?: { code: ErrorCode; details: Details };
   issued?: IssuedCertificate;
+  /**
+   * The signer's certificate (public), captured the first time csrbot sees it and
+   * kept until it is delivered: Kubernetes deletes the CSR an hour after issuance,
+   * and a delivery held up longer must still complete.
+   */
+  certificatePem?: string;
+  /** Serial of the certificate this request renews (Renew in a reminder, /cert list). */
+  renewalOf?: string;
 }
 
 /** Kubernetes object names: lowercase RFC 1123, at most 253; we keep it short and readable. */

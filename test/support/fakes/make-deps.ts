@@ -13,6 +13,7 @@ import { FakeCsrApi } from './fake-csr-api.js';
 import { FixedClock } from './fixed-clock.js';
 import { InMemoryJobs, type InMemoryJobHandlers } from './in-memory-jobs.js';
 import { InMemoryRequestStore } from './in-memory-request-store.js';
+import { InMemoryCertificateInventory } from './in-memory-certificate-inventory.js';
 
 export const people = {
   jane: { userId: 'UJANE', teamId: 'T1', name: 'jane', realName: 'Jane Doe', email: 'jane@example.com' },
@@ -33,6 +34,7 @@ export const defaultSettings: FlowSettings = {
 export interface TestDeps {
   deps: Deps;
   store: InMemoryRequestStore;
+  inventory: InMemoryCertificateInventory;
   jobs: InMemoryJobs;
   chat: FakeChat;
   csrApi: FakeCsrApi;
@@ -43,6 +45,7 @@ export interface TestDeps {
 
 export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string | Date } = {}): TestDeps {
   const store = InMemoryRequestStore.create();
+  const inventory = InMemoryCertificateInventory.create();
   const jobs = InMemoryJobs.create();
   const chat = FakeChat.create({ people: Object.values(people) });
   const csrApi = FakeCsrApi.create();
@@ -50,6 +53,7 @@ export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string 
   const clock = FixedClock.at(opts.now ?? new Date());
   const deps: Deps = {
     store,
+    inventory,
     jobs,
     chat,
     directory: chat,
@@ -64,5 +68,5 @@ export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string 
     deny: (id) => processDeny(deps, id),
     issue: (id) => processIssue(deps, id),
   };
-  return { deps, store, jobs, chat, csrApi, clock, handlers };
+  return { deps, store, inventory, jobs, chat, csrApi, clock, handlers };
 }
