@@ -7,6 +7,7 @@ import { processIssue } from './app/issue.js';
 import { openRequestStats } from './app/open-requests.js';
 import { startReconciler } from './app/reconcile.js';
 import { processSubmit } from './app/submit.js';
+import { refreshHomes } from './app/views.js';
 import { startOpsServer } from './adapters/http/ops-server.js';
 import { prometheusMetrics, registerScrapeGauges } from './adapters/http/prometheus-metrics.js';
 import { healthRoutes, type Phase, type ReadinessProbe } from './adapters/http/routes.js';
@@ -21,6 +22,9 @@ import { createBoltApp } from './adapters/slack/create-bolt-app.js';
 import { registerCertCommand } from './adapters/slack/listeners/cert-command.js';
 import { registerDecisions } from './adapters/slack/listeners/decisions.js';
 import { registerDmIntake } from './adapters/slack/listeners/dm-intake.js';
+import { registerOffboarding } from './adapters/slack/listeners/offboarding.js';
+import { registerAppHome, viewSubcommands } from './adapters/slack/listeners/views.js';
+import { KubernetesRbacBindings } from './adapters/kubernetes/kubernetes-rbac-bindings.js';
 import { registerRequestModal, requestSubcommand } from './adapters/slack/listeners/request-modal.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
 import { slackFailure } from './adapters/slack/slack-failure.js';
@@ -241,6 +245,8 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     log,
     settings,
     metrics,
+    // Every change people can see refreshes the App Home of the requester and the admins (cosmetic: announce.changed() logs failures).
+    onChange: (r) => refreshHomes(deps, r),
   };
   // Jobs and the reconciler wait out a Redis failover instead of failing a step whose side effect (a DM) already happened.
   const background: Deps = {
@@ -252,7 +258,9 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
   const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }) };
 
-  registerCertCommand(app, log, { request: requestSubcommand(flow, app) });
+  registerCertCommand(app, log, { request: requestSubcommand(flow, app), ...viewSubcommands(deps) });
+  registerAppHome(app, deps);
+  registerOffboarding(app, { ...deps, bindings: KubernetesRbacBindings.create(kc) });
   registerDmIntake(app, flow);
   registerRequestModal(app, flow);
   registerDecisions(app, flow);

@@ -7,11 +7,10 @@
  */
 import { describeFor, isCsrbotError } from '../domain/errors.js';
 import type { CertificateRecord } from '../domain/inventory.js';
-import type { BindingRef, CertificateInventory, RbacBindings } from '../ports.js';
+import type { BindingRef, RbacBindings } from '../ports.js';
 import type { Deps } from './deps.js';
 
 export interface OffboardDeps extends Deps {
-  certificates: CertificateInventory;
   bindings: RbacBindings;
 }
 
@@ -30,13 +29,13 @@ export type OffboardOutcome =
  */
 export async function offboardHolder(deps: OffboardDeps, userId: string, via: 'user_change' | 'sweep'): Promise<OffboardOutcome> {
   const now = deps.clock.now();
-  const held = await deps.certificates.byRequester(userId);
+  const held = await deps.inventory.byRequester(userId);
   if (held.length === 0) return { kind: 'not-a-holder' };
   const stillValid = held.filter((c) => Date.parse(c.notAfter) > now.getTime());
   const stopped: string[] = [];
   for (const c of held) {
     if (c.status !== 'active') continue;
-    if (await deps.certificates.setStatus(c.serial, ['active'], 'offboarded')) stopped.push(c.serial);
+    if (await deps.inventory.setStatus(c.serial, ['active'], 'offboarded')) stopped.push(c.serial);
   }
   if (stopped.length === 0 && !(via === 'user_change' && stillValid.length > 0)) return { kind: 'not-a-holder' };
 
@@ -97,7 +96,7 @@ function offboardingText(o: {
  * offboarded if their account is deactivated.
  */
 export async function offboardingPass(deps: OffboardDeps, opts: { limit?: number } = {}): Promise<{ checked: number; offboarded: number }> {
-  const active = (await deps.certificates.validAt(deps.clock.now(), opts.limit ?? 100_000)).filter((c) => c.status === 'active');
+  const active = (await deps.inventory.validAt(deps.clock.now(), opts.limit ?? 100_000)).filter((c) => c.status === 'active');
   const holders = [...new Set(active.map((c) => c.requesterId))];
   let offboarded = 0;
   for (const userId of holders) {

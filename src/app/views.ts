@@ -7,16 +7,12 @@
 import { CsrbotError } from '../domain/errors.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
 import type { CertificateRecord } from '../domain/inventory.js';
-import type { CertificateInventory, HomeContent, Page, QueuedRequest } from '../ports.js';
+import type { HomeContent, Page, QueuedRequest } from '../ports.js';
 import { allAdmins, isAdminUser } from './admins.js';
 import type { Deps } from './deps.js';
 
-/** The flow's deps plus the inventory of issued certificates, and renewal (issue 10, item 5) for the Renew button. */
-export interface ViewsDeps extends Deps {
-  certificates: CertificateInventory;
-  /** Starts the renewal of a certificate its holder asked to renew (already authorised). */
-  renew: (certificate: CertificateRecord, who: ClickSource) => Promise<void>;
-}
+/** The views read the flow's stores (requests, and the certificate inventory). */
+export type ViewsDeps = Deps;
 
 /** How many queued requests get a card link (one chat.getPermalink each); the rest are counted. */
 export const QUEUE_LINKS = 20;
@@ -31,7 +27,7 @@ const page = <T>(items: T[], total = items.length): Page<T> => ({ items, total }
 
 /** The user's own certificates (soonest expiry first) and open requests. */
 export async function myCertificates(deps: ViewsDeps, userId: string): Promise<{ now: Date; certificates: CertificateRecord[]; requests: CertificateRequest[] }> {
-  const [certificates, open] = await Promise.all([deps.certificates.byRequester(userId), deps.store.listOpen()]);
+  const [certificates, open] = await Promise.all([deps.inventory.byRequester(userId), deps.store.listOpen()]);
   return { now: deps.clock.now(), certificates, requests: open.filter((r) => r.requester.userId === userId) };
 }
 
@@ -62,7 +58,7 @@ export async function statusOf(deps: ViewsDeps, userId: string, ref: string): Pr
   if (!trimmed) return notFound;
   const request = REQUEST_ID.test(trimmed) ? await deps.store.get(trimmed) : undefined;
   const serial = request ? request.issued?.serial : normaliseSerial(trimmed);
-  const certificate = serial ? await deps.certificates.get(serial) : undefined;
+  const certificate = serial ? await deps.inventory.get(serial) : undefined;
   const owner = request?.requester.userId ?? certificate?.requesterId;
   if (!request && !certificate) return notFound;
   if (owner !== userId && !(await isAdminUser(deps, userId))) {
@@ -104,7 +100,7 @@ export async function holders(deps: ViewsDeps, userId: string): Promise<Refused 
   const refused = await adminsOnly(deps, userId, '/cert holders');
   if (refused) return refused;
   const now = deps.clock.now();
-  const read = await deps.certificates.validAt(now, HOLDERS_READ);
+  const read = await deps.inventory.validAt(now, HOLDERS_READ);
   const active = read.filter((c) => c.status === 'active');
   return { kind: 'holders', now, holders: { items: active.slice(0, HOLDERS_SHOWN), total: active.length, ...(read.length === HOLDERS_READ ? { atLeast: true } : {}) } };
 }
@@ -135,49 +131,4 @@ export async function refreshHomes(deps: ViewsDeps, r: CertificateRequest): Prom
   const results = await Promise.allSettled([...users].map((u) => publishHome(deps, u)));
   const failed = results.filter((x): x is PromiseRejectedResult => x.status === 'rejected');
   if (failed.length) deps.log.warn({ err: failed[0]!.reason, requestId: r.id, failed: failed.length, of: users.size }, 'App Home refresh failed for some users');
-}
-
-export type CertificateAction = 'renew' | 'snooze' | 'dismiss';
-
-/**
- * May this click act on this certificate? Only its holder may renew, snooze
- * or dismiss it; admins may view it (statusOf) but not act as its holder.
- * Every click is checked here, whatever message or view it came from.
- */
-export async function authoriseCertificateAction(
-  deps: ViewsDeps,
-  serial: string,
-  userId: string,
-  action: CertificateAction,
-): Promise<Refused | { kind: 'allowed'; certificate: CertificateRecord }> {
-  const normalised = normaliseSerial(serial);
-  const certificate = normalised ? await deps.certificates.get(normalised) : undefined;
-  if (!certificate) return { kind: 'refused', error: new CsrbotError('NOTHING_BY_THAT_ID', { ref: serial.slice(0, 140) }) };
-  if (certificate.requesterId !== userId) {
-    deps.log.warn({ serial: certificate.serial, userId, action }, 'certificate action refused: not the holder');
-    return { kind: 'refused', error: new CsrbotError('NOT_YOUR_CERTIFICATE', { what: 'That certificate', action }) };
-  }
-  return { kind: 'allowed', certificate };
-}
-
-/** Where a Renew click came from: to answer the clicker privately. */
-export interface ClickSource {
-  userId: string;
-  /** The channel the button was in; for the App Home, the user's DM with the bot. */
-  channel: string;
-}
-
-/**
- * The Renew button, wherever it is (list, status, App Home, reminder DM):
- * checked on every click, then handed to the renewal use case. A refusal is
- * told to the clicker only.
- */
-export async function renewClicked(deps: ViewsDeps, serial: string, who: ClickSource): Promise<{ kind: 'refused' | 'renewing' }> {
-  const verdict = await authoriseCertificateAction(deps, serial, who.userId, 'renew');
-  if (verdict.kind === 'refused') {
-    await deps.chat.tellUser(who.channel, who.userId, verdict.error.userMessage);
-    return { kind: 'refused' };
-  }
-  await deps.renew(verdict.certificate, who);
-  return { kind: 'renewing' };
 }

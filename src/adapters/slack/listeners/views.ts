@@ -1,7 +1,5 @@
-import type { BlockAction, ButtonAction } from '@slack/bolt';
-import { holders, myCertificates, pendingQueue, publishHome, renewClicked, statusOf, type ViewsDeps } from '../../../app/views.js';
+import { holders, myCertificates, pendingQueue, publishHome, statusOf, type ViewsDeps } from '../../../app/views.js';
 import { holdersMessage, listMessage, pendingMessage, statusMessage } from '../blocks/certificate-views.js';
-import { Actions } from '../ids.js';
 import type { BoltApp } from '../create-bolt-app.js';
 import type { SubcommandHandler } from './cert-command.js';
 
@@ -27,16 +25,13 @@ export function viewSubcommands(deps: ViewsDeps): Record<string, SubcommandHandl
   };
 }
 
-/** The App Home and the Renew button. */
-export function registerViews(app: BoltApp, deps: ViewsDeps): void {
+/**
+ * The App Home. Its Renew buttons (Actions.renew, value = serial) are the
+ * same as the reminder DM's, handled by one listener that checks the holder.
+ */
+export function registerAppHome(app: BoltApp, deps: ViewsDeps): void {
   app.event('app_home_opened', async ({ event }) => {
     if (event.tab !== 'home') return;
     await publishHome(deps, event.user);
-  });
-
-  app.action<BlockAction<ButtonAction>>(Actions.renew, async ({ ack, body }) => {
-    await ack();
-    // From the App Home there is no channel: the answer goes to the user's DM with the bot (a user id as channel).
-    await renewClicked(deps, body.actions[0]?.value ?? '', { userId: body.user.id, channel: body.channel?.id ?? body.user.id });
   });
 }
