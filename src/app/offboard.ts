@@ -23,21 +23,17 @@ export type OffboardOutcome =
 
 /**
  * Idempotent: the certificates' status moves active -> offboarded with a
- * compare-and-set, and the admins are told only when one moved (or, on the
- * event itself, when certificates are still valid), so the sweep's backstop
- * does not alert again for someone already handled.
+ * compare-and-set after the admins were told, and they are told only while
+ * one is still active (or, on the event itself, when certificates are still
+ * valid), so the sweep's backstop does not alert again for someone handled.
  */
 export async function offboardHolder(deps: OffboardDeps, userId: string, via: 'user_change' | 'sweep'): Promise<OffboardOutcome> {
   const now = deps.clock.now();
   const held = await deps.inventory.byRequester(userId);
   if (held.length === 0) return { kind: 'not-a-holder' };
   const stillValid = held.filter((c) => Date.parse(c.notAfter) > now.getTime());
-  const stopped: string[] = [];
-  for (const c of held) {
-    if (c.status !== 'active') continue;
-    if (await deps.inventory.setStatus(c.serial, ['active'], 'offboarded')) stopped.push(c.serial);
-  }
-  if (stopped.length === 0 && !(via === 'user_change' && stillValid.length > 0)) return { kind: 'not-a-holder' };
+  const active = held.filter((c) => c.status === 'active');
+  if (active.length === 0 && !(via === 'user_change' && stillValid.length > 0)) return { kind: 'not-a-holder' };
 
   const usernames = [...new Set(held.map((c) => c.username))];
   let bindings: BindingRef[] | { error: string };
@@ -49,12 +45,18 @@ export async function offboardHolder(deps: OffboardDeps, userId: string, via: 'u
   }
   const openRequests = (await deps.store.listOpen()).filter((r) => r.requester.userId === userId);
   await deps.chat.tellAdmins(offboardingText({ userId, usernames, stillValid, bindings, openRequests: openRequests.map((r) => r.id) }));
+  // After the admins were told: if telling them failed, the certificates are still active and the sweep tries again.
+  const stopped: string[] = [];
+  for (const c of active) if (await deps.inventory.setStatus(c.serial, ['active'], 'offboarded')) stopped.push(c.serial);
   deps.log.info({ userId, via, stopped: stopped.length, stillValid: stillValid.length }, 'holder offboarded');
   return { kind: 'offboarded', stopped, stillValid, bindings };
 }
 
 /** Slack mrkdwn control characters in names people chose (usernames, namespaces). */
-const plain = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, "'");
+const plain = (s: string) => {
+  const cut = s.length > 120 ? `${s.slice(0, 119)}…` : s;
+  return cut.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/`/g, "'");
+};
 
 function offboardingText(o: {
   userId: string;
@@ -87,7 +89,9 @@ function offboardingText(o: {
     if (o.bindings.length > BINDINGS_SHOWN) lines.push(`…and ${o.bindings.length - BINDINGS_SHOWN} more.`);
   }
   if (o.openRequests.length) lines.push(`Their open requests (${o.openRequests.map((id) => `\`${id}\``).join(', ')}) still wait on their cards: deny them.`);
-  return lines.join('\n');
+  // Slack truncates message text at 40,000 characters; stay well under it.
+  const text = lines.join('\n');
+  return text.length > 12_000 ? `${text.slice(0, 11_990)}\n…` : text;
 }
 
 /**

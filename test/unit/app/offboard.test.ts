@@ -76,6 +76,16 @@ describe('offboarding', () => {
     expect((await w.inventory.get(w.valid.serial))!.status).toBe('offboarded');
   });
 
+  it('leaves the certificates active when the admins could not be told, so the sweep tries again', async () => {
+    const w = await world();
+    w.chat.failNext('tellAdmins');
+    await expect(offboardHolder(w.deps, people.jane.userId, 'user_change')).rejects.toThrow(/injected/);
+    expect((await w.inventory.get(w.valid.serial))!.status).toBe('active');
+    w.chat.deactivated.add(people.jane.userId);
+    expect(await offboardingPass(w.deps)).toEqual({ checked: 2, offboarded: 1 });
+    expect(w.chat.adminMessages).toHaveLength(1);
+  });
+
   it('the sweep backstop offboards deactivated holders of active certificates only', async () => {
     const w = await world();
     w.chat.deactivated.add(people.jane.userId);

@@ -148,7 +148,7 @@ export function statusMessage(v: { now: Date; request?: CertificateRequest; cert
 } {
   const { request: r, certificate: c, now } = v;
   const facts: string[] = [];
-  const owner = r?.requester.userId ?? c?.requesterId;
+  const owner = c?.requesterId ?? r?.requester.userId;
   if (owner) facts.push(`*Holder:* <@${owner}>`);
   if (r) {
     facts.push(`*Request:* \`${r.id}\` · ${REQUEST_STATE[r.state]} · asked ${slackTime(r.createdAt)}`);
@@ -163,7 +163,7 @@ export function statusMessage(v: { now: Date; request?: CertificateRequest; cert
   }
   const name = r?.kubernetesUsername ?? c?.username ?? '';
   const blocks: KnownBlock[] = [header(`Certificate ${c ? 'for' : 'request for'} ${name}`), section(facts.join('\n'))];
-  if (c && owner === v.viewer && c.status === 'active') {
+  if (c && c.requesterId === v.viewer && c.status === 'active') {
     blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: Actions.renew, text: { type: 'plain_text', text: 'Renew' }, value: c.serial.slice(0, 2000) }] });
   }
   return { text: clip(`${c ? 'Certificate' : 'Request'} for ${esc(name)}`, 3000), blocks };
