@@ -8,6 +8,8 @@ import { openRequestStats } from './app/open-requests.js';
 import { startReconciler } from './app/reconcile.js';
 import { processSubmit } from './app/submit.js';
 import { refreshHomes } from './app/views.js';
+import { offboardingSweepPass } from './app/offboard.js';
+import { pendingRequestsPass } from './app/pending-pass.js';
 import { startOpsServer } from './adapters/http/ops-server.js';
 import { prometheusMetrics, registerScrapeGauges } from './adapters/http/prometheus-metrics.js';
 import { healthRoutes, type Phase, type ReadinessProbe } from './adapters/http/routes.js';
@@ -21,6 +23,10 @@ import { checkClient } from './adapters/slack/check-client.js';
 import { createBoltApp } from './adapters/slack/create-bolt-app.js';
 import { registerCertCommand } from './adapters/slack/listeners/cert-command.js';
 import { registerDecisions } from './adapters/slack/listeners/decisions.js';
+import { registerCertificateActions } from './adapters/slack/listeners/certificate-actions.js';
+import { startScheduler } from './adapters/queue/scheduler.js';
+import { drainReminders } from './app/remind.js';
+import { reminderPass, retentionPass, runSweep, type SweepPass } from './app/sweep.js';
 import { registerDmIntake } from './adapters/slack/listeners/dm-intake.js';
 import { registerOffboarding } from './adapters/slack/listeners/offboarding.js';
 import { registerAppHome, viewSubcommands } from './adapters/slack/listeners/views.js';
@@ -32,6 +38,8 @@ import { SlackHealth } from './adapters/slack/slack-health.js';
 import { RedisDraftStore } from './adapters/store/redis-draft-store.js';
 import { RedisRequestStore } from './adapters/store/redis-request-store.js';
 import { RedisCertificateInventory } from './adapters/store/redis-certificate-inventory.js';
+import { RedisReminderSchedule } from './adapters/store/redis-reminder-schedule.js';
+import { RedisAuditLog } from './adapters/store/redis-audit-log.js';
 import { loadConfig, readDotEnv, type Config } from './config/load-config.js';
 import { CsrbotError, isCsrbotError, isRetryable } from './domain/errors.js';
 import { parsePolicyConfig, parseUsernameMapping, type UsernameRule } from './domain/policy/index.js';
@@ -233,6 +241,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     allowSelfApproval: config.approval.allowSelfApproval,
     issuanceTimeoutSeconds: config.delivery.issuanceTimeoutSeconds,
     delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem: readCaPem, keyPathTemplate: config.delivery.keyPathTemplate },
+    reminders: { ladder: config.lifecycle.ladder },
   };
   const deps: Deps = {
     csrApi,
@@ -240,19 +249,23 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     directory: chat,
     store: RedisRequestStore.create({ redis, prefix: config.redis.prefix }),
     inventory: RedisCertificateInventory.create({ redis, prefix: config.redis.prefix }),
+    reminders: RedisReminderSchedule.create({ redis, prefix: config.redis.prefix }),
+    audit: RedisAuditLog.create({ redis, prefix: config.redis.prefix, maxLength: config.lifecycle.auditMaxEvents }),
     jobs,
     clock: { now: () => new Date() },
     log,
     settings,
     metrics,
     // Every change people can see refreshes the App Home of the requester and the admins (cosmetic: announce.changed() logs failures).
-    onChange: (r) => refreshHomes(deps, r),
+    onChange: (change) => refreshHomes(deps, change),
   };
   // Jobs and the reconciler wait out a Redis failover instead of failing a step whose side effect (a DM) already happened.
   const background: Deps = {
     ...deps,
     store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix }),
     inventory: RedisCertificateInventory.create({ redis: redisBackground, prefix: config.redis.prefix }),
+    reminders: RedisReminderSchedule.create({ redis: redisBackground, prefix: config.redis.prefix }),
+    audit: RedisAuditLog.create({ redis: redisBackground, prefix: config.redis.prefix, maxLength: config.lifecycle.auditMaxEvents }),
   };
   const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule, metrics };
   registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
@@ -260,10 +273,12 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
 
   registerCertCommand(app, log, { request: requestSubcommand(flow, app), ...viewSubcommands(deps) });
   registerAppHome(app, deps);
-  registerOffboarding(app, { ...deps, bindings: KubernetesRbacBindings.create(kc) });
+  const bindings = KubernetesRbacBindings.create(kc);
+  registerOffboarding(app, { ...deps, bindings });
   registerDmIntake(app, flow);
   registerRequestModal(app, flow);
   registerDecisions(app, flow);
+  registerCertificateActions(app, flow);
   app.error(async (err) => {
     log.error({ err }, 'unhandled error in a Slack listener');
   });
@@ -287,6 +302,26 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     },
   });
   undo.push('worker', () => worker.close());
+
+  // One sweep for the whole product: each concern adds its pass here (e.g. stuck requests).
+  const sweepPasses: SweepPass[] = [
+    reminderPass(background),
+    retentionPass(background, config.lifecycle.retentionMs),
+    pendingRequestsPass(background, config.pending),
+    offboardingSweepPass({ ...background, bindings }),
+  ];
+  const scheduler = await startScheduler({
+    connection: redisBackground,
+    workerConnection: redisWorker,
+    prefix: config.redis.prefix,
+    queueName: `${queueName}-scheduled`,
+    log,
+    tasks: [
+      { name: 'reminders', everyMs: config.lifecycle.reminderPollMs, run: () => drainReminders(background) },
+      { name: 'sweep', everyMs: config.lifecycle.sweepIntervalMs, run: () => runSweep(log, sweepPasses, background.clock.now()) },
+    ],
+  });
+  undo.push('scheduler', () => scheduler.close());
 
   // Socket Mode: resolves once Slack said hello, which may take long; SIGTERM must not wait for it.
   undo.push('slack app', () => app.stop());

@@ -119,6 +119,8 @@ export interface Chat {
   permalink(at: { channel: string; ts: string }): Promise<string | undefined>;
   /** Replaces the user's App Home with this content. */
   publishHome(userId: string, home: HomeContent): Promise<void>;
+  /** The expiry reminder DM, with Renew / Snooze 1 day / I no longer need it. */
+  remindHolder(notice: ReminderNotice): Promise<void>;
 }
 
 /** A pending request in the admins' queue, with a link to its card. */
@@ -144,12 +146,26 @@ export interface HomeContent {
   admin?: { queue: Page<QueuedRequest> };
 }
 
+/** One expiry reminder, as the holder reads it. */
+export interface ReminderNotice {
+  certificate: CertificateRecord;
+  /** The rung of the ladder (`at-67pct`, `1d-before`, `expiry`, `snooze`). */
+  step: string;
+  clusterName: string;
+  /** The holder's IANA time zone (users.info tz); UTC when unknown. */
+  timeZone?: string;
+  /** Already expired when sent. */
+  expired: boolean;
+}
+
 export interface Directory {
   person(userId: string): Promise<SlackPerson>;
   /** True when the account is deactivated (Slack's users.info `deleted`), or no longer exists. */
   isDeactivated(userId: string): Promise<boolean>;
   /** Members of a Slack user group. */
   groupMembers(groupId: string): Promise<string[]>;
+  /** The user's IANA time zone (users.info tz), undefined when Slack has none. */
+  timeZone(userId: string): Promise<string | undefined>;
 }
 
 // ---- Redis --------------------------------------------------------------
@@ -270,6 +286,46 @@ export interface ReminderSchedule {
   scheduled(reminders: readonly DueReminder[]): Promise<boolean[]>;
   /** Reminders due or leased, in all. */
   size(): Promise<number>;
+}
+
+/** What happened, for the audit trail. */
+export type AuditEventType =
+  | 'requested'
+  | 'approved'
+  | 'denied'
+  | 'issued'
+  | 'failed'
+  | 'deleted'
+  | 'reminded'
+  | 'snoozed'
+  | 'dismissed'
+  | 'superseded'
+  | 'renewal-requested'
+  | 'auto-approved'
+  | 'auto-approval-refused'
+  | 'expired'
+  | 'offboarded';
+
+export interface AuditEvent {
+  type: AuditEventType;
+  at: string;
+  requestId?: string;
+  serial?: string;
+  /** Slack user id of whoever acted; absent when csrbot or the cluster did. */
+  actor?: string;
+  /** Where the act happened: a Slack click, the cluster (kubectl, another controller), or csrbot itself. */
+  via: 'slack' | 'kubernetes' | 'csrbot';
+  /** Public detail: the rule that applied, a reason, a reminder step. */
+  detail?: string;
+}
+
+/** An append-only trail, bounded in length and age. */
+export interface AuditLog {
+  append(event: AuditEvent): Promise<void>;
+  /** Events at or after `since`, oldest first. */
+  read(since: Date): AsyncIterable<AuditEvent>;
+  /** Drops events older than `before` (the sweep's retention pass). */
+  trim(before: Date): Promise<void>;
 }
 
 // ---- Jobs ---------------------------------------------------------------

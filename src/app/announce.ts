@@ -1,6 +1,7 @@
 import type { CertificateRequest } from '../domain/lifecycle.js';
-import type { Deps } from './deps.js';
+import type { Deps, ViewChange } from './deps.js';
 import { onceOnly } from './once-only.js';
+import { recordAudit } from './audit.js';
 
 /** The card shows the decision (re-rendering is idempotent); the requester hears of it once, and the metrics count it once. */
 export async function announce(deps: Deps, r: CertificateRequest, kind: 'approved' | 'denied' | 'failed' | 'deleted' | 'expired'): Promise<void> {
@@ -8,6 +9,14 @@ export async function announce(deps: Deps, r: CertificateRequest, kind: 'approve
   await onceOnly(deps, r.id, `notice-${kind}`, async () => {
     await deps.chat.notifyRequester(r, { kind });
     deps.metrics?.requestEvent(kind);
+    const d = r.decision;
+    await recordAudit(deps, {
+      type: kind,
+      requestId: r.id,
+      via: d?.outside ? 'kubernetes' : kind === 'failed' || kind === 'expired' ? 'csrbot' : 'slack',
+      ...(d?.by.length ? { actor: d.by.map((p) => p.userId).join(',') } : {}),
+      ...(d?.outside ? { detail: d.outside } : d?.reason ? { detail: d.reason } : r.failure ? { detail: r.failure.code } : {}),
+    });
     if (kind === 'approved' || kind === 'denied') {
       const seconds = (Date.parse(r.decision?.at ?? '') - Date.parse(r.createdAt)) / 1000;
       if (Number.isFinite(seconds)) deps.metrics?.decisionSeconds(kind, Math.max(0, seconds));
@@ -22,10 +31,19 @@ export async function announce(deps: Deps, r: CertificateRequest, kind: 'approve
  * that made the change, nor makes a job retry it.
  */
 export async function changed(deps: Deps, r: CertificateRequest): Promise<void> {
+  await tellViews(deps, { userId: r.requester.userId, queue: true, requestId: r.id });
+}
+
+/** A certificate changed (dismissed, snoozed, offboarded): its holder's views only. */
+export async function certificateChanged(deps: Deps, c: { requesterId: string; serial: string }): Promise<void> {
+  await tellViews(deps, { userId: c.requesterId, queue: false });
+}
+
+async function tellViews(deps: Deps, change: ViewChange): Promise<void> {
   if (!deps.onChange) return;
   try {
-    await deps.onChange(r);
+    await deps.onChange(change);
   } catch (err) {
-    deps.log.warn({ err, requestId: r.id }, 'refreshing the views after a change failed');
+    deps.log.warn({ err, userId: change.userId, requestId: change.requestId }, 'refreshing the views after a change failed');
   }
 }

@@ -2,6 +2,8 @@ import { inspectCertificate, type CertificateFacts } from '../domain/certificate
 import type { CertificateRecord } from '../domain/inventory.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
 import type { Deps } from './deps.js';
+import { recordAudit } from './audit.js';
+import { onNewCertificate } from './remind.js';
 
 export type Capture =
   | { ok: true; request: CertificateRequest; facts: CertificateFacts; record: CertificateRecord }
@@ -27,11 +29,17 @@ export async function captureCertificate(deps: Deps, r: CertificateRequest, cert
     requestId: r.id,
     csrPem: r.csr.pem,
     keyFingerprint: spkiFingerprint,
+    ...(r.dmChannel !== undefined ? { dmChannel: r.dmChannel } : {}),
     issuedAt: deps.clock.now().toISOString(),
     ...(r.renewalOf !== undefined ? { renewalOf: r.renewalOf } : {}),
     autoRenewals: 0,
     status: 'active',
   });
-  if (created) deps.log.info({ requestId: r.id, serial: record.serial, notAfter: record.notAfter }, 'certificate captured');
+  if (created) {
+    deps.log.info({ requestId: r.id, serial: record.serial, notAfter: record.notAfter }, 'certificate captured');
+    await recordAudit(deps, { type: 'issued', requestId: r.id, serial: record.serial, via: 'kubernetes', detail: `valid until ${record.notAfter}` });
+  }
+  // Also when not created: a crash between recording and scheduling must not leave it without reminders (scheduling is idempotent).
+  await onNewCertificate(deps, record);
   return { ok: true, request, facts, record };
 }

@@ -1,6 +1,6 @@
-import type { CertificateRequest } from '../domain/lifecycle.js';
 import type { Logger } from '../log/logger.js';
-import type { CertificateInventory, Chat, Clock, CsrApi, Directory, FlowMetrics, Jobs, RequestStore } from '../ports.js';
+import type { ReminderLadder } from '../domain/reminders.js';
+import type { AuditLog, CertificateInventory, Chat, Clock, CsrApi, Directory, FlowMetrics, Jobs, ReminderSchedule, RequestStore } from '../ports.js';
 
 /** Settings the use cases read; main.ts derives them from Config. */
 export interface FlowSettings {
@@ -18,6 +18,8 @@ export interface FlowSettings {
     caPem: () => string | undefined;
     keyPathTemplate: string;
   };
+  /** Expiry reminders. Default: DEFAULT_LADDER, a 60 s lease per reminder being sent. */
+  reminders?: { ladder?: ReminderLadder; leaseMs?: number };
 }
 
 export interface Deps {
@@ -27,6 +29,10 @@ export interface Deps {
   store: RequestStore;
   /** Issued certificates, kept after their CSR objects are gone. */
   inventory: CertificateInventory;
+  /** Expiry reminders waiting to be sent. */
+  reminders: ReminderSchedule;
+  /** The audit trail. */
+  audit: AuditLog;
   jobs: Jobs;
   clock: Clock;
   log: Logger;
@@ -38,7 +44,14 @@ export interface Deps {
    * (App Home refresh). Called through changed() in announce.ts, which keeps
    * its failures from failing the step. Default: nothing.
    */
-  onChange?: (r: CertificateRequest) => Promise<void>;
+  onChange?: (change: ViewChange) => Promise<void>;
+}
+
+/** Whose views a change touches: the holder's, and with `queue` the admins' pending queue too. */
+export interface ViewChange {
+  userId: string;
+  queue: boolean;
+  requestId?: string;
 }
 
 /** Labels and annotations csrbot puts on every CSR it creates. */
@@ -49,6 +62,8 @@ export const Annotations = {
   slackUser: 'csrbot.io/slack-user-id',
   slackTeam: 'csrbot.io/slack-team-id',
   reason: 'csrbot.io/reason',
+  /** `renewal of <serial>` on a renewal's CSR. */
+  renewalOf: 'csrbot.io/renewal-of',
 } as const;
 
 /** The approval reason csrbot writes, so the watch can tell our approvals from kubectl's. */

@@ -8,6 +8,9 @@
 import { describeFor, isCsrbotError } from '../domain/errors.js';
 import type { CertificateRecord } from '../domain/inventory.js';
 import type { BindingRef, RbacBindings } from '../ports.js';
+import { recordAudit } from './audit.js';
+import { cancelReminders } from './remind.js';
+import type { SweepPass } from './sweep.js';
 import type { Deps } from './deps.js';
 
 export interface OffboardDeps extends Deps {
@@ -18,8 +21,7 @@ export interface OffboardDeps extends Deps {
 export const BINDINGS_SHOWN = 50;
 
 export type OffboardOutcome =
-  | { kind: 'not-a-holder' }
-  | { kind: 'offboarded'; stopped: string[]; stillValid: CertificateRecord[]; bindings: BindingRef[] | { error: string } };
+  { kind: 'not-a-holder' } | { kind: 'offboarded'; stopped: string[]; stillValid: CertificateRecord[]; bindings: BindingRef[] | { error: string } };
 
 /**
  * Idempotent: the certificates' status moves active -> offboarded with a
@@ -47,7 +49,14 @@ export async function offboardHolder(deps: OffboardDeps, userId: string, via: 'u
   await deps.chat.tellAdmins(offboardingText({ userId, usernames, stillValid, bindings, openRequests: openRequests.map((r) => r.id) }));
   // After the admins were told: if telling them failed, the certificates are still active and the sweep tries again.
   const stopped: string[] = [];
-  for (const c of active) if (await deps.inventory.setStatus(c.serial, ['active'], 'offboarded')) stopped.push(c.serial);
+  for (const c of active) {
+    const ended = await deps.inventory.setStatus(c.serial, ['active'], 'offboarded');
+    if (!ended) continue;
+    stopped.push(c.serial);
+    // The sender skips a certificate that is not active anyway; this keeps the due-set from holding them.
+    await cancelReminders(deps, ended);
+    await recordAudit(deps, { type: 'offboarded', serial: c.serial, requestId: c.requestId, via: 'slack', detail: `holder deactivated (${via})` });
+  }
   deps.log.info({ userId, via, stopped: stopped.length, stillValid: stillValid.length }, 'holder offboarded');
   return { kind: 'offboarded', stopped, stillValid, bindings };
 }
@@ -96,8 +105,8 @@ function offboardingText(o: {
 
 /**
  * The sweep's backstop for a missed user_change event: every holder of an
- * active certificate still valid is checked once per pass (users.info), and
- * offboarded if their account is deactivated.
+ * active certificate still valid is looked up (users.info), and offboarded
+ * if their account is deactivated.
  */
 export async function offboardingPass(deps: OffboardDeps, opts: { limit?: number } = {}): Promise<{ checked: number; offboarded: number }> {
   const active = (await deps.inventory.validAt(deps.clock.now(), opts.limit ?? 100_000)).filter((c) => c.status === 'active');
@@ -108,4 +117,21 @@ export async function offboardingPass(deps: OffboardDeps, opts: { limit?: number
     if ((await offboardHolder(deps, userId, 'sweep')).kind === 'offboarded') offboarded += 1;
   }
   return { checked: holders.length, offboarded };
+}
+
+/**
+ * offboardingPass as a pass of the product's sweep. It asks Slack about every
+ * holder, so it runs at most once per `everyMs` (default 1 h) in a replica,
+ * however often the sweep runs; users.info allows 100+ calls a minute.
+ */
+export function offboardingSweepPass(deps: OffboardDeps, everyMs = 3600_000): SweepPass {
+  let last = -Infinity;
+  return {
+    name: 'offboarding',
+    async run(now) {
+      if (now.getTime() - last < everyMs) return { skipped: 1 };
+      last = now.getTime();
+      return offboardingPass(deps);
+    },
+  };
 }

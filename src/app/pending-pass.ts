@@ -7,6 +7,7 @@
 import { announce } from './announce.js';
 import type { Deps } from './deps.js';
 import { onceOnly } from './once-only.js';
+import type { SweepPass } from './sweep.js';
 
 export interface PendingSettings {
   /** Seconds a request waits before its one nudge. Default 4 h (PENDING_REMINDER). */
@@ -42,10 +43,18 @@ export async function pendingPass(deps: Deps, s: PendingSettings): Promise<{ nud
     if (age >= s.reminderSeconds && r.card) {
       const group = deps.settings.adminGroup ? `<!subteam^${deps.settings.adminGroup}> ` : '';
       await onceOnly(deps, r.id, 'pending-nudge', async () => {
-        await deps.chat.replyOnCard(r, `${group}:bell: This request has waited ${waited(age)} for a decision. Undecided, it expires ${waited(s.expireAfterSeconds)} after it was made.`);
+        await deps.chat.replyOnCard(
+          r,
+          `${group}:bell: This request has waited ${waited(age)} for a decision. Undecided, it expires ${waited(s.expireAfterSeconds)} after it was made.`,
+        );
         nudged += 1;
       });
     }
   }
   return { nudged, expired };
+}
+
+/** pendingPass as a pass of the product's sweep (SWEEP_INTERVAL: the nudge and the expiry are at most that late). */
+export function pendingRequestsPass(deps: Deps, s: PendingSettings): SweepPass {
+  return { name: 'pending-requests', run: () => pendingPass(deps, s) };
 }

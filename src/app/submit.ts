@@ -1,6 +1,7 @@
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import { csrNameFor, type CertificateRequest } from '../domain/lifecycle.js';
 import { announce, changed } from './announce.js';
+import { recordAudit } from './audit.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 import { onceOnly } from './once-only.js';
 import { Annotations, MANAGED_BY, type Deps } from './deps.js';
@@ -8,7 +9,7 @@ import { Annotations, MANAGED_BY, type Deps } from './deps.js';
 /** What a submission carries; `id` is deterministic: the same Slack interaction gives the same id, so a redelivery finds the request it already made. */
 export type NewRequest = Pick<
   CertificateRequest,
-  'id' | 'requester' | 'kubernetesUsername' | 'csr' | 'signerName' | 'lifetimeSeconds' | 'reason' | 'dmChannel'
+  'id' | 'requester' | 'kubernetesUsername' | 'csr' | 'signerName' | 'lifetimeSeconds' | 'reason' | 'dmChannel' | 'renewalOf'
 >;
 
 /**
@@ -27,7 +28,16 @@ export async function submitRequest(deps: Deps, input: NewRequest): Promise<{ cr
   const result = await deps.store.create(request);
   await deps.jobs.enqueue('submit', input.id);
   deps.log.info({ requestId: input.id, csrName: result.request.csrName, created: result.created }, 'request submitted');
-  if (result.created) deps.metrics?.requestEvent('submitted');
+  if (result.created) {
+    deps.metrics?.requestEvent('submitted');
+    await recordAudit(deps, {
+      type: input.renewalOf ? 'renewal-requested' : 'requested',
+      requestId: input.id,
+      actor: input.requester.userId,
+      via: 'slack',
+      ...(input.renewalOf ? { serial: input.renewalOf, detail: `renewal of ${input.renewalOf}` } : {}),
+    });
+  }
   return result;
 }
 
@@ -60,6 +70,7 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
           [Annotations.slackUser]: r.requester.userId,
           [Annotations.slackTeam]: r.requester.teamId,
           ...(r.reason ? { [Annotations.reason]: r.reason.slice(0, 1000) } : {}),
+          ...(r.renewalOf ? { [Annotations.renewalOf]: `renewal of ${r.renewalOf}` } : {}),
         },
       });
     } catch (e) {

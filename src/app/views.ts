@@ -9,7 +9,7 @@ import type { CertificateRequest } from '../domain/lifecycle.js';
 import type { CertificateRecord } from '../domain/inventory.js';
 import type { HomeContent, Page, QueuedRequest } from '../ports.js';
 import { allAdmins, isAdminUser } from './admins.js';
-import type { Deps } from './deps.js';
+import type { Deps, ViewChange } from './deps.js';
 
 /** The views read the flow's stores (requests, and the certificate inventory). */
 export type ViewsDeps = Deps;
@@ -26,7 +26,10 @@ export type Refused = { kind: 'refused'; error: CsrbotError };
 const page = <T>(items: T[], total = items.length): Page<T> => ({ items, total });
 
 /** The user's own certificates (soonest expiry first) and open requests. */
-export async function myCertificates(deps: ViewsDeps, userId: string): Promise<{ now: Date; certificates: CertificateRecord[]; requests: CertificateRequest[] }> {
+export async function myCertificates(
+  deps: ViewsDeps,
+  userId: string,
+): Promise<{ now: Date; certificates: CertificateRecord[]; requests: CertificateRequest[] }> {
   const [certificates, open] = await Promise.all([deps.inventory.byRequester(userId), deps.store.listOpen()]);
   return { now: deps.clock.now(), certificates, requests: open.filter((r) => r.requester.userId === userId) };
 }
@@ -102,7 +105,11 @@ export async function holders(deps: ViewsDeps, userId: string): Promise<Refused 
   const now = deps.clock.now();
   const read = await deps.inventory.validAt(now, HOLDERS_READ);
   const active = read.filter((c) => c.status === 'active');
-  return { kind: 'holders', now, holders: { items: active.slice(0, HOLDERS_SHOWN), total: active.length, ...(read.length === HOLDERS_READ ? { atLeast: true } : {}) } };
+  return {
+    kind: 'holders',
+    now,
+    holders: { items: active.slice(0, HOLDERS_SHOWN), total: active.length, ...(read.length === HOLDERS_READ ? { atLeast: true } : {}) },
+  };
 }
 
 /** What the user's App Home shows: theirs, and the queue if they are an admin. */
@@ -122,13 +129,14 @@ export async function publishHome(deps: ViewsDeps, userId: string): Promise<void
 }
 
 /**
- * After a change (the Deps.onChange hook): the requester's home, and every
- * admin's, since the queue may have changed. Each home is published on its
+ * After a change (the Deps.onChange hook): the holder's home, and every
+ * admin's when the queue may have changed. Each home is published on its
  * own, so one user's failure does not keep the others stale.
  */
-export async function refreshHomes(deps: ViewsDeps, r: CertificateRequest): Promise<void> {
-  const users = new Set([r.requester.userId, ...(await allAdmins(deps))]);
+export async function refreshHomes(deps: ViewsDeps, change: ViewChange): Promise<void> {
+  const users = new Set([change.userId, ...(change.queue ? await allAdmins(deps) : [])]);
   const results = await Promise.allSettled([...users].map((u) => publishHome(deps, u)));
   const failed = results.filter((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failed.length) deps.log.warn({ err: failed[0]!.reason, requestId: r.id, failed: failed.length, of: users.size }, 'App Home refresh failed for some users');
+  if (failed.length)
+    deps.log.warn({ err: failed[0]!.reason, requestId: change.requestId, failed: failed.length, of: users.size }, 'App Home refresh failed for some users');
 }

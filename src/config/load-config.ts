@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { CsrbotError } from '../domain/errors.js';
 import type { RedisSettings } from '../adapters/redis/redis-settings.js';
+import type { ReminderLadder } from '../domain/reminders.js';
 import { redisSettings } from './redis-schema.js';
 import { crossFieldProblems, envSchema, type RawConfig } from './schema.js';
 
@@ -33,6 +34,14 @@ export interface Config {
   approval: { quorum: number; allowSelfApproval: boolean };
   delivery: { clusterName: string; serverUrl?: string; caFile?: string; keyPathTemplate: string; issuanceTimeoutSeconds: number };
   jobs: { lockDurationMs: number; stalledIntervalMs: number; concurrency: number; retryMaxDelayMs: number };
+  lifecycle: {
+    ladder: ReminderLadder;
+    reminderPollMs: number;
+    sweepIntervalMs: number;
+    retentionMs: number;
+    auditMaxEvents: number;
+    renewal: { autoApprove: boolean; maxAuto: number; graceMs: number };
+  };
   /** Undecided requests: one nudge on the card after reminderSeconds, marked expired after expireAfterSeconds. */
   pending: { reminderSeconds: number; expireAfterSeconds: number };
 }
@@ -90,6 +99,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       stalledIntervalMs: c.JOB_STALLED_INTERVAL * 1000,
       concurrency: c.JOB_CONCURRENCY,
       retryMaxDelayMs: c.JOB_RETRY_MAX_DELAY * 1000,
+    },
+    lifecycle: {
+      ladder: {
+        shortLifetimeMs: c.REMINDER_SHORT_LIFETIME * 1000,
+        beforeExpiryMs: c.REMINDER_BEFORE_EXPIRY.map((s) => s * 1000),
+        lifetimeFractions: c.REMINDER_LIFETIME_FRACTIONS,
+      },
+      reminderPollMs: c.REMINDER_POLL_INTERVAL * 1000,
+      sweepIntervalMs: c.SWEEP_INTERVAL * 1000,
+      retentionMs: c.RETENTION * 1000,
+      auditMaxEvents: c.AUDIT_MAX_EVENTS,
+      renewal: { autoApprove: c.RENEWAL_AUTO_APPROVE, maxAuto: c.RENEWAL_MAX_AUTO, graceMs: c.RENEWAL_GRACE * 1000 },
     },
     pending: { reminderSeconds: c.PENDING_REMINDER, expireAfterSeconds: c.PENDING_EXPIRY },
   };

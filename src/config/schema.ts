@@ -37,6 +37,26 @@ const durationSetting = (name: string, dflt: string) =>
       return s;
     });
 
+const durationList = (name: string, dflt: string) =>
+  z
+    .string()
+    .default(dflt)
+    .transform((v, ctx) => {
+      const out = list(v).map(parseDurationSeconds);
+      if (out.length === 0 || out.some((s) => s === undefined)) {
+        ctx.addIssue({ code: 'custom', message: `${name}="${v}" must be durations separated by commas (seconds or with s, m, h or d), e.g. ${dflt}.` });
+        return z.NEVER;
+      }
+      return out as number[];
+    });
+
+/** "2/3" or "0.667": a point of a certificate's lifetime, 0 < f <= 1. */
+function parseFraction(v: string): number | undefined {
+  const m = /^(\d+)\/(\d+)$/.exec(v.trim());
+  const f = m ? Number(m[1]) / Number(m[2]) : Number(v.trim());
+  return v.trim() !== '' && Number.isFinite(f) && f > 0 && f <= 1 ? f : undefined;
+}
+
 const bool = (dflt: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'use true or false' })
@@ -140,6 +160,31 @@ export const envSchema = z
       }),
     ISSUANCE_TIMEOUT: durationSetting('ISSUANCE_TIMEOUT', '15m'),
 
+    // Certificate lifecycle: reminders, sweep, retention, renewal
+    REMINDER_SHORT_LIFETIME: durationSetting('REMINDER_SHORT_LIFETIME', '3d'),
+    REMINDER_BEFORE_EXPIRY: durationList('REMINDER_BEFORE_EXPIRY', '7d,1d,0'),
+    REMINDER_LIFETIME_FRACTIONS: z
+      .string()
+      .default('2/3,1')
+      .transform((v, ctx) => {
+        const out = list(v).map(parseFraction);
+        if (out.length === 0 || out.some((f) => f === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `REMINDER_LIFETIME_FRACTIONS="${v}" must be points of the lifetime above 0 and up to 1, as 2/3 or 0.667, separated by commas, e.g. 2/3,1.`,
+          });
+          return z.NEVER;
+        }
+        return out as number[];
+      }),
+    REMINDER_POLL_INTERVAL: durationSetting('REMINDER_POLL_INTERVAL', '30s'),
+    SWEEP_INTERVAL: durationSetting('SWEEP_INTERVAL', '10m'),
+    RETENTION: durationSetting('RETENTION', '90d'),
+    AUDIT_MAX_EVENTS: z.coerce.number().int().min(1000, 'AUDIT_MAX_EVENTS must be at least 1000').default(1_000_000),
+    RENEWAL_AUTO_APPROVE: bool(false),
+    RENEWAL_MAX_AUTO: z.coerce.number().int().min(0).max(100).default(3),
+    RENEWAL_GRACE: durationSetting('RENEWAL_GRACE', '1d'),
+
     // Jobs
     JOB_LOCK_DURATION: durationSetting('JOB_LOCK_DURATION', '30s'),
     JOB_STALLED_INTERVAL: durationSetting('JOB_STALLED_INTERVAL', '30s'),
@@ -158,11 +203,15 @@ export const envSchema = z
         message: 'CERT_DEFAULT_LIFETIME is longer than CERT_MAX_LIFETIME; lower the default or raise the maximum.',
       });
     }
+    for (const k of ['REMINDER_POLL_INTERVAL', 'SWEEP_INTERVAL', 'RETENTION'] as const) {
+      if (c[k] < 1) ctx.addIssue({ code: 'custom', path: [k], message: `${k} must be at least 1s.` });
+    }
     if (c.PENDING_EXPIRY >= UNDECIDED_CSR_GC_SECONDS) {
       ctx.addIssue({
         code: 'custom',
         path: ['PENDING_EXPIRY'],
-        message: 'PENDING_EXPIRY must be under 24h: Kubernetes deletes an undecided CSR 24 hours after it was made, and csrbot must close the card first (default 23h).',
+        message:
+          'PENDING_EXPIRY must be under 24h: Kubernetes deletes an undecided CSR 24 hours after it was made, and csrbot must close the card first (default 23h).',
       });
     }
     if (c.PENDING_REMINDER >= c.PENDING_EXPIRY) {

@@ -24,6 +24,8 @@ export interface CertificateFactsRecord extends IssuedCertificate {
   csrPem: string;
   /** SHA-256 of the CSR's public key (SPKI): "same key" is a string comparison. */
   keyFingerprint: string;
+  /** The holder's DM with the bot, where reminders go (opened from requesterId when absent). */
+  dmChannel?: string;
   /** When csrbot first saw the signer's certificate. */
   issuedAt: string;
   /** Serial of the certificate this one renews. */

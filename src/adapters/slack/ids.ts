@@ -13,6 +13,8 @@ export const Actions = {
   deny: 'csrbot_deny',
   /** On a certificate in /cert list, /cert status, the App Home (and the reminder DM): value = serial. */
   renew: 'csrbot_renew',
+  snooze: 'csrbot_snooze',
+  dismiss: 'csrbot_dismiss',
 } as const;
 
 export const Views = {

@@ -1,7 +1,8 @@
 import type { WebClient } from '@slack/web-api';
 import type { CertificateRequest, SlackPerson } from '../../domain/lifecycle.js';
 import { MAX_INPUT_BYTES } from '../../domain/csr/index.js';
-import type { Chat, DeliveredFiles, Directory, HomeContent, IntakeReply, RequesterNotice, Upload } from '../../ports.js';
+import type { Chat, DeliveredFiles, Directory, HomeContent, IntakeReply, ReminderNotice, RequesterNotice, Upload } from '../../ports.js';
+import { reminderMessage } from './blocks/reminder.js';
 import { approvalCard } from './blocks/approval-card.js';
 import { homeView } from './blocks/certificate-views.js';
 import { clip } from './blocks/format.js';
@@ -138,6 +139,17 @@ export class SlackChat implements Chat, Directory {
     }
   }
 
+  async remindHolder(n: ReminderNotice): Promise<void> {
+    const c = n.certificate;
+    const channel = c.dmChannel ?? (await this.openDm(c.requesterId));
+    await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel, ...reminderMessage(n) }));
+  }
+
+  async timeZone(userId: string): Promise<string | undefined> {
+    const res = await this.call('users.info', () => this.client.users.info({ user: userId }));
+    return res.user?.tz || undefined;
+  }
+
   async person(userId: string): Promise<SlackPerson> {
     const res = await this.call('users.info', () => this.client.users.info({ user: userId }));
     const u = res.user;
@@ -157,8 +169,11 @@ export class SlackChat implements Chat, Directory {
 
   /** The requester's DM with the bot; conversations.open is idempotent on Slack's side. */
   private async dm(r: CertificateRequest): Promise<string> {
-    if (r.dmChannel) return r.dmChannel;
-    const res = await this.call('conversations.open', () => this.client.conversations.open({ users: r.requester.userId }));
+    return r.dmChannel ?? this.openDm(r.requester.userId);
+  }
+
+  private async openDm(userId: string): Promise<string> {
+    const res = await this.call('conversations.open', () => this.client.conversations.open({ users: userId }));
     return res.channel!.id!;
   }
 }

@@ -28,10 +28,14 @@ async function cert(w: World, user: UserDriver, args: string, pred: (e: Ephemera
 /** Opens the Home tab and waits for the published view to satisfy `pred`. */
 async function home(w: World, user: UserDriver, pred: (blocks: string) => boolean): Promise<string> {
   await user.openHome();
-  const v = await w.emu.waitFor(() => {
-    const h = user.homeView();
-    return h && pred(text(h.blocks)) ? h : undefined;
-  }, `@${user.name}'s home tab`, WAIT);
+  const v = await w.emu.waitFor(
+    () => {
+      const h = user.homeView();
+      return h && pred(text(h.blocks)) ? h : undefined;
+    },
+    `@${user.name}'s home tab`,
+    WAIT,
+  );
   expect(validateView({ type: 'home', blocks: v.blocks })).toEqual([]);
   return text(v.blocks);
 }
@@ -72,10 +76,14 @@ describe('views and offboarding', () => {
     await w.alice.click(card, 'csrbot_approve');
     await w.jane.waitForDm(isCertificateDm, WAIT);
     // Refreshed without jane reopening it: her certificate, with Renew, and nothing pending.
-    await w.emu.waitFor(() => {
-      const b = text(w.jane.homeView()?.blocks ?? []);
-      return b.includes('csrbot_renew') && b.includes('None waiting') ? b : undefined;
-    }, "jane's refreshed home", WAIT);
+    await w.emu.waitFor(
+      () => {
+        const b = text(w.jane.homeView()?.blocks ?? []);
+        return b.includes('csrbot_renew') && b.includes('None waiting') ? b : undefined;
+      },
+      "jane's refreshed home",
+      WAIT,
+    );
     await w.emu.waitFor(() => (text(w.alice.homeView()?.blocks ?? []).includes('Nothing is waiting') ? true : undefined), "alice's refreshed queue", WAIT);
   });
 

@@ -5,7 +5,7 @@
  * groups, and can be told to fail the next N calls of a method.
  */
 import type { CertificateRequest, SlackPerson } from '../../../src/domain/lifecycle.js';
-import type { Chat, DeliveredFiles, Directory, HomeContent, IntakeReply, RequesterNotice, Upload } from '../../../src/ports.js';
+import type { Chat, DeliveredFiles, Directory, HomeContent, IntakeReply, ReminderNotice, RequesterNotice, Upload } from '../../../src/ports.js';
 
 export type ChatMethod =
   | 'readUpload'
@@ -21,7 +21,9 @@ export type ChatMethod =
   | 'publishHome'
   | 'person'
   | 'isDeactivated'
-  | 'groupMembers';
+  | 'groupMembers'
+  | 'remindHolder'
+  | 'timeZone';
 
 export interface PostedCard {
   channel: string;
@@ -64,6 +66,10 @@ export class FakeChat implements Chat, Directory {
   readonly homes: Array<{ userId: string; home: HomeContent }> = [];
   /** Deactivated Slack accounts (users.info deleted: true). */
   readonly deactivated = new Set<string>();
+  /** Expiry reminders sent, in order. */
+  readonly reminders: ReminderNotice[] = [];
+  /** users.info tz by user id; unset means Slack has none. */
+  readonly timeZones = new Map<string, string>();
   /** Every call in order, by method name (failed calls included). */
   readonly calls: ChatMethod[] = [];
 
@@ -181,6 +187,16 @@ export class FakeChat implements Chat, Directory {
   async isDeactivated(userId: string): Promise<boolean> {
     this.enter('isDeactivated');
     return this.deactivated.has(userId);
+  }
+
+  async remindHolder(notice: ReminderNotice): Promise<void> {
+    this.enter('remindHolder');
+    this.reminders.push(snapshot(notice));
+  }
+
+  async timeZone(userId: string): Promise<string | undefined> {
+    this.enter('timeZone');
+    return this.timeZones.get(userId);
   }
 
   async person(userId: string): Promise<SlackPerson> {

@@ -14,6 +14,8 @@ import { FixedClock } from './fixed-clock.js';
 import { InMemoryJobs, type InMemoryJobHandlers } from './in-memory-jobs.js';
 import { InMemoryRequestStore } from './in-memory-request-store.js';
 import { InMemoryCertificateInventory } from './in-memory-certificate-inventory.js';
+import { InMemoryReminderSchedule } from './in-memory-reminder-schedule.js';
+import { InMemoryAuditLog } from './in-memory-audit-log.js';
 
 export const people = {
   jane: { userId: 'UJANE', teamId: 'T1', name: 'jane', realName: 'Jane Doe', email: 'jane@example.com' },
@@ -35,6 +37,8 @@ export interface TestDeps {
   deps: Deps;
   store: InMemoryRequestStore;
   inventory: InMemoryCertificateInventory;
+  reminders: InMemoryReminderSchedule;
+  audit: InMemoryAuditLog;
   jobs: InMemoryJobs;
   chat: FakeChat;
   csrApi: FakeCsrApi;
@@ -46,6 +50,8 @@ export interface TestDeps {
 export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string | Date } = {}): TestDeps {
   const store = InMemoryRequestStore.create();
   const inventory = InMemoryCertificateInventory.create();
+  const reminders = InMemoryReminderSchedule.create();
+  const audit = InMemoryAuditLog.create();
   const jobs = InMemoryJobs.create();
   const chat = FakeChat.create({ people: Object.values(people) });
   const csrApi = FakeCsrApi.create();
@@ -54,6 +60,8 @@ export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string 
   const deps: Deps = {
     store,
     inventory,
+    reminders,
+    audit,
     jobs,
     chat,
     directory: chat,
@@ -68,5 +76,5 @@ export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string 
     deny: (id) => processDeny(deps, id),
     issue: (id) => processIssue(deps, id),
   };
-  return { deps, store, inventory, jobs, chat, csrApi, clock, handlers };
+  return { deps, store, inventory, reminders, audit, jobs, chat, csrApi, clock, handlers };
 }

@@ -38,7 +38,10 @@ describe('views', () => {
     const w = await world();
     expect(await statusOf(w.deps, jane.userId, w.mine.serial)).toMatchObject({ kind: 'certificate', certificate: { serial: w.mine.serial } });
     // Pasted as openssl prints it.
-    const pasted = w.mine.serial.toUpperCase().match(/.{1,2}/g)!.join(':');
+    const pasted = w.mine.serial
+      .toUpperCase()
+      .match(/.{1,2}/g)!
+      .join(':');
     expect(await statusOf(w.deps, jane.userId, pasted)).toMatchObject({ kind: 'certificate' });
     expect(await statusOf(w.deps, jane.userId, w.pendingMine.id)).toMatchObject({ kind: 'request', request: { id: w.pendingMine.id } });
     expect(await statusOf(w.deps, alice.userId, w.mine.serial)).toMatchObject({ kind: 'certificate' });
@@ -91,11 +94,17 @@ describe('views', () => {
   it('a change refreshes the requester and every admin, and one failure does not stop the others', async () => {
     const w = await world();
     w.chat.failNext('publishHome');
-    await refreshHomes(w.deps, w.pendingMine);
+    await refreshHomes(w.deps, { userId: jane.userId, queue: true, requestId: w.pendingMine.id });
     const published = w.chat.homes.map((h) => h.userId).sort();
     // Four homes attempted (jane, alice, bob, gina); the first failed.
     expect(published).toHaveLength(3);
     expect(w.chat.calls.filter((c) => c === 'publishHome')).toHaveLength(4);
     expect(new Set([...published, jane.userId])).toEqual(new Set([jane.userId, alice.userId, people.bob.userId, gina.userId]));
+  });
+
+  it('a change to a certificate only refreshes its holder', async () => {
+    const w = await world();
+    await refreshHomes(w.deps, { userId: jane.userId, queue: false });
+    expect(w.chat.homes.map((h) => h.userId)).toEqual([jane.userId]);
   });
 });

@@ -36,9 +36,10 @@ export function approvalCard(r: CertificateRequest): { text: string; blocks: Kno
     `*Lifetime:* ${humanDuration(r.lifetimeSeconds)}`,
     `*Reason:* ${r.reason ? esc(r.reason) : '_none given_'}`,
     `*CSR:* \`${r.csrName}\` · request \`${r.id}\``,
+    ...(r.renewalOf ? [`*Renewal of:* \`${r.renewalOf}\` (same key and subject)`] : []),
   ].join('\n');
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: clip(`Certificate request: ${r.kubernetesUsername}`, 150) } },
+    { type: 'header', text: { type: 'plain_text', text: clip(`${r.renewalOf ? 'Renewal' : 'Certificate request'}: ${r.kubernetesUsername}`, 150) } },
     { type: 'section', text: { type: 'mrkdwn', text: clip(facts, 3000) } },
   ];
   if (r.csr.warnings.length) {

@@ -164,7 +164,10 @@ export function statusMessage(v: { now: Date; request?: CertificateRequest; cert
   const name = r?.kubernetesUsername ?? c?.username ?? '';
   const blocks: KnownBlock[] = [header(`Certificate ${c ? 'for' : 'request for'} ${name}`), section(facts.join('\n'))];
   if (c && c.requesterId === v.viewer && c.status === 'active') {
-    blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: Actions.renew, text: { type: 'plain_text', text: 'Renew' }, value: c.serial.slice(0, 2000) }] });
+    blocks.push({
+      type: 'actions',
+      elements: [{ type: 'button', action_id: Actions.renew, text: { type: 'plain_text', text: 'Renew' }, value: c.serial.slice(0, 2000) }],
+    });
   }
   return { text: clip(`${c ? 'Certificate' : 'Request'} for ${esc(name)}`, 3000), blocks };
 }

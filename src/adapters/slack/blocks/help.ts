@@ -10,7 +10,7 @@ export function helpBlocks(opts: { unknown?: string } = {}): { text: string; blo
     `*${COMMAND} status <request id | serial>*: one request or certificate`,
     `*${COMMAND} help*: this message`,
     `Admins also: *${COMMAND} pending* (requests waiting for a decision, with links to their cards) and *${COMMAND} holders* (who holds a valid certificate, until when).`,
-    'The bot\'s *Home* tab shows the same, kept up to date.',
+    "The bot's *Home* tab shows the same, kept up to date.",
     '',
     'You can also send me a CSR file (or paste the PEM) in this DM. Your private key never leaves your machine: only send the `.csr`.',
   ];

@@ -81,7 +81,14 @@ describe('certificate views', () => {
 
   it.each([
     ['0', home()],
-    ['50 of each, as an admin', home({ certificates: { items: certs(50), total: 50 }, requests: { items: requests(50), total: 50 }, admin: { queue: { items: queued(requests(20)), total: 75 } } })],
+    [
+      '50 of each, as an admin',
+      home({
+        certificates: { items: certs(50), total: 50 },
+        requests: { items: requests(50), total: 50 },
+        admin: { queue: { items: queued(requests(20)), total: 75 } },
+      }),
+    ],
     [
       'names at the length limits, as an admin',
       home({
@@ -124,7 +131,11 @@ describe('certificate views', () => {
 
   it('/cert status shows Renew to the holder only', () => {
     const c = aCertificateRecord({ requesterId: 'UJANE', notAfter: '2025-06-02T00:00:00.000Z', ...hostile });
-    const r = aRequest({ requester: { ...aRequest().requester, userId: 'UJANE' }, kubernetesUsername: HUGE, decision: { by: [], outside: 'kubectl', at: now.toISOString(), reason: HUGE } });
+    const r = aRequest({
+      requester: { ...aRequest().requester, userId: 'UJANE' },
+      kubernetesUsername: HUGE,
+      decision: { by: [], outside: 'kubectl', at: now.toISOString(), reason: HUGE },
+    });
     const holder = statusMessage({ now, certificate: c, request: r, viewer: 'UJANE' });
     const admin = statusMessage({ now, certificate: c, request: r, viewer: 'UALICE' });
     expect(validateMessage(holder)).toEqual([]);

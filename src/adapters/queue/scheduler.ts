@@ -1,0 +1,62 @@
+/**
+ * Repeating tasks on a BullMQ job scheduler: the sweep, and draining the
+ * reminder due-set. upsertJobScheduler is idempotent, so every replica
+ * declares the same schedulers at start-up and BullMQ makes one job per
+ * iteration, run by whichever replica takes it.
+ */
+import { Queue, Worker, type Job } from 'bullmq';
+import type { Logger } from '../../log/logger.js';
+import { bullConnection, type QueueConnection } from './connection.js';
+
+export interface ScheduledTask {
+  /** Scheduler id and job name (no `:`). */
+  name: string;
+  everyMs: number;
+  run(): Promise<unknown>;
+}
+
+export interface StartSchedulerOptions {
+  /** The producer's connection (a client is shared; a URL or options make BullMQ's own). */
+  connection: QueueConnection;
+  /** A template for the worker's blocking connections. */
+  workerConnection: QueueConnection;
+  prefix?: string;
+  queueName: string;
+  tasks: readonly ScheduledTask[];
+  log: Logger;
+}
+
+export interface RunningScheduler {
+  close(): Promise<void>;
+  readonly queue: Queue;
+}
+
+export async function startScheduler(opts: StartSchedulerOptions): Promise<RunningScheduler> {
+  const log = opts.log.child({ queue: opts.queueName });
+  const prefix = opts.prefix ? { prefix: opts.prefix } : {};
+  const queue = new Queue(opts.queueName, { connection: bullConnection(opts.connection, 'producer'), ...prefix });
+  queue.on('error', (err) => log.warn({ err }, 'scheduler queue error'));
+  const byName = new Map(opts.tasks.map((t) => [t.name, t]));
+  for (const t of opts.tasks) {
+    if (t.name.includes(':')) throw new Error(`Scheduled task name ${t.name} must not contain ':'`);
+    await queue.upsertJobScheduler(t.name, { every: t.everyMs }, { name: t.name, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  }
+  const worker = new Worker(
+    opts.queueName,
+    async (job: Job) => {
+      const task = byName.get(job.name);
+      if (!task) return; // a task a newer or older replica declared: not ours to run
+      await task.run();
+    },
+    { connection: bullConnection(opts.workerConnection, 'worker'), ...prefix, concurrency: 1 },
+  );
+  worker.on('error', (err) => log.error({ err }, 'scheduler worker error'));
+  worker.on('failed', (job, err) => log.warn({ err, task: job?.name }, 'scheduled task failed; it runs again next time'));
+  return {
+    queue,
+    close: async () => {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
