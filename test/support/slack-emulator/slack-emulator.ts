@@ -307,7 +307,10 @@ export class SlackEmulator {
     u.updated = Math.floor(Date.now() / 1000);
     this.workspace.log(`user @${u.name} (${u.id}) deactivated`);
     if (this.opts.events.includes('user_change')) {
-      this.deliverEvent({ type: 'user_change', user: structuredClone(u), cache_ts: u.updated, event_ts: this.workspace.nextTs() }, `user_change @${u.name} deleted`);
+      this.deliverEvent(
+        { type: 'user_change', user: structuredClone(u), cache_ts: u.updated, event_ts: this.workspace.nextTs() },
+        `user_change @${u.name} deleted`,
+      );
     }
   }
 
