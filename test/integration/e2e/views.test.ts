@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { RedisCertificateInventory } from '../../../src/adapters/store/redis-certificate-inventory.js';
+import { RedisRequestStore } from '../../../src/adapters/store/redis-request-store.js';
 import { validateMessage, validateView, type Ephemeral, type UserDriver } from '../../support/slack-emulator/index.js';
 import { aCertificateRecord } from '../../support/contracts/certificate-inventory.contract.js';
 import { uniqueName } from '../kubernetes/support.js';
@@ -92,6 +93,19 @@ describe('views and offboarding', () => {
     expect(text(list.blocks)).toContain('csrbot_renew');
     const serial = /"value":"([0-9a-f]+)"/.exec(text(list.blocks))![1]!;
 
+    // Mallory holds a certificate of her own; a tampered client sends jane's serial with her Renew: refused, nothing renewed.
+    const inventory = RedisCertificateInventory.create({ redis, prefix: w.env['REDIS_PREFIX']! });
+    await inventory.record(aCertificateRecord({ requesterId: w.mallory.id, username: 'mallory', notAfter: new Date(Date.now() + 3600_000).toISOString() }));
+    const malloryList = await cert(w, w.mallory, 'list', (e) => e.text.includes('You hold 1 certificate'));
+    const since = mark(w);
+    await w.mallory.click(malloryList, 'csrbot_renew', { forgedValue: serial });
+    const refusal = await waitForNewEphemeral(w, w.mallory, since, (e) => e.text.includes('Only the holder'));
+    expect(refusal.text).toContain(serial);
+    // The refusal is told after the decision: by now a renewal would exist under its deterministic id.
+    const store = RedisRequestStore.create({ redis, prefix: w.env['REDIS_PREFIX']! });
+    expect(await store.get(`renew-${serial}`)).toBeUndefined();
+    expect((await inventory.get(serial))!.status).toBe('active');
+
     const mine = await cert(w, w.jane, `status ${serial}`, (e) => e.text.startsWith('Certificate for'));
     expect(text(mine.blocks)).toContain('csrbot_renew');
     const theirs = await cert(w, w.mallory, `status ${serial}`, (e) => e.text.includes('belongs to someone else'));
@@ -103,7 +117,7 @@ describe('views and offboarding', () => {
     expect(text(who.blocks)).toContain(`<@${w.jane.id}>`);
     await cert(w, w.mallory, 'holders', (e) => e.text.includes('for csrbot admins'));
 
-    const none = await cert(w, w.mallory, 'list', (e) => e.text.includes('You hold 0 certificates'));
+    const none = await cert(w, w.bob, 'list', (e) => e.text.includes('You hold 0 certificates'));
     expect(text(none.blocks)).toContain('/cert request');
   });
 
@@ -143,8 +157,14 @@ describe('views and offboarding', () => {
     expect(alert.text).toContain(`kubectl delete clusterrolebinding ${bindingName}`);
     expect(alert.text).toContain('Still valid');
     const inventory = RedisCertificateInventory.create({ redis, prefix: w.env['REDIS_PREFIX']! });
-    const held = await inventory.byRequester(w.jane.id);
-    expect(held.length).toBe(51);
-    expect(held.every((c) => c.status === 'offboarded')).toBe(true);
+    // Reminders stop: every certificate of hers leaves `active` (the alert goes first, then the statuses).
+    const deadline = Date.now() + WAIT.timeoutMs;
+    let held = await inventory.byRequester(w.jane.id);
+    while (!held.every((c) => c.status === 'offboarded') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      held = await inventory.byRequester(w.jane.id);
+    }
+    expect(held).toHaveLength(51);
+    expect(held.filter((c) => c.status !== 'offboarded')).toEqual([]);
   });
 });
