@@ -225,7 +225,7 @@ const messages = {
     'The API server does not serve SelfSubjectReview (Kubernetes before 1.28), so csrbot cannot tell who it is; the permission checks still run. ' +
     'To fix, nothing is needed; upgrading the cluster brings this check back.',
   CLUSTER_PERMISSIONS_MISSING: (d) =>
-    `csrbot's Kubernetes identity "${str(d.user)}" may not: ${str(d.missing)}. csrbot needs these to create, watch and approve certificate requests. ` +
+    `csrbot's Kubernetes identity "${str(d.user)}" may not: ${str(d.missing)}. csrbot needs these to create, watch and approve certificate requests, and to list the bindings of a holder who left. ` +
     `To fix, apply deploy/rbac (kubectl apply -k deploy/rbac) and bind its ClusterRole to this identity: ${str(d.bind)}`,
   CLUSTER_SIGNER_NOT_ISSUING: (d) =>
     `${str(d.count)} of csrbot's approved requests got no certificate from the signer (the oldest, ${str(d.oldest)}, approved ${str(d.minutes)} minutes ago). ` +
