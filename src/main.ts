@@ -46,6 +46,7 @@ import { parsePolicyConfig, parseUsernameMapping, type UsernameRule } from './do
 import { UndoStack } from './lifecycle/undo-stack.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { startupChecks } from './preflight/run-preflight.js';
+import type { PermissionsReview } from './ports.js';
 
 /** Reads a file a setting names; a failure is a configuration problem, reported like the others. */
 function settingFile(setting: string, path: string, what: string): string {
@@ -242,12 +243,20 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     issuanceTimeoutSeconds: config.delivery.issuanceTimeoutSeconds,
     delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem: readCaPem, keyPathTemplate: config.delivery.keyPathTemplate },
     reminders: { ladder: config.lifecycle.ladder },
+    renewal: config.lifecycle.renewal,
   };
+  // >>> PERMISSIONS REVIEW: the single spot to wire the SubjectAccessReview adapter of the
+  // security issue (`PermissionsReview` in ports.ts), e.g. `KubernetesPermissionsReview.create(kc)`.
+  // Until it is wired, every identity counts as privileged and no renewal is approved automatically.
+  const permissions: PermissionsReview | undefined = undefined;
+  if (config.lifecycle.renewal.autoApprove && !permissions) {
+    log.warn('RENEWAL_AUTO_APPROVE=true, but this build has no permission review: every renewal waits for people');
+  }
   const deps: Deps = {
     csrApi,
     chat,
     directory: chat,
-    store: RedisRequestStore.create({ redis, prefix: config.redis.prefix }),
+    store: RedisRequestStore.create({ redis, prefix: config.redis.prefix, retentionMs: config.lifecycle.retentionMs }),
     inventory: RedisCertificateInventory.create({ redis, prefix: config.redis.prefix }),
     reminders: RedisReminderSchedule.create({ redis, prefix: config.redis.prefix }),
     audit: RedisAuditLog.create({ redis, prefix: config.redis.prefix, maxLength: config.lifecycle.auditMaxEvents }),
@@ -256,13 +265,14 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     log,
     settings,
     metrics,
+    ...(permissions ? { permissions } : {}),
     // Every change people can see refreshes the App Home of the requester and the admins (cosmetic: announce.changed() logs failures).
     onChange: (change) => refreshHomes(deps, change),
   };
   // Jobs and the reconciler wait out a Redis failover instead of failing a step whose side effect (a DM) already happened.
   const background: Deps = {
     ...deps,
-    store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix }),
+    store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix, retentionMs: config.lifecycle.retentionMs }),
     inventory: RedisCertificateInventory.create({ redis: redisBackground, prefix: config.redis.prefix }),
     reminders: RedisReminderSchedule.create({ redis: redisBackground, prefix: config.redis.prefix }),
     audit: RedisAuditLog.create({ redis: redisBackground, prefix: config.redis.prefix, maxLength: config.lifecycle.auditMaxEvents }),

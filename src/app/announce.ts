@@ -13,9 +13,9 @@ export async function announce(deps: Deps, r: CertificateRequest, kind: 'approve
     await recordAudit(deps, {
       type: kind,
       requestId: r.id,
-      via: d?.outside ? 'kubernetes' : kind === 'failed' || kind === 'expired' ? 'csrbot' : 'slack',
+      via: d?.outside ? 'kubernetes' : d?.auto || kind === 'failed' || kind === 'expired' ? 'csrbot' : 'slack',
       ...(d?.by.length ? { actor: d.by.map((p) => p.userId).join(',') } : {}),
-      ...(d?.outside ? { detail: d.outside } : d?.reason ? { detail: d.reason } : r.failure ? { detail: r.failure.code } : {}),
+      ...(d?.outside ? { detail: d.outside } : d?.auto ? { detail: d.auto } : d?.reason ? { detail: d.reason } : r.failure ? { detail: r.failure.code } : {}),
     });
     if (kind === 'approved' || kind === 'denied') {
       const seconds = (Date.parse(r.decision?.at ?? '') - Date.parse(r.createdAt)) / 1000;

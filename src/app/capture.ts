@@ -32,7 +32,7 @@ export async function captureCertificate(deps: Deps, r: CertificateRequest, cert
     ...(r.dmChannel !== undefined ? { dmChannel: r.dmChannel } : {}),
     issuedAt: deps.clock.now().toISOString(),
     ...(r.renewalOf !== undefined ? { renewalOf: r.renewalOf } : {}),
-    autoRenewals: 0,
+    autoRenewals: r.decision?.auto ? ((r.renewalOf ? (await deps.inventory.get(r.renewalOf))?.autoRenewals : undefined) ?? 0) + 1 : 0,
     status: 'active',
   });
   if (created) {

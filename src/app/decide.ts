@@ -1,7 +1,7 @@
 import { checkApprover } from '../domain/approvers.js';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
-import { APPROVAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
+import { APPROVAL_REASON, AUTO_RENEWAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
 import { adminGroupMembersFor } from './admins.js';
 import { announce } from './announce.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
@@ -115,7 +115,12 @@ export async function processApprove(deps: Deps, id: string): Promise<void> {
   if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
   if (r.state === 'approving') {
     try {
-      await deps.csrApi.approve(r.csrName, { reason: APPROVAL_REASON, message: approvalMessage(r) });
+      await deps.csrApi.approve(
+        r.csrName,
+        r.decision?.auto
+          ? { reason: AUTO_RENEWAL_REASON, message: `Renewal of ${r.renewalOf ?? '?'} approved by csrbot under ${r.decision.auto}` }
+          : { reason: APPROVAL_REASON, message: approvalMessage(r) },
+      );
     } catch (e) {
       if (isCsrbotError(e) && e.code === 'CSR_ALREADY_DECIDED') {
         // Denied outside Slack between the click and now: the cluster's word stands.

@@ -1,6 +1,19 @@
 import type { Logger } from '../log/logger.js';
 import type { ReminderLadder } from '../domain/reminders.js';
-import type { AuditLog, CertificateInventory, Chat, Clock, CsrApi, Directory, FlowMetrics, Jobs, ReminderSchedule, RequestStore } from '../ports.js';
+import type { RenewalPolicy } from '../domain/renewal-policy.js';
+import type {
+  AuditLog,
+  CertificateInventory,
+  Chat,
+  Clock,
+  CsrApi,
+  Directory,
+  FlowMetrics,
+  Jobs,
+  PermissionsReview,
+  ReminderSchedule,
+  RequestStore,
+} from '../ports.js';
 
 /** Settings the use cases read; main.ts derives them from Config. */
 export interface FlowSettings {
@@ -20,6 +33,8 @@ export interface FlowSettings {
   };
   /** Expiry reminders. Default: DEFAULT_LADDER, a 60 s lease per reminder being sent. */
   reminders?: { ladder?: ReminderLadder; leaseMs?: number };
+  /** Automatic approval of renewals. Default DEFAULT_RENEWAL_POLICY (off). */
+  renewal?: RenewalPolicy;
 }
 
 export interface Deps {
@@ -39,6 +54,11 @@ export interface Deps {
   settings: FlowSettings;
   /** Default: nothing recorded. */
   metrics?: FlowMetrics;
+  /**
+   * What an identity could do in the cluster, for the renewal policy. Absent:
+   * every identity counts as privileged, so no renewal is approved automatically.
+   */
+  permissions?: PermissionsReview;
   /**
    * Told after every change to a request or certificate that people can see
    * (App Home refresh). Called through changed() in announce.ts, which keeps
@@ -69,3 +89,5 @@ export const Annotations = {
 /** The approval reason csrbot writes, so the watch can tell our approvals from kubectl's. */
 export const APPROVAL_REASON = 'CsrbotApproved';
 export const DENIAL_REASON = 'CsrbotDenied';
+/** The approval reason of a renewal csrbot approved itself under the renewal policy. */
+export const AUTO_RENEWAL_REASON = 'CsrbotAutoRenewal';

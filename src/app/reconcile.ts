@@ -1,5 +1,5 @@
 import type { CsrObject } from '../ports.js';
-import { APPROVAL_REASON, Annotations, DENIAL_REASON, MANAGED_SELECTOR, type Deps } from './deps.js';
+import { APPROVAL_REASON, AUTO_RENEWAL_REASON, Annotations, DENIAL_REASON, MANAGED_SELECTOR, type Deps } from './deps.js';
 import { announce } from './announce.js';
 import { captureCertificate } from './capture.js';
 
@@ -43,7 +43,7 @@ export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELET
   if (r.state === 'approved' && (csr.state === 'issued' || csr.state === 'failed')) await deps.jobs.wake('issue', id);
   const d = csr.decision;
   if (!d) return;
-  if (d.type === 'Approved' && d.reason !== APPROVAL_REASON) {
+  if (d.type === 'Approved' && d.reason !== APPROVAL_REASON && d.reason !== AUTO_RENEWAL_REASON) {
     // From denying too: kubectl approved while csrbot's denial was on its way, and Kubernetes keeps the first decision.
     const won = await deps.store.transition(id, ['pending', 'denying'], 'approved', { decision: { by: [], outside: outsideActor(d.reason, d.message), at } });
     if (won) {

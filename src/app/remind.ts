@@ -2,19 +2,26 @@ import type { CertificateRecord } from '../domain/inventory.js';
 import { DEFAULT_LADDER, SNOOZE_MS, SNOOZE_STEP, reminderSteps, stepsToSchedule, type ReminderStep } from '../domain/reminders.js';
 import type { DueReminder } from '../ports.js';
 import { recordAudit } from './audit.js';
-import type { Deps } from './deps.js';
+import type { Deps, FlowSettings } from './deps.js';
 
 /** How long a claimed reminder is someone's to send before another replica may take it. */
 export const REMINDER_LEASE_MS = 60_000;
 /** Reminders claimed per round trip. */
 const CLAIM_BATCH = 100;
 
-export function ladderSteps(deps: Pick<Deps, 'settings'>, cert: Pick<CertificateRecord, 'notBefore' | 'notAfter'>): ReminderStep[] {
+/** What scheduling needs: the due-set, the clock and the ladder. */
+export interface ReminderDeps {
+  reminders: Deps['reminders'];
+  clock: Deps['clock'];
+  settings: Pick<FlowSettings, 'reminders'>;
+}
+
+export function ladderSteps(deps: Pick<ReminderDeps, 'settings'>, cert: Pick<CertificateRecord, 'notBefore' | 'notAfter'>): ReminderStep[] {
   return reminderSteps(cert, deps.settings.reminders?.ladder ?? DEFAULT_LADDER);
 }
 
 /** Schedules the rungs of an active certificate that are still to come (idempotent: what is scheduled stays once). */
-export async function scheduleReminders(deps: Deps, cert: CertificateRecord): Promise<number> {
+export async function scheduleReminders(deps: ReminderDeps, cert: CertificateRecord): Promise<number> {
   if (cert.status !== 'active') return 0;
   const steps = stepsToSchedule(ladderSteps(deps, cert), cert.remindedThrough, deps.clock.now().getTime());
   return deps.reminders.schedule(steps.map((s) => ({ serial: cert.serial, ...s })));

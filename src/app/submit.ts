@@ -2,6 +2,7 @@ import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import { csrNameFor, type CertificateRequest } from '../domain/lifecycle.js';
 import { announce, changed } from './announce.js';
 import { recordAudit } from './audit.js';
+import { considerAutoRenewal } from './auto-renewal.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 import { onceOnly } from './once-only.js';
 import { Annotations, MANAGED_BY, type Deps } from './deps.js';
@@ -85,7 +86,10 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
       throw e;
     }
   }
-  const current = await ensureCard(deps, (await deps.store.get(id)) ?? r);
+  let latest = (await deps.store.get(id)) ?? r;
+  // Before the card exists: an automatic renewal gets an informational card, without buttons.
+  if (latest.state === 'pending' && latest.renewalOf !== undefined && !latest.card) latest = await considerAutoRenewal(deps, latest);
+  const current = await ensureCard(deps, latest);
   log.debug({ card: current.card }, 'approval card in place');
   // Decided (e.g. by kubectl) before the card went up: the requester was told that instead.
   if (current.state !== 'pending') return;

@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import { ladderSteps } from './remind.js';
+import { ladderSteps, type ReminderDeps } from './remind.js';
 import { stepsToSchedule } from '../domain/reminders.js';
 import type { Deps } from './deps.js';
 
@@ -38,7 +38,7 @@ export async function runSweep(log: Logger, passes: readonly SweepPass[], now: D
  * Pages through the expiry index: one read of a page of records and one
  * ZADD NX per page, so what is already scheduled costs nothing.
  */
-export function reminderPass(deps: Deps, pageSize = 1000): SweepPass {
+export function reminderPass(deps: Omit<ReminderDeps, 'clock'> & Pick<Deps, 'inventory'>, pageSize = 1000): SweepPass {
   return {
     name: 'reminders',
     async run(now) {

@@ -1,4 +1,5 @@
 /** The csrbot command line (bin/csrbot.js runs it). */
+import { AUDIT_USAGE, auditCommand } from './audit-export.js';
 import { CHECK_CSR_USAGE, checkCsr } from './check-csr.js';
 import { DOCTOR_USAGE, doctor } from './doctor.js';
 import { EXIT_USAGE, processIo, type CliIo } from './io.js';
@@ -8,6 +9,7 @@ const USAGE = `Usage: csrbot <command> [options]
 Commands:
   check-csr <file>   check a certificate signing request the way csrbot would
   doctor             run csrbot's start-up checks (Slack, Kubernetes, Redis) and print a table
+  audit export       write the audit trail as JSON Lines or CSV
 
 Run "csrbot <command> --help" for a command's options.`;
 
@@ -19,11 +21,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return checkCsr(rest, io);
     case 'doctor':
       return doctor(rest, io);
+    case 'audit':
+      return auditCommand(rest, io);
     case undefined:
     case '-h':
     case '--help':
     case 'help':
-      io.out(command === undefined ? USAGE : `${USAGE}\n\n${CHECK_CSR_USAGE}\n\n${DOCTOR_USAGE}`);
+      io.out(command === undefined ? USAGE : `${USAGE}\n\n${CHECK_CSR_USAGE}\n\n${DOCTOR_USAGE}\n\n${AUDIT_USAGE}`);
       return command === undefined ? EXIT_USAGE : 0;
     default:
       io.err(`Unknown command "${command}".\n\n${USAGE}`);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defaultPrefix, hashTagOf, type HostPort, type RedisSettings, type RedisTopology } from '../adapters/redis/redis-settings.js';
+import { CsrbotError } from '../domain/errors.js';
 
 /**
  * Redis settings. Which variables are set says the topology:
@@ -148,4 +149,22 @@ export function redisSettings(c: RedisEnv): RedisSettings {
     ...(c.REDIS_PASSWORD ? { password: c.REDIS_PASSWORD } : {}),
     tls: c.REDIS_TLS,
   };
+}
+
+/**
+ * Only the Redis settings, for commands that need nothing else (`csrbot audit export`).
+ * Throws CONFIG_INVALID listing every problem, like loadConfig.
+ */
+export function loadRedisSettings(env: Record<string, string | undefined>): RedisSettings {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = z.object(redisEnvFields).safeParse(cleaned);
+  const issues = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.join('.') || 'config', message: i.message }))),
+    ...redisProblems(cleaned),
+  ];
+  if (!parsed.success || issues.length > 0) {
+    const problems = issues.map((i) => `  - ${i.path}: ${i.message}`);
+    throw new CsrbotError('CONFIG_INVALID', { problems: problems.join('\n'), count: problems.length });
+  }
+  return redisSettings(parsed.data);
 }

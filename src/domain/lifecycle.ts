@@ -83,6 +83,8 @@ export interface Decision {
   at: string;
   /** The denier's reason, or the outside decision's message. */
   reason?: string;
+  /** Set when csrbot approved a renewal itself: the rule that allowed it. */
+  auto?: string;
 }
 
 /** What the admin card and the kubeconfig need to know about the CSR; public material only. */

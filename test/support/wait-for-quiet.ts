@@ -17,6 +17,12 @@ export interface QuietSources {
   emu?: SlackEmulator;
   /** BullMQ queues to watch, opened with the bot's queue name and prefix. */
   queues?: readonly Queue[];
+  /**
+   * Queues of repeating jobs (job schedulers: the sweep, the reminder drain).
+   * Their next run is always `delayed` by design, so only a job waiting or
+   * running counts as work under way.
+   */
+  repeating?: readonly Queue[];
 }
 
 export interface QuietOptions {
@@ -50,7 +56,7 @@ export async function waitForQuiet(sources: QuietSources, o: QuietOptions = {}):
   const quietMs = o.quietMs ?? 500;
   const timeoutMs = o.timeoutMs ?? 30_000;
   const retryWindowMs = o.retryWindowMs ?? 4500;
-  const { emu, queues = [] } = sources;
+  const { emu, queues = [], repeating = [] } = sources;
   if (!emu && queues.length === 0) throw new Error('waitForQuiet needs an emulator or a queue to watch');
 
   // Workspace changes between two polls (a message posted and deleted) still count as activity.
@@ -88,6 +94,11 @@ export async function waitForQuiet(sources: QuietSources, o: QuietOptions = {}):
       const pending = BUSY_STATES.filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s}`);
       if (pending.length) busy.push(`queue ${q.name}: ${pending.join(', ')}`);
       parts.push(...FINISHED_STATES.map((s) => counts[s] ?? 0));
+    }
+    for (const q of repeating) {
+      const counts = await q.getJobCounts('waiting', 'active');
+      const running = (['waiting', 'active'] as const).filter((s) => (counts[s] ?? 0) > 0).map((s) => `${counts[s]} ${s}`);
+      if (running.length) busy.push(`queue ${q.name}: ${running.join(', ')}`);
     }
     return { busy, fingerprint: JSON.stringify(parts) };
   };

@@ -15,6 +15,9 @@
  *                                   waited without scanning every record. Requests written by
  *                                   csrbot before these indexes existed are not in them.
  *
+ * Retention (RETENTION): when a request reaches a final state its request, approvals and csr keys
+ * get a TTL of the retention; once-flags get it when set. Open requests never expire.
+ *
  * Issued certificates live in the certificate inventory (redis-certificate-inventory.ts), which
  * outlives the request; a request keeps only the `issued` summary shown on its card.
  *
@@ -52,6 +55,8 @@ export interface RedisRequestStoreOptions {
   redis: RedisClient;
   /** Key prefix, without a trailing `:`; e.g. `csrbot`, or `{csrbot}` on a Cluster. */
   prefix: string;
+  /** RETENTION: a finished request's keys expire this long after it finished, its once-flags this long after they were set. Default: kept forever. */
+  retentionMs?: number;
 }
 
 // Returns the record as {fields, approvals} after the write.
@@ -133,11 +138,12 @@ export class RedisRequestStore implements RequestStore {
   private constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
+    private readonly retentionMs: number | undefined,
   ) {}
 
   static create(opts: RedisRequestStoreOptions): RedisRequestStore {
     if (!opts.prefix || opts.prefix.endsWith(':')) throw new Error(`RedisRequestStore prefix must be non-empty, without a trailing ':' (got '${opts.prefix}')`);
-    return new RedisRequestStore(opts.redis, opts.prefix);
+    return new RedisRequestStore(opts.redis, opts.prefix, opts.retentionMs);
   }
 
   async create(request: CertificateRequest): Promise<{ created: boolean; request: CertificateRequest }> {
@@ -188,7 +194,14 @@ export class RedisRequestStore implements RequestStore {
       [this.requestKey(id), this.approvalsKey(id), ...this.openKeys()],
       [JSON.stringify(to), id, openIndex(to), since, froms.length, ...froms, ...patchArgs(patch)],
     )) as [number, Snapshot?];
-    return ok === 1 && snap ? decode(snap) : undefined;
+    if (ok !== 1 || !snap) return undefined;
+    const after = decode(snap);
+    // Finished: nothing changes it any more, so it may go after the retention (the inventory keeps the certificate).
+    if (openIndex(to) === 0 && this.retentionMs !== undefined) {
+      const ms = Math.max(1, Math.round(this.retentionMs));
+      await this.redis.multi().pexpire(this.requestKey(id), ms).pexpire(this.approvalsKey(id), ms).pexpire(this.csrKey(after.csrName), ms).exec();
+    }
+    return after;
   }
 
   async addApproval(id: string, approval: Approval): Promise<Approval[]> {
@@ -203,8 +216,12 @@ export class RedisRequestStore implements RequestStore {
 
   async once(id: string, what: string): Promise<boolean> {
     checkId(id);
-    // No TTL: a flag that expired would let an announcement or a delivery happen twice.
-    const res = await this.redis.set(this.onceKey(id, what), '1', 'NX');
+    // No TTL but the retention: a flag that expired while its request could still act would let an announcement
+    // or a delivery happen twice; after the retention the request itself is gone (or long final).
+    const res =
+      this.retentionMs === undefined
+        ? await this.redis.set(this.onceKey(id, what), '1', 'NX')
+        : await this.redis.set(this.onceKey(id, what), '1', 'PX', Math.max(1, Math.round(this.retentionMs)), 'NX');
     return res === 'OK';
   }
 

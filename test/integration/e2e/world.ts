@@ -32,6 +32,10 @@ export interface World {
   admin: KubeConfig;
   /** csrbot's job queue (the name main.ts gives it, under this world's prefix), for waitForQuiet. */
   queues: Queue[];
+  /** csrbot's queue of repeating jobs (sweep, reminder drain), for waitForQuiet. */
+  repeating: Queue[];
+  /** This world's Redis key prefix. */
+  prefix: string;
   /** Starts one more csrbot replica in this process (same Redis prefix, same workspace). */
   startReplica(): Promise<{ stop(): Promise<void> }>;
   stop(): Promise<void>;
@@ -106,6 +110,8 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   // Read-only: tests look at its job counts, never add to it.
   const queue = new Queue(CSRBOT_QUEUE, { connection: { url: redisUrl }, prefix });
   queue.on('error', () => undefined);
+  const scheduled = new Queue(SCHEDULED_QUEUE, { connection: { url: redisUrl }, prefix });
+  scheduled.on('error', () => undefined);
   return {
     emu,
     jane,
@@ -118,10 +124,13 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     ports,
     admin: adminKubeConfig(),
     queues: [queue],
+    repeating: [scheduled],
+    prefix,
     startReplica,
     stop: async () => {
       for (const r of replicas) await r.stop().catch(() => undefined);
       await queue.close();
+      await scheduled.close();
       // Every message and view csrbot sent in the test must pass Slack's Block Kit checks.
       const refused = emu.callLog.filter((c) => c.error === 'invalid_blocks' || (c.method.startsWith('views.') && c.error === 'invalid_arguments'));
       const transcript = refused.length ? emu.transcript() : '';
@@ -143,12 +152,8 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
 
 /** The queue name main.ts gives BullMQ. */
 const CSRBOT_QUEUE = 'csrbot';
-/**
- * The job scheduler's queue (reminder drain, sweep). Not watched: its next
- * repeating tick is always `delayed`, so it is never quiet. What its ticks do
- * shows in the emulator and in Redis, which tests wait on instead.
- */
-const SCHEDULED_QUEUE = `${CSRBOT_QUEUE}-scheduled`;
+/** Its queue of repeating jobs (main.ts: `${queueName}-scheduled`). */
+const SCHEDULED_QUEUE = 'csrbot-scheduled';
 
 /** Names of the BullMQ queues with keys under `prefix` (each has a `<prefix>:<name>:meta` hash). */
 async function queuesUnder(redis: Redis, prefix: string): Promise<string[]> {
@@ -165,7 +170,7 @@ async function queuesUnder(redis: Redis, prefix: string): Promise<string[]> {
 /** Waits until csrbot's queue, the emulator and every delivery are idle (see test/support/wait-for-quiet.ts). */
 export async function waitForQuiet(w: World, o: QuietOptions = {}): Promise<void> {
   // Shorter than a test's own timeout, so a wait that never ends says what was still busy.
-  await quietOf({ emu: w.emu, queues: w.queues }, { timeoutMs: 20_000, ...o });
+  await quietOf({ emu: w.emu, queues: w.queues, repeating: w.repeating }, { timeoutMs: 20_000, ...o });
 }
 
 /** Slack timestamps as microseconds, so they compare as numbers (exact below 2^53). */

@@ -7,6 +7,7 @@ import type { Deps, FlowSettings } from '../../../src/app/deps.js';
 import { processIssue } from '../../../src/app/issue.js';
 import { processSubmit } from '../../../src/app/submit.js';
 import type { SlackPerson } from '../../../src/domain/lifecycle.js';
+import type { AuditLog } from '../../../src/ports.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { FakeChat } from './fake-chat.js';
 import { FakeCsrApi } from './fake-csr-api.js';
@@ -47,7 +48,8 @@ export interface TestDeps {
   handlers: InMemoryJobHandlers;
 }
 
-export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string | Date } = {}): TestDeps {
+/** `audit`: a real trail instead of the in-memory one (t.audit then stays empty). */
+export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string | Date; audit?: AuditLog } = {}): TestDeps {
   const store = InMemoryRequestStore.create();
   const inventory = InMemoryCertificateInventory.create();
   const reminders = InMemoryReminderSchedule.create();
@@ -61,7 +63,7 @@ export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string 
     store,
     inventory,
     reminders,
-    audit,
+    audit: opts.audit ?? audit,
     jobs,
     chat,
     directory: chat,

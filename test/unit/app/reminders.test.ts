@@ -5,11 +5,9 @@ import { actOnCertificate } from '../../../src/app/certificate-actions.js';
 import { drainReminders, onNewCertificate } from '../../../src/app/remind.js';
 import { reminderPass, retentionPass } from '../../../src/app/sweep.js';
 import { Annotations } from '../../../src/app/deps.js';
-import type { IntakeFlow } from '../../../src/app/dm-intake.js';
-import { parsePolicyConfig } from '../../../src/domain/policy/index.js';
 import { people } from '../../support/fakes/make-deps.js';
 import { TestPki } from '../../support/fakes/test-pki.js';
-import { admin, state, submitted, type Submitted } from './flow.js';
+import { admin, issuedCertificate, state } from './flow.js';
 
 let pki: TestPki;
 beforeAll(() => {
@@ -20,26 +18,7 @@ afterAll(() => pki.cleanup());
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** jane holds an issued certificate valid `days` from now; returns its serial. */
-async function issued(days = 1): Promise<Submitted & { serial: string; notAfter: number; flow: IntakeFlow }> {
-  const t = await submitted(pki, { request: { lifetimeSeconds: days * 86_400 } });
-  await approveRequest(t.deps, t.id, admin(people.alice));
-  const certPem = pki.sign(t.key.csrPem, days);
-  const x = new X509Certificate(certPem);
-  t.clock.set(x.validFrom);
-  await t.jobs.runAll({ ...t.handlers, issue: async (id) => (t.csrApi.issue(t.request.csrName, certPem), t.handlers.issue!(id)) });
-  expect((await state(t, t.id)).state).toBe('issued');
-  const flow: IntakeFlow = {
-    deps: t.deps,
-    drafts: { put: async () => true, get: async () => undefined },
-    intake: {
-      directory: t.chat,
-      usernameRule: { kind: 'slack-username' },
-      policy: parsePolicyConfig({ allowedGroups: ['developers'], lifetime: { defaultSeconds: 86_400, maxSeconds: 30 * 86_400 } }, 'test'),
-    },
-  };
-  return { ...t, serial: x.serialNumber.toLowerCase(), notAfter: Date.parse(x.validTo), flow };
-}
+const issued = (days = 1) => issuedCertificate(pki, days);
 
 describe('expiry reminders', () => {
   it('a 24 h certificate: one reminder at 2/3 of its life, one at expiry, each exactly once, in the holder’s time zone', async () => {

@@ -36,5 +36,6 @@ export function lifetimeOption(seconds: number) {
 export function decidedBy(d: Decision | undefined): string {
   if (!d) return 'an admin';
   if (d.outside) return esc(d.outside);
+  if (d.auto) return `csrbot (automatic renewal: ${esc(d.auto)})`;
   return d.by.length ? d.by.map((p) => esc(p.name)).join(', ') : 'an admin';
 }

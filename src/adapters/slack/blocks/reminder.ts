@@ -6,7 +6,15 @@ import type { KnownBlock } from './types.js';
 
 /** A time as the holder reads it: in their time zone, named. Unknown or invalid zones fall back to UTC. */
 export function timeIn(iso: string, timeZone: string | undefined): string {
-  const opts: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' };
+  const opts: Intl.DateTimeFormatOptions = {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  };
   try {
     return new Intl.DateTimeFormat('en-GB', { ...opts, timeZone: timeZone ?? 'UTC' }).format(new Date(iso));
   } catch {

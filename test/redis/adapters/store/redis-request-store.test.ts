@@ -60,3 +60,30 @@ describe('RedisRequestStore layout', () => {
     expect(await redis.exists(`${mine}:a`, `${other}:a`)).toBe(1);
   });
 });
+
+describe('RedisRequestStore retention', () => {
+  it('a finished request expires after the retention; an open one never does', async () => {
+    const prefix = uniquePrefix('store-retention');
+    prefixes.push(prefix);
+    const store = RedisRequestStore.create({ redis, prefix, retentionMs: 90 * 86_400_000 });
+    const open = aRequest();
+    const done = aRequest();
+    await store.create(open);
+    await store.create(done);
+    await store.addApproval(done.id, { userId: 'U1', name: 'amy', at: '2025-01-01T00:00:00Z' });
+    expect(await store.once(done.id, 'notice-denied')).toBe(true);
+    await store.transition(done.id, ['pending'], 'denied', {});
+    const day = 86_400_000;
+    for (const key of [
+      `${prefix}:request:${done.id}`,
+      `${prefix}:request:${done.id}:approvals`,
+      `${prefix}:csr:${done.csrName}`,
+      `${prefix}:request:${done.id}:once:notice-denied`,
+    ]) {
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(89 * day);
+      expect(ttl).toBeLessThanOrEqual(90 * day);
+    }
+    expect(await redis.pttl(`${prefix}:request:${open.id}`)).toBe(-1);
+  });
+});
