@@ -168,3 +168,33 @@ describe('views and offboarding', () => {
     expect(held.filter((c) => c.status !== 'offboarded')).toEqual([]);
   });
 });
+
+describe('undecided requests, through the sweep', () => {
+  let w: World;
+  afterAll(async () => {
+    await w?.stop();
+  });
+
+  it('get one nudge on the card, then are closed as expired and the requester told how to ask again', async () => {
+    // Seconds instead of hours: the same pass, run by the same sweep.
+    w = await startWorld({ env: { PENDING_REMINDER: '1s', PENDING_EXPIRY: '5s', SWEEP_INTERVAL: '1s' } });
+    const { csrPem } = janesKeyAndCsr(w);
+    const card = await requestViaDm(w, w.jane, csrPem);
+    const nudge = await w.emu.waitForMessage(w.emu.adminChannelId, (m) => m.thread_ts === card.ts && m.ts !== card.ts, WAIT);
+    expect(nudge.text).toContain('waited');
+    const told = await w.jane.waitForDm((m) => m.text.includes('expired'), WAIT);
+    expect(told.text).toContain('send me the same .csr file');
+    const closed = await w.emu.waitFor(
+      () => {
+        const c = w.emu.messagesIn(w.emu.adminChannelId).find((m) => m.ts === card.ts);
+        return c && text(c.blocks).includes('Expired') ? c : undefined;
+      },
+      'the card marked expired',
+      WAIT,
+    );
+    // No buttons left: a late click cannot decide it.
+    expect(text(closed.blocks)).not.toContain('csrbot_approve');
+    // One nudge, however many sweeps ran meanwhile.
+    expect(w.emu.messagesIn(w.emu.adminChannelId).filter((m) => m.thread_ts === card.ts && m.ts !== card.ts)).toHaveLength(1);
+  });
+});
