@@ -160,12 +160,16 @@ export async function run(): Promise<void> {
       `reminders: ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, Node ${process.version}, Redis ${version} at ${redis.options.host}:${redis.options.port}`,
     );
     console.log(`${CERTS.toLocaleString('en')} certificates of 24 h (2 reminders each), ${HOLDERS.toLocaleString('en')} holders`);
-    console.log('| CSR | certificates | reminders | memory/cert (MEMORY USAGE) | memory/cert (used_memory) | scheduling | sweep, none missing | sweep, due-set deleted |');
+    console.log(
+      '| CSR | certificates | reminders | memory/cert (MEMORY USAGE) | memory/cert (used_memory) | scheduling | sweep, none missing | sweep, due-set deleted |',
+    );
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
     console.log(await one(redis, 'ECDSA P-256', csr('p256.csr')));
     console.log(await one(redis, 'RSA-2048', csr('rsa2048.csr')));
     const job = await baselineJobBytes(redis);
-    console.log(`baseline: one delayed BullMQ job ${kib(job)} (MEMORY USAGE, ${BASELINE_JOBS.toLocaleString('en')} jobs); a certificate's 2 reminders as jobs would be ${kib(2 * job)}`);
+    console.log(
+      `baseline: one delayed BullMQ job ${kib(job)} (MEMORY USAGE, ${BASELINE_JOBS.toLocaleString('en')} jobs); a certificate's 2 reminders as jobs would be ${kib(2 * job)}`,
+    );
   } finally {
     redis.disconnect();
   }
