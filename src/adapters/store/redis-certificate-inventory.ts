@@ -2,13 +2,14 @@
  * The certificate inventory in Redis.
  *
  * Layout (every key under `<prefix>:`, which carries the {hash tag} on a Cluster):
- *   certificate:<serial>                  HASH  facts (JSON, fixed at issuance), status,
- *                                               replacedBy, remindedThrough (epoch ms)
+ *   certificate:<serial>                  STRING <status> TAB <remindedThrough> TAB <replacedBy> LF <facts JSON>
  *   certificates:by-expiry                ZSET  serial scored by notAfter (epoch ms)
  *   certificates:by-requester:<slackId>   ZSET  serial scored by notAfter
  *
- * The facts are one JSON value and the mutable fields are separate hash fields, so
- * the compare-and-set scripts never decode JSON (cjson turns [] into {}).
+ * One string, not a hash: a hash whose facts exceed 64 bytes is stored as a hashtable,
+ * ~200 bytes more per certificate (bench/reminders). The mutable fields sit in a
+ * one-line header, so the compare-and-set scripts rewrite it without decoding the
+ * JSON (cjson would turn [] into {}).
  * Records have no TTL: retention (forgetExpiredBefore, run by the sweep) removes a
  * record and its index entries together, so no index ever points at a lost record.
  */
@@ -25,35 +26,53 @@ export interface RedisCertificateInventoryOptions {
   prefix: string;
 }
 
-// KEYS: certificate, by-expiry, by-requester. ARGV: notAfter ms, serial, field/value pairs...
+// KEYS: certificate, by-expiry, by-requester. ARGV: notAfter ms, serial, record.
 const RECORD = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return {0, redis.call('HGETALL', KEYS[1])} end
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if not redis.call('SET', KEYS[1], ARGV[3], 'NX') then return {0, redis.call('GET', KEYS[1])} end
 redis.call('ZADD', KEYS[2], ARGV[1], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2])
-return {1, redis.call('HGETALL', KEYS[1])}
+return {1, ARGV[3]}
+`;
+
+// Splits "<status> TAB <remindedThrough> TAB <replacedBy> LF <facts>" without touching the facts.
+const HEADER = `
+local function read(key)
+  local v = redis.call('GET', key)
+  if not v then return nil end
+  local nl = string.find(v, '\\n', 1, true)
+  local head = string.sub(v, 1, nl - 1)
+  local t1 = string.find(head, '\\t', 1, true)
+  local t2 = string.find(head, '\\t', t1 + 1, true)
+  return {status = string.sub(head, 1, t1 - 1), through = string.sub(head, t1 + 1, t2 - 1), replacedBy = string.sub(head, t2 + 1), facts = string.sub(v, nl + 1)}
+end
+local function write(key, r)
+  local v = r.status .. '\\t' .. r.through .. '\\t' .. r.replacedBy .. '\\n' .. r.facts
+  redis.call('SET', key, v, 'KEEPTTL')
+  return v
+end
 `;
 
 // KEYS: certificate. ARGV: to, replacedBy ('' for none), from...
-const SET_STATUS = `
-local current = redis.call('HGET', KEYS[1], 'status')
-if not current then return {0} end
+const SET_STATUS = `${HEADER}
+local r = read(KEYS[1])
+if not r then return {0} end
 for i = 3, #ARGV do
-  if ARGV[i] == current then
-    redis.call('HSET', KEYS[1], 'status', ARGV[1])
-    if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'replacedBy', ARGV[2]) end
-    return {1, redis.call('HGETALL', KEYS[1])}
+  if ARGV[i] == r.status then
+    r.status = ARGV[1]
+    if ARGV[2] ~= '' then r.replacedBy = ARGV[2] end
+    return {1, write(KEYS[1], r)}
   end
 end
 return {0}
 `;
 
 // KEYS: certificate. ARGV: due ms.
-const MARK_REMINDED = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local through = tonumber(redis.call('HGET', KEYS[1], 'remindedThrough') or '-1')
-if through >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'remindedThrough', ARGV[1])
+const MARK_REMINDED = `${HEADER}
+local r = read(KEYS[1])
+if not r then return 0 end
+if (tonumber(r.through) or -1) >= tonumber(ARGV[1]) then return 0 end
+r.through = ARGV[1]
+write(KEYS[1], r)
 return 1
 `;
 
@@ -69,41 +88,30 @@ function checkSlackId(id: string): void {
   if (!SLACK_ID.test(id)) throw new Error(`Invalid Slack user id ${JSON.stringify(id)}: use letters, digits, _ and -`);
 }
 
-/** The record as hash fields: facts as one JSON value, the rest as plain strings. */
-export function encodeCertificateRecord(cert: CertificateRecord): Array<[string, string]> {
+/** The record as stored: a one-line header of the mutable fields, then the facts as JSON (which has no raw newline). */
+export function encodeCertificateRecord(cert: CertificateRecord): string {
   const { status, replacedBy, remindedThrough, ...facts } = cert;
   const json = JSON.stringify(facts satisfies CertificateFactsRecord);
   refusePrivateKey(json, 'a certificate record');
-  const out: Array<[string, string]> = [
-    ['facts', json],
-    ['status', status],
-  ];
-  if (replacedBy !== undefined) out.push(['replacedBy', replacedBy]);
-  if (remindedThrough !== undefined) out.push(['remindedThrough', String(remindedThrough)]);
-  return out;
+  if (replacedBy !== undefined) checkSerial(replacedBy);
+  return `${status}\t${remindedThrough === undefined ? '' : String(Math.trunc(remindedThrough))}\t${replacedBy ?? ''}\n${json}`;
 }
 
-export function decodeCertificateRecord(fields: Record<string, string>): CertificateRecord | undefined {
-  const facts = fields['facts'];
-  const status = fields['status'];
-  if (facts === undefined || !isStatus(status)) return undefined;
-  const through = fields['remindedThrough'];
+export function decodeCertificateRecord(stored: string | null | undefined): CertificateRecord | undefined {
+  if (!stored) return undefined;
+  const nl = stored.indexOf('\n');
+  const [status, through = '', replacedBy = ''] = stored.slice(0, nl).split('\t');
+  if (nl < 0 || !isStatus(status)) return undefined;
   return {
-    ...(JSON.parse(facts) as CertificateFactsRecord),
+    ...(JSON.parse(stored.slice(nl + 1)) as CertificateFactsRecord),
     status,
-    ...(fields['replacedBy'] !== undefined ? { replacedBy: fields['replacedBy'] } : {}),
-    ...(through !== undefined ? { remindedThrough: Number(through) } : {}),
+    ...(replacedBy !== '' ? { replacedBy } : {}),
+    ...(through !== '' ? { remindedThrough: Number(through) } : {}),
   };
 }
 
 function isStatus(s: string | undefined): s is CertificateStatus {
   return s !== undefined && (CERTIFICATE_STATUSES as readonly string[]).includes(s);
-}
-
-function pairs(flat: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
-  return out;
 }
 
 export function notAfterMs(cert: { notAfter: string }): number {
@@ -128,31 +136,30 @@ export class RedisCertificateInventory implements CertificateInventory {
     checkSerial(cert.serial);
     checkSlackId(cert.requesterId);
     const expiry = notAfterMs(cert);
-    const fields = encodeCertificateRecord(cert);
-    const [created, flat] = (await runScript(
+    const [created, stored] = (await runScript(
       this.redis,
       RECORD,
       [this.key(cert.serial), this.byExpiryKey(), this.byRequesterKey(cert.requesterId)],
-      [expiry, cert.serial, ...fields.flat()],
-    )) as [number, string[]];
-    const record = decodeCertificateRecord(pairs(flat));
+      [expiry, cert.serial, encodeCertificateRecord(cert)],
+    )) as [number, string];
+    const record = decodeCertificateRecord(stored);
     if (!record) throw new Error(`CertificateInventory.record: the stored record for ${cert.serial} is unreadable`);
     return { created: created === 1, record };
   }
 
   async get(serial: string): Promise<CertificateRecord | undefined> {
     if (!SERIAL.test(serial)) return undefined;
-    return decodeCertificateRecord(await this.redis.hgetall(this.key(serial)));
+    return decodeCertificateRecord(await this.redis.get(this.key(serial)));
   }
 
   async getMany(serials: readonly string[]): Promise<Array<CertificateRecord | undefined>> {
     if (serials.length === 0) return [];
     const pipe = this.redis.pipeline();
-    for (const s of serials) pipe.hgetall(this.key(s));
+    for (const s of serials) pipe.get(this.key(s));
     const res = (await pipe.exec()) ?? [];
-    return res.map(([err, fields]) => {
+    return res.map(([err, stored]) => {
       if (err) throw err;
-      return decodeCertificateRecord(fields as Record<string, string>);
+      return decodeCertificateRecord(stored as string | null);
     });
   }
 
@@ -176,8 +183,8 @@ export class RedisCertificateInventory implements CertificateInventory {
     checkSerial(serial);
     if (from.length === 0) throw new Error(`CertificateInventory.setStatus to '${to}' needs at least one 'from' status`);
     if (replacedBy !== undefined) checkSerial(replacedBy);
-    const [ok, flat] = (await runScript(this.redis, SET_STATUS, [this.key(serial)], [to, replacedBy ?? '', ...from])) as [number, string[]?];
-    return ok === 1 && flat ? decodeCertificateRecord(pairs(flat)) : undefined;
+    const [ok, stored] = (await runScript(this.redis, SET_STATUS, [this.key(serial)], [to, replacedBy ?? '', ...from])) as [number, string?];
+    return ok === 1 ? decodeCertificateRecord(stored) : undefined;
   }
 
   async markReminded(serial: string, dueMs: number): Promise<boolean> {

@@ -8,7 +8,7 @@ import type { CertificateInventory } from '../../../src/ports.js';
 import { checkSerial, decodeCertificateRecord, encodeCertificateRecord, notAfterMs } from '../../../src/adapters/store/redis-certificate-inventory.js';
 
 export class InMemoryCertificateInventory implements CertificateInventory {
-  private readonly records = new Map<string, Map<string, string>>();
+  private readonly records = new Map<string, string>();
 
   static create(): InMemoryCertificateInventory {
     return new InMemoryCertificateInventory();
@@ -17,17 +17,15 @@ export class InMemoryCertificateInventory implements CertificateInventory {
   async record(cert: CertificateRecord): Promise<{ created: boolean; record: CertificateRecord }> {
     checkSerial(cert.serial);
     notAfterMs(cert);
-    const fields = encodeCertificateRecord(cert);
+    const stored = encodeCertificateRecord(cert);
     const existing = this.records.get(cert.serial);
-    if (existing) return { created: false, record: this.decode(existing)! };
-    const stored = new Map(fields);
+    if (existing) return { created: false, record: decodeCertificateRecord(existing)! };
     this.records.set(cert.serial, stored);
-    return { created: true, record: this.decode(stored)! };
+    return { created: true, record: decodeCertificateRecord(stored)! };
   }
 
   async get(serial: string): Promise<CertificateRecord | undefined> {
-    const r = this.records.get(serial);
-    return r ? this.decode(r) : undefined;
+    return decodeCertificateRecord(this.records.get(serial));
   }
 
   async getMany(serials: readonly string[]): Promise<Array<CertificateRecord | undefined>> {
@@ -54,19 +52,16 @@ export class InMemoryCertificateInventory implements CertificateInventory {
     checkSerial(serial);
     if (from.length === 0) throw new Error(`CertificateInventory.setStatus to '${to}' needs at least one 'from' status`);
     if (replacedBy !== undefined) checkSerial(replacedBy);
-    const r = this.records.get(serial);
-    if (!r || !from.includes(r.get('status') as CertificateStatus)) return undefined;
-    r.set('status', to);
-    if (replacedBy !== undefined) r.set('replacedBy', replacedBy);
-    return this.decode(r);
+    const r = decodeCertificateRecord(this.records.get(serial));
+    if (!r || !from.includes(r.status)) return undefined;
+    return this.put({ ...r, status: to, ...(replacedBy !== undefined ? { replacedBy } : {}) });
   }
 
   async markReminded(serial: string, dueMs: number): Promise<boolean> {
     checkSerial(serial);
-    const r = this.records.get(serial);
-    if (!r) return false;
-    if (Number(r.get('remindedThrough') ?? -1) >= Math.trunc(dueMs)) return false;
-    r.set('remindedThrough', String(Math.trunc(dueMs)));
+    const r = decodeCertificateRecord(this.records.get(serial));
+    if (!r || (r.remindedThrough ?? -1) >= Math.trunc(dueMs)) return false;
+    this.put({ ...r, remindedThrough: Math.trunc(dueMs) });
     return true;
   }
 
@@ -87,11 +82,12 @@ export class InMemoryCertificateInventory implements CertificateInventory {
   /** Redis's order: notAfter, then serial. */
   private sorted(): CertificateRecord[] {
     return [...this.records.values()]
-      .map((r) => this.decode(r)!)
+      .map((r) => decodeCertificateRecord(r)!)
       .sort((a, b) => notAfterMs(a) - notAfterMs(b) || (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0));
   }
 
-  private decode(fields: Map<string, string>): CertificateRecord | undefined {
-    return decodeCertificateRecord(Object.fromEntries(fields));
+  private put(r: CertificateRecord): CertificateRecord {
+    this.records.set(r.serial, encodeCertificateRecord(r));
+    return r;
   }
 }

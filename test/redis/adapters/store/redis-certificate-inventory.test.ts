@@ -24,12 +24,17 @@ function open(name: string): { inventory: RedisCertificateInventory; prefix: str
 certificateInventoryContract('RedisCertificateInventory', async () => ({ inventory: open('inventory-contract').inventory, close: async () => {} }));
 
 describe('RedisCertificateInventory layout', () => {
-  it('keeps the facts as one JSON field beside plain status fields, indexed by expiry and by holder', async () => {
+  it('keeps one string per certificate, a header of the mutable fields over the facts JSON, indexed by expiry and by holder', async () => {
     const { inventory, prefix } = open('inventory-layout');
     const cert = aCertificateRecord({ requesterId: 'ULAYOUT' });
     await inventory.record(cert);
-    expect(await redis.hkeys(`${prefix}:certificate:${cert.serial}`)).toEqual(['facts', 'status']);
-    expect(await redis.hget(`${prefix}:certificate:${cert.serial}`, 'status')).toBe('active');
+    const stored = (await redis.get(`${prefix}:certificate:${cert.serial}`))!;
+    expect(stored.split('\n')[0]).toBe('active\t\t');
+    await inventory.setStatus(cert.serial, ['active'], 'renewed', '0abc');
+    await inventory.markReminded(cert.serial, 1234);
+    const after = (await redis.get(`${prefix}:certificate:${cert.serial}`))!;
+    expect(after.split('\n')[0]).toBe('renewed\t1234\t0abc');
+    expect(JSON.parse(after.slice(after.indexOf('\n') + 1))).toMatchObject({ groups: [], approvers: [] });
     expect(await redis.zscore(`${prefix}:certificates:by-expiry`, cert.serial)).toBe(String(Date.parse(cert.notAfter)));
     expect(await redis.zscore(`${prefix}:certificates:by-requester:ULAYOUT`, cert.serial)).toBe(String(Date.parse(cert.notAfter)));
   });
