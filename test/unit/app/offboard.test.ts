@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { offboardHolder, offboardingPass, type OffboardDeps } from '../../../src/app/offboard.js';
+import { offboardHolder, offboardingPass, offboardingSweepPass, type OffboardDeps } from '../../../src/app/offboard.js';
 import { CsrbotError } from '../../../src/domain/errors.js';
 import type { BindingRef, RbacBindings } from '../../../src/ports.js';
 import { aCertificateRecord } from '../../support/contracts/certificate-inventory.contract.js';
@@ -95,5 +95,16 @@ describe('offboarding', () => {
     // Jane's certificate is no longer active: the next pass does not look her up again.
     expect(await offboardingPass(w.deps)).toEqual({ checked: 1, offboarded: 0 });
     expect(w.chat.adminMessages).toHaveLength(1);
+  });
+
+  it('as a sweep pass asks Slack at most once per interval', async () => {
+    const w = await world();
+    const pass = offboardingSweepPass(w.deps, 3600_000);
+    const t0 = new Date(NOW);
+    expect(await pass.run(t0)).toEqual({ checked: 2, offboarded: 0 });
+    expect(await pass.run(new Date(t0.getTime() + 60_000))).toEqual({ skipped: 1 });
+    w.chat.deactivated.add(people.mallory.userId);
+    expect(await pass.run(new Date(t0.getTime() + 3600_000))).toEqual({ checked: 2, offboarded: 1 });
+    expect(w.chat.calls.filter((c) => c === 'isDeactivated')).toHaveLength(4);
   });
 });
