@@ -159,7 +159,9 @@ export async function run(): Promise<void> {
     console.log(
       `reminders: ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}, Node ${process.version}, Redis ${version} at ${redis.options.host}:${redis.options.port}`,
     );
-    console.log(`${CERTS.toLocaleString('en')} certificates of 24 h (2 reminders each), ${HOLDERS.toLocaleString('en')} holders`);
+    console.log(
+      `${CERTS.toLocaleString('en')} certificates of 24 h (ladder of 2 reminders; the next one in the due-set), ${HOLDERS.toLocaleString('en')} holders`,
+    );
     console.log(
       '| CSR | certificates | reminders | memory/cert (MEMORY USAGE) | memory/cert (used_memory) | scheduling | sweep, none missing | sweep, due-set deleted |',
     );

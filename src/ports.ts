@@ -257,33 +257,36 @@ export interface CertificateInventory {
   forgetExpiredBefore(before: Date, limit?: number): Promise<number>;
 }
 
-/** One reminder in the due-set: `step` names its rung of the ladder (or a snooze). */
+/** A certificate's next reminder in the due-set. */
 export interface DueReminder {
   serial: string;
-  step: string;
   /** When it is due, epoch ms. */
   dueMs: number;
 }
 
 /**
- * Expiry reminders as one sorted set of due times, drained by a scheduler
- * job: ~100 bytes per reminder, where a delayed BullMQ job is ~1 KB.
+ * Expiry reminders as one sorted set drained by a scheduler job, holding only
+ * each certificate's *next* reminder (member = serial): ~145 bytes per
+ * certificate, where one delayed BullMQ job is ~860.
  */
 export interface ReminderSchedule {
-  /** Adds each reminder unless it is already due or being sent (idempotent); returns how many were added. */
+  /** Sets each certificate's next reminder unless it has one (idempotent); returns how many were added. */
   schedule(reminders: readonly DueReminder[]): Promise<number>;
-  /** Removes these steps of a certificate, due or being sent. */
-  cancel(serial: string, steps: readonly string[]): Promise<void>;
+  /** Moves a certificate's next reminder (a snooze), whether or not it has one. */
+  reschedule(reminder: DueReminder): Promise<void>;
+  /** Removes a certificate's reminder, due or being sent. */
+  cancel(serial: string): Promise<void>;
   /**
    * Atomically takes up to `limit` reminders due at `now` and leases them for
    * `leaseMs`: with any number of replicas each is taken by one. A lease that
    * runs out (its replica died) makes the reminder due again.
    */
   claimDue(now: Date, limit: number, leaseMs: number): Promise<DueReminder[]>;
-  /** Done with a claimed reminder (sent, or nothing to send). */
-  ack(reminder: DueReminder): Promise<void>;
-  /** For each reminder, whether it is scheduled (due or leased). */
-  scheduled(reminders: readonly DueReminder[]): Promise<boolean[]>;
+  /**
+   * Done with a claimed reminder: the certificate's next one becomes `nextDueMs`
+   * (none when undefined), unless its reminder was moved meanwhile (a snooze), which stands.
+   */
+  complete(reminder: DueReminder, nextDueMs: number | undefined): Promise<void>;
   /** Reminders due or leased, in all. */
   size(): Promise<number>;
 }

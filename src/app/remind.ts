@@ -20,15 +20,20 @@ export function ladderSteps(deps: Pick<ReminderDeps, 'settings'>, cert: Pick<Cer
   return reminderSteps(cert, deps.settings.reminders?.ladder ?? DEFAULT_LADDER);
 }
 
-/** Schedules the rungs of an active certificate that are still to come (idempotent: what is scheduled stays once). */
+/** The rung an active certificate is reminded at next, after the last one sent (see stepsToSchedule). */
+export function nextStep(deps: Pick<ReminderDeps, 'settings'>, cert: CertificateRecord, nowMs: number, after = cert.remindedThrough): ReminderStep | undefined {
+  if (cert.status !== 'active') return undefined;
+  return stepsToSchedule(ladderSteps(deps, cert), after, nowMs)[0];
+}
+
+/** Schedules an active certificate's next reminder unless it has one (idempotent). */
 export async function scheduleReminders(deps: ReminderDeps, cert: CertificateRecord): Promise<number> {
-  if (cert.status !== 'active') return 0;
-  const steps = stepsToSchedule(ladderSteps(deps, cert), cert.remindedThrough, deps.clock.now().getTime());
-  return deps.reminders.schedule(steps.map((s) => ({ serial: cert.serial, ...s })));
+  const next = nextStep(deps, cert, deps.clock.now().getTime());
+  return next ? deps.reminders.schedule([{ serial: cert.serial, dueMs: next.dueMs }]) : 0;
 }
 
 export async function cancelReminders(deps: Deps, cert: CertificateRecord): Promise<void> {
-  await deps.reminders.cancel(cert.serial, [...ladderSteps(deps, cert).map((s) => s.step), SNOOZE_STEP]);
+  await deps.reminders.cancel(cert.serial);
 }
 
 /**
@@ -65,22 +70,25 @@ export async function onNewCertificate(deps: Deps, cert: CertificateRecord): Pro
  */
 export async function fireReminder(deps: Deps, due: DueReminder): Promise<'sent' | 'skipped'> {
   const cert = await deps.inventory.get(due.serial);
+  const now = deps.clock.now().getTime();
   if (!cert || cert.status !== 'active' || due.dueMs <= (cert.remindedThrough ?? -Infinity)) {
-    await deps.reminders.ack(due);
+    await deps.reminders.complete(due, cert ? nextStep(deps, cert, now)?.dueMs : undefined);
     return 'skipped';
   }
+  // A rung of the ladder, or a snoozed reminder (due when no rung is).
+  const step = ladderSteps(deps, cert).find((s) => s.dueMs === due.dueMs)?.step ?? SNOOZE_STEP;
   const timeZone = await deps.directory.timeZone(cert.requesterId).catch(() => undefined);
   await deps.chat.remindHolder({
     certificate: cert,
-    step: due.step,
+    step,
     clusterName: deps.settings.delivery.clusterName,
     ...(timeZone ? { timeZone } : {}),
-    expired: deps.clock.now().getTime() >= Date.parse(cert.notAfter),
+    expired: now >= Date.parse(cert.notAfter),
   });
   await deps.inventory.markReminded(cert.serial, due.dueMs);
-  await deps.reminders.ack(due);
-  await recordAudit(deps, { type: 'reminded', serial: cert.serial, requestId: cert.requestId, via: 'csrbot', detail: due.step });
-  deps.log.info({ serial: cert.serial, step: due.step }, 'expiry reminder sent');
+  await deps.reminders.complete(due, nextStep(deps, cert, now, due.dueMs)?.dueMs);
+  await recordAudit(deps, { type: 'reminded', serial: cert.serial, requestId: cert.requestId, via: 'csrbot', detail: step });
+  deps.log.info({ serial: cert.serial, step }, 'expiry reminder sent');
   return 'sent';
 }
 
@@ -95,7 +103,7 @@ export async function drainReminders(deps: Deps): Promise<{ sent: number; skippe
         out[await fireReminder(deps, due)] += 1;
       } catch (err) {
         out.failed += 1;
-        deps.log.warn({ err, serial: due.serial, step: due.step }, 'expiry reminder not sent; retried when its lease runs out');
+        deps.log.warn({ err, serial: due.serial }, 'expiry reminder not sent; retried when its lease runs out');
       }
     }
     if (claimed.length < CLAIM_BATCH) return out;
@@ -111,8 +119,9 @@ export async function snoozeReminders(deps: Deps, cert: CertificateRecord): Prom
   const notAfter = Date.parse(cert.notAfter);
   const until = Math.min(now + SNOOZE_MS, notAfter);
   await deps.inventory.markReminded(cert.serial, until - 1);
-  await deps.reminders.cancel(cert.serial, [SNOOZE_STEP]);
-  if (until < notAfter) await deps.reminders.schedule([{ serial: cert.serial, step: SNOOZE_STEP, dueMs: until }]);
-  else await scheduleReminders(deps, { ...cert, remindedThrough: until - 1 });
+  // Before expiry: one reminder then (a snooze); at expiry: the expiry rung itself.
+  const next = until < notAfter ? until : nextStep(deps, cert, now, until - 1)?.dueMs;
+  if (next === undefined) await deps.reminders.cancel(cert.serial);
+  else await deps.reminders.reschedule({ serial: cert.serial, dueMs: next });
   return new Date(until);
 }

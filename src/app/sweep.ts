@@ -1,6 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import { ladderSteps, type ReminderDeps } from './remind.js';
-import { stepsToSchedule } from '../domain/reminders.js';
+import { nextStep, type ReminderDeps } from './remind.js';
 import type { Deps } from './deps.js';
 
 /**
@@ -36,7 +35,8 @@ export async function runSweep(log: Logger, passes: readonly SweepPass[], now: D
  * Recreates any missing reminder of a certificate not yet expired (after
  * Redis data loss, deleted keys, a crash between recording and scheduling).
  * Pages through the expiry index: one read of a page of records and one
- * ZADD NX per page, so what is already scheduled costs nothing.
+ * ZADD NX of each certificate's next rung per page, so what is already
+ * scheduled costs nothing.
  */
 export function reminderPass(deps: Omit<ReminderDeps, 'clock'> & Pick<Deps, 'inventory'>, pageSize = 1000): SweepPass {
   return {
@@ -50,9 +50,10 @@ export function reminderPass(deps: Omit<ReminderDeps, 'clock'> & Pick<Deps, 'inv
         if (page.length === 0) break;
         cursor = page.at(-1);
         const records = await deps.inventory.getMany(page.map((p) => p.serial));
-        const wanted = records.flatMap((r) =>
-          r && r.status === 'active' ? stepsToSchedule(ladderSteps(deps, r), r.remindedThrough, now.getTime()).map((s) => ({ serial: r.serial, ...s })) : [],
-        );
+        const wanted = records.flatMap((r) => {
+          const next = r ? nextStep(deps, r, now.getTime()) : undefined;
+          return r && next ? [{ serial: r.serial, dueMs: next.dueMs }] : [];
+        });
         certificates += page.length;
         restored += await deps.reminders.schedule(wanted);
         if (page.length < pageSize) break;

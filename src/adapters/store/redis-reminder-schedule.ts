@@ -2,13 +2,14 @@
  * Expiry reminders as one due-set in Redis.
  *
  * Layout (under `<prefix>:`, the prefix's hash tag keeps both keys in one slot):
- *   reminders:due     ZSET  "<serial>|<step>" scored by when it is due (epoch ms)
- *   reminders:leased  ZSET  the same members, scored by when their lease ends
+ *   reminders:due     ZSET  serial scored by when its next reminder is due (epoch ms)
+ *   reminders:leased  ZSET  serials being sent, scored by when their lease ends
  *
- * A reminder costs one small zset entry (~100 bytes), where a delayed BullMQ job
- * is ~1 KB: what keeps 100k certificates within 2 KiB each. claimDue leases in
- * one script, so two replicas never take the same reminder; it stays in `due`
- * until ack(), so a replica that dies mid-send only delays it by the lease.
+ * Only each certificate's next reminder is stored, one small zset entry (~145
+ * bytes), where a delayed BullMQ job is ~860: what keeps 100k certificates
+ * within 2 KiB each. claimDue leases in one script, so two replicas never take
+ * the same reminder; it stays in `due` until complete() moves it to the next
+ * rung, so a replica that dies mid-send only delays it by the lease.
  */
 import type { DueReminder, ReminderSchedule } from '../../ports.js';
 import type { RedisClient } from '../redis/create-redis-client.js';
@@ -21,7 +22,7 @@ export interface RedisReminderScheduleOptions {
   prefix: string;
 }
 
-// KEYS: due, leased. ARGV: now, limit, leaseUntil. Returns member, score pairs.
+// KEYS: due, leased. ARGV: now, limit, leaseUntil. Returns serial, score pairs.
 const CLAIM = `
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])
 local limit = tonumber(ARGV[2])
@@ -39,18 +40,15 @@ end
 return out
 `;
 
-const STEP = /^[A-Za-z0-9._-]{1,40}$/;
-
-function member(serial: string, step: string): string {
-  checkSerial(serial);
-  if (!STEP.test(step)) throw new Error(`Invalid reminder step ${JSON.stringify(step)}`);
-  return `${serial}|${step}`;
-}
-
-function parse(m: string, score: string): DueReminder | undefined {
-  const [serial, step] = m.split('|');
-  return serial && step ? { serial, step, dueMs: Number(score) } : undefined;
-}
+// KEYS: due, leased. ARGV: serial, claimed due ms, next due ms ('' for none).
+const COMPLETE = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) == tonumber(ARGV[2]) then
+  if ARGV[3] == '' then redis.call('ZREM', KEYS[1], ARGV[1]) else redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`;
 
 export class RedisReminderSchedule implements ReminderSchedule {
   private constructor(
@@ -66,39 +64,35 @@ export class RedisReminderSchedule implements ReminderSchedule {
 
   async schedule(reminders: readonly DueReminder[]): Promise<number> {
     if (reminders.length === 0) return 0;
-    const args = reminders.flatMap((r) => [String(Math.trunc(r.dueMs)), member(r.serial, r.step)]);
-    return this.redis.zadd(this.dueKey(), 'NX', ...args);
+    for (const r of reminders) checkSerial(r.serial);
+    return this.redis.zadd(this.dueKey(), 'NX', ...reminders.flatMap((r) => [String(Math.trunc(r.dueMs)), r.serial]));
   }
 
-  async cancel(serial: string, steps: readonly string[]): Promise<void> {
-    if (steps.length === 0) return;
-    const members = steps.map((s) => member(serial, s));
-    await this.redis
-      .multi()
-      .zrem(this.dueKey(), ...members)
-      .zrem(this.leasedKey(), ...members)
-      .exec();
+  async reschedule(r: DueReminder): Promise<void> {
+    checkSerial(r.serial);
+    await this.redis.zadd(this.dueKey(), String(Math.trunc(r.dueMs)), r.serial);
+  }
+
+  async cancel(serial: string): Promise<void> {
+    checkSerial(serial);
+    await this.redis.multi().zrem(this.dueKey(), serial).zrem(this.leasedKey(), serial).exec();
   }
 
   async claimDue(now: Date, limit: number, leaseMs: number): Promise<DueReminder[]> {
     const flat = (await runScript(this.redis, CLAIM, [this.dueKey(), this.leasedKey()], [now.getTime(), limit, now.getTime() + leaseMs])) as string[];
     const out: DueReminder[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      const r = parse(flat[i]!, flat[i + 1]!);
-      if (r) out.push(r);
-    }
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ serial: flat[i]!, dueMs: Number(flat[i + 1]) });
     return out;
   }
 
-  async ack(r: DueReminder): Promise<void> {
-    const m = member(r.serial, r.step);
-    await this.redis.multi().zrem(this.dueKey(), m).zrem(this.leasedKey(), m).exec();
-  }
-
-  async scheduled(reminders: readonly DueReminder[]): Promise<boolean[]> {
-    if (reminders.length === 0) return [];
-    const scores = await this.redis.zmscore(this.dueKey(), ...reminders.map((r) => member(r.serial, r.step)));
-    return scores.map((s) => s !== null);
+  async complete(r: DueReminder, nextDueMs: number | undefined): Promise<void> {
+    checkSerial(r.serial);
+    await runScript(
+      this.redis,
+      COMPLETE,
+      [this.dueKey(), this.leasedKey()],
+      [r.serial, Math.trunc(r.dueMs), nextDueMs === undefined ? '' : Math.trunc(nextDueMs)],
+    );
   }
 
   async size(): Promise<number> {

@@ -24,7 +24,8 @@ describe('expiry reminders', () => {
   it('a 24 h certificate: one reminder at 2/3 of its life, one at expiry, each exactly once, in the holder’s time zone', async () => {
     const t = await issued(1);
     t.chat.timeZones.set(people.jane.userId, 'Asia/Tokyo');
-    expect(t.reminders.all.map((r) => r.step)).toEqual(['at-67pct', 'expiry']);
+    // Only the next rung waits in the due-set.
+    expect(t.reminders.all).toEqual([{ serial: t.serial, dueMs: t.notAfter - 8 * HOUR }]);
 
     expect(await drainReminders(t.deps)).toEqual({ sent: 0, skipped: 0, failed: 0 });
     t.clock.set(new Date(t.notAfter - 8 * HOUR));
@@ -58,22 +59,23 @@ describe('expiry reminders', () => {
   it('the sweep restores reminders lost from Redis, and adds nothing when none are missing', async () => {
     const t = await issued(1);
     const before = t.reminders.all;
-    await t.reminders.cancel(t.serial, ['at-67pct', 'expiry']);
+    await t.reminders.cancel(t.serial);
     expect(t.reminders.all).toEqual([]);
-    expect(await reminderPass(t.deps).run(t.clock.now())).toEqual({ certificates: 1, restored: 2 });
+    expect(await reminderPass(t.deps).run(t.clock.now())).toEqual({ certificates: 1, restored: 1 });
     expect(t.reminders.all).toEqual(before);
     expect(await reminderPass(t.deps).run(t.clock.now())).toEqual({ certificates: 1, restored: 0 });
     // After the first reminder went out, a lost expiry reminder comes back but the sent one does not.
     t.clock.set(new Date(t.notAfter - 8 * HOUR));
     await drainReminders(t.deps);
-    await t.reminders.cancel(t.serial, ['expiry']);
+    expect(t.reminders.all).toEqual([{ serial: t.serial, dueMs: t.notAfter }]);
+    await t.reminders.cancel(t.serial);
     expect(await reminderPass(t.deps).run(t.clock.now())).toEqual({ certificates: 1, restored: 1 });
-    expect(t.reminders.all.map((r) => r.step)).toEqual(['expiry']);
+    expect(t.reminders.all).toEqual([{ serial: t.serial, dueMs: t.notAfter }]);
   });
 
   it('Snooze 1 day skips the rungs in between and reminds once a day later', async () => {
     const t = await issued(30);
-    expect(t.reminders.all.map((r) => r.step)).toEqual(['7d-before', '1d-before', 'expiry']);
+    expect(t.reminders.all).toEqual([{ serial: t.serial, dueMs: t.notAfter - 7 * DAY }]);
     t.clock.set(new Date(t.notAfter - 7 * DAY));
     await drainReminders(t.deps);
     const out = await actOnCertificate(t.flow, 'snooze', t.serial, { userId: people.jane.userId, channel: 'DJANE' });
@@ -111,7 +113,7 @@ describe('expiry reminders', () => {
     );
     expect((await t.inventory.get(t.serial))?.status).toBe('active');
     expect(t.jobs.pending).toEqual([]);
-    expect(t.reminders.all).toHaveLength(2);
+    expect(t.reminders.all).toHaveLength(1);
   });
 
   it('retention forgets certificates expired longer than it', async () => {
@@ -145,7 +147,7 @@ describe('Renew', () => {
     expect(t.chat.deliveries.at(-1)?.files.kubeconfig).toContain('jane.key');
     expect(await t.inventory.get(t.serial)).toMatchObject({ status: 'renewed', replacedBy: newSerial });
     expect(await t.inventory.get(newSerial)).toMatchObject({ status: 'active', renewalOf: t.serial, keyFingerprint: t.key.summary.fingerprint });
-    expect(t.reminders.all.map((r) => r.serial)).toEqual([newSerial, newSerial]);
+    expect(t.reminders.all.map((r) => r.serial)).toEqual([newSerial]);
     expect(t.audit.types()).toEqual(expect.arrayContaining(['requested', 'approved', 'issued', 'renewal-requested']));
   });
 

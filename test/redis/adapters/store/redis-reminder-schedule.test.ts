@@ -30,7 +30,7 @@ describe('RedisReminderSchedule', () => {
     try {
       const a = RedisReminderSchedule.create({ redis, prefix });
       const b = RedisReminderSchedule.create({ redis: other, prefix });
-      await a.schedule(Array.from({ length: 200 }, (_, i) => ({ serial: `0e${i}`, step: 'expiry', dueMs: i })));
+      await a.schedule(Array.from({ length: 200 }, (_, i) => ({ serial: `0e${i}`, dueMs: i })));
       const taken: string[] = [];
       const drain = async (s: RedisReminderSchedule) => {
         for (;;) {
@@ -47,9 +47,9 @@ describe('RedisReminderSchedule', () => {
     }
   });
 
-  it('refuses a serial or step that would break the member format', async () => {
+  it('refuses a serial that is not one', async () => {
     const { schedule } = open('reminders-refuse');
-    await expect(schedule.schedule([{ serial: 'a|b', step: 'expiry', dueMs: 1 }])).rejects.toThrow(/serial/);
-    await expect(schedule.schedule([{ serial: '0a', step: 'x|y', dueMs: 1 }])).rejects.toThrow(/step/);
+    await expect(schedule.schedule([{ serial: 'a|b', dueMs: 1 }])).rejects.toThrow(/serial/);
+    await expect(schedule.reschedule({ serial: 'a:b', dueMs: 1 })).rejects.toThrow(/serial/);
   });
 });
