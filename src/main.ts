@@ -320,7 +320,8 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     pendingRequestsPass(background, config.pending),
     offboardingSweepPass({ ...background, bindings }),
   ];
-  const scheduler = await startScheduler({
+  // Declared in the background: csrbot starts while Redis is down.
+  const scheduler = startScheduler({
     connection: redisBackground,
     workerConnection: redisWorker,
     prefix: config.redis.prefix,

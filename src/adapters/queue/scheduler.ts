@@ -29,18 +29,45 @@ export interface StartSchedulerOptions {
 export interface RunningScheduler {
   close(): Promise<void>;
   readonly queue: Queue;
+  /** Resolves once every scheduler is declared in Redis (retried while Redis is unreachable), or the scheduler was closed. */
+  readonly declared: Promise<void>;
 }
 
-export async function startScheduler(opts: StartSchedulerOptions): Promise<RunningScheduler> {
+/** Retries of the declaration back off up to this. */
+const DECLARE_RETRY_MAX_MS = 30_000;
+
+/**
+ * Starts the worker and declares the schedulers in the background: csrbot
+ * starts while Redis is down (readiness says so), and the schedulers are
+ * declared once it answers.
+ */
+export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
   const log = opts.log.child({ queue: opts.queueName });
   const prefix = opts.prefix ? { prefix: opts.prefix } : {};
   const queue = new Queue(opts.queueName, { connection: bullConnection(opts.connection, 'producer'), ...prefix });
   queue.on('error', (err) => log.warn({ err }, 'scheduler queue error'));
   const byName = new Map(opts.tasks.map((t) => [t.name, t]));
-  for (const t of opts.tasks) {
-    if (t.name.includes(':')) throw new Error(`Scheduled task name ${t.name} must not contain ':'`);
-    await queue.upsertJobScheduler(t.name, { every: t.everyMs }, { name: t.name, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } });
-  }
+  for (const t of opts.tasks) if (t.name.includes(':')) throw new Error(`Scheduled task name ${t.name} must not contain ':'`);
+  let closed = false;
+  let wake: () => void = () => undefined;
+  const declared = (async () => {
+    for (let attempt = 0; !closed; attempt++) {
+      try {
+        for (const t of opts.tasks) {
+          await queue.upsertJobScheduler(t.name, { every: t.everyMs }, { name: t.name, data: {}, opts: { removeOnComplete: true, removeOnFail: 100 } });
+        }
+        return;
+      } catch (err) {
+        if (closed) return;
+        const delay = Math.min(DECLARE_RETRY_MAX_MS, 1000 * 2 ** attempt);
+        log.warn({ err, retryInMs: delay }, 'could not declare the sweep and reminder schedulers; retrying');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          wake = () => (clearTimeout(timer), resolve());
+        });
+      }
+    }
+  })();
   const worker = new Worker(
     opts.queueName,
     async (job: Job) => {
@@ -54,7 +81,11 @@ export async function startScheduler(opts: StartSchedulerOptions): Promise<Runni
   worker.on('failed', (job, err) => log.warn({ err, task: job?.name }, 'scheduled task failed; it runs again next time'));
   return {
     queue,
+    declared,
     close: async () => {
+      closed = true;
+      wake();
+      await declared;
       await worker.close();
       await queue.close();
     },
