@@ -7,6 +7,9 @@ import { processIssue } from './app/issue.js';
 import { openRequestStats } from './app/open-requests.js';
 import { startReconciler } from './app/reconcile.js';
 import { processSubmit } from './app/submit.js';
+import { refreshHomes } from './app/views.js';
+import { offboardingSweepPass } from './app/offboard.js';
+import { pendingRequestsPass } from './app/pending-pass.js';
 import { startOpsServer } from './adapters/http/ops-server.js';
 import { prometheusMetrics, registerScrapeGauges } from './adapters/http/prometheus-metrics.js';
 import { healthRoutes, type Phase, type ReadinessProbe } from './adapters/http/routes.js';
@@ -26,6 +29,9 @@ import { drainReminders } from './app/remind.js';
 import { reminderPass, retentionPass, runSweep, type SweepPass } from './app/sweep.js';
 import { stuckRequestsPass } from './app/stuck-requests.js';
 import { registerDmIntake } from './adapters/slack/listeners/dm-intake.js';
+import { registerOffboarding } from './adapters/slack/listeners/offboarding.js';
+import { registerAppHome, viewSubcommands } from './adapters/slack/listeners/views.js';
+import { KubernetesRbacBindings } from './adapters/kubernetes/kubernetes-rbac-bindings.js';
 import { registerRequestModal, requestSubcommand } from './adapters/slack/listeners/request-modal.js';
 import { SlackChat } from './adapters/slack/slack-chat.js';
 import { slackFailure } from './adapters/slack/slack-failure.js';
@@ -260,6 +266,8 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     settings,
     metrics,
     ...(permissions ? { permissions } : {}),
+    // Every change people can see refreshes the App Home of the requester and the admins (cosmetic: announce.changed() logs failures).
+    onChange: (change) => refreshHomes(deps, change),
   };
   // Jobs and the reconciler wait out a Redis failover instead of failing a step whose side effect (a DM) already happened.
   const background: Deps = {
@@ -273,7 +281,10 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
   const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }) };
 
-  registerCertCommand(app, log, { request: requestSubcommand(flow, app) });
+  registerCertCommand(app, log, { request: requestSubcommand(flow, app), ...viewSubcommands(deps) });
+  registerAppHome(app, deps);
+  const bindings = KubernetesRbacBindings.create(kc);
+  registerOffboarding(app, { ...deps, bindings });
   registerDmIntake(app, flow);
   registerRequestModal(app, flow);
   registerDecisions(app, flow);
@@ -304,7 +315,13 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   undo.push('worker', () => worker.close());
 
   // One sweep for the whole product: each concern adds its pass here (e.g. stuck requests).
-  const sweepPasses: SweepPass[] = [reminderPass(background), retentionPass(background, config.lifecycle.retentionMs), stuckRequestsPass(background)];
+  const sweepPasses: SweepPass[] = [
+    reminderPass(background),
+    retentionPass(background, config.lifecycle.retentionMs),
+    pendingRequestsPass(background, config.pending),
+    offboardingSweepPass({ ...background, bindings }),
+    stuckRequestsPass(background),
+  ];
   // Declared in the background: csrbot starts while Redis is down.
   const scheduler = startScheduler({
     connection: redisBackground,

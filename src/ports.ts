@@ -72,7 +72,13 @@ export interface PermissionsReview {
 
 /** Something the requester is told in their DM. */
 export type RequesterNotice =
-  { kind: 'submitted' } | { kind: 'delayed'; reason: string } | { kind: 'approved' } | { kind: 'denied' } | { kind: 'failed' } | { kind: 'deleted' };
+  | { kind: 'submitted' }
+  | { kind: 'delayed'; reason: string }
+  | { kind: 'approved' }
+  | { kind: 'denied' }
+  | { kind: 'failed' }
+  | { kind: 'deleted' }
+  | { kind: 'expired' };
 
 export interface DeliveredFiles {
   certificatePem: string;
@@ -114,8 +120,37 @@ export interface Chat {
   tellUser(channel: string, userId: string, text: string): Promise<void>;
   /** A message for the admins in the admin channel (e.g. a missing permission). */
   tellAdmins(text: string): Promise<void>;
+  /** A threaded reply under the request's card (e.g. the pending nudge); nothing when it has no card. */
+  replyOnCard(request: CertificateRequest, text: string): Promise<void>;
+  /** A link to the message (the request's card); undefined when the chat service has none. */
+  permalink(at: { channel: string; ts: string }): Promise<string | undefined>;
+  /** Replaces the user's App Home with this content. */
+  publishHome(userId: string, home: HomeContent): Promise<void>;
   /** The expiry reminder DM, with Renew / Snooze 1 day / I no longer need it. */
   remindHolder(notice: ReminderNotice): Promise<void>;
+}
+
+/** A pending request in the admins' queue, with a link to its card. */
+export interface QueuedRequest {
+  request: CertificateRequest;
+  cardLink?: string;
+}
+
+/** Part of a list that views show, with how many more there are. */
+export interface Page<T> {
+  items: T[];
+  /** How many there are in all (items may be fewer). */
+  total: number;
+  /** Set when `total` is only what was read: there may be more. */
+  atLeast?: boolean;
+}
+
+/** What one user's App Home shows; `admin` only for admins. */
+export interface HomeContent {
+  now: Date;
+  certificates: Page<CertificateRecord>;
+  requests: Page<CertificateRequest>;
+  admin?: { queue: Page<QueuedRequest> };
 }
 
 /** One expiry reminder, as the holder reads it. */
@@ -132,6 +167,8 @@ export interface ReminderNotice {
 
 export interface Directory {
   person(userId: string): Promise<SlackPerson>;
+  /** True when the account is deactivated (Slack's users.info `deleted`), or no longer exists. */
+  isDeactivated(userId: string): Promise<boolean>;
   /** Members of a Slack user group. */
   groupMembers(groupId: string): Promise<string[]>;
   /** The user's IANA time zone (users.info tz), undefined when Slack has none. */
@@ -162,6 +199,25 @@ export interface RequestStore {
   openSince(bucket: OpenState, before: Date, limit: number): Promise<Array<{ id: string; since: Date }>>;
   /** Requests waiting for a decision (pending) or for the signer (approved): how many, and since when the longest has waited. */
   openRequests(): Promise<Record<OpenState, OpenRequests>>;
+  /** The open requests themselves (both buckets), longest-waiting first. Open requests are few: admins decide them within a day. */
+  listOpen(): Promise<CertificateRequest[]>;
+}
+
+// ---- Kubernetes RBAC ------------------------------------------------------
+
+/** A RoleBinding or ClusterRoleBinding that names a user as a subject. */
+export interface BindingRef {
+  kind: 'RoleBinding' | 'ClusterRoleBinding';
+  /** RoleBindings only. */
+  namespace?: string;
+  name: string;
+  /** e.g. ClusterRole/edit. */
+  role: string;
+}
+
+export interface RbacBindings {
+  /** Every RoleBinding and ClusterRoleBinding with a subject of kind User and this name. */
+  namingUser(username: string): Promise<BindingRef[]>;
 }
 
 export interface OpenRequests {
@@ -260,7 +316,9 @@ export type AuditEventType =
   | 'superseded'
   | 'renewal-requested'
   | 'auto-approved'
-  | 'auto-approval-refused';
+  | 'auto-approval-refused'
+  | 'expired'
+  | 'offboarded';
 
 export interface AuditEvent {
   type: AuditEventType;
@@ -329,7 +387,7 @@ export interface Clock {
 
 /** What the flow reports for dashboards and alerts; counted once per event, in the replica that did it. */
 export interface FlowMetrics {
-  requestEvent(event: 'submitted' | 'approved' | 'denied' | 'failed' | 'deleted' | 'issued'): void;
+  requestEvent(event: 'submitted' | 'approved' | 'denied' | 'failed' | 'deleted' | 'expired' | 'issued'): void;
   intakeRefused(code: string): void;
   /** From the decision to the certificate in the requester's DM. */
   issuanceSeconds(seconds: number): void;

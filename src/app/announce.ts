@@ -1,11 +1,11 @@
 import type { CertificateRequest } from '../domain/lifecycle.js';
-import type { Deps } from './deps.js';
+import type { Deps, ViewChange } from './deps.js';
 import { refreshCard } from './card.js';
 import { onceOnly } from './once-only.js';
 import { recordAudit } from './audit.js';
 
 /** The card shows the decision, best effort (re-rendering is idempotent); the requester hears of it once, and the metrics count it once. */
-export async function announce(deps: Deps, r: CertificateRequest, kind: 'approved' | 'denied' | 'failed' | 'deleted'): Promise<void> {
+export async function announce(deps: Deps, r: CertificateRequest, kind: 'approved' | 'denied' | 'failed' | 'deleted' | 'expired'): Promise<void> {
   // The card is cosmetic: a failure to update it never stops the requester hearing, nor the job that follows.
   await refreshCard(deps, r);
   await onceOnly(deps, r.id, `notice-${kind}`, async () => {
@@ -15,7 +15,7 @@ export async function announce(deps: Deps, r: CertificateRequest, kind: 'approve
     await recordAudit(deps, {
       type: kind,
       requestId: r.id,
-      via: d?.outside ? 'kubernetes' : d?.auto || kind === 'failed' ? 'csrbot' : 'slack',
+      via: d?.outside ? 'kubernetes' : d?.auto || kind === 'failed' || kind === 'expired' ? 'csrbot' : 'slack',
       ...(d?.by.length ? { actor: d.by.map((p) => p.userId).join(',') } : {}),
       ...(d?.outside ? { detail: d.outside } : d?.auto ? { detail: d.auto } : d?.reason ? { detail: d.reason } : r.failure ? { detail: r.failure.code } : {}),
     });
@@ -24,4 +24,28 @@ export async function announce(deps: Deps, r: CertificateRequest, kind: 'approve
       if (Number.isFinite(seconds)) deps.metrics?.decisionSeconds(kind, Math.max(0, seconds));
     }
   });
+  await changed(deps, r);
+}
+
+/**
+ * The one place a change to a request or certificate is announced to the
+ * views (App Home). Cosmetic: a failure is logged and never fails the step
+ * that made the change, nor makes a job retry it.
+ */
+export async function changed(deps: Deps, r: CertificateRequest): Promise<void> {
+  await tellViews(deps, { userId: r.requester.userId, queue: true, requestId: r.id });
+}
+
+/** A certificate changed (dismissed, snoozed, offboarded): its holder's views only. */
+export async function certificateChanged(deps: Deps, c: { requesterId: string; serial: string }): Promise<void> {
+  await tellViews(deps, { userId: c.requesterId, queue: false });
+}
+
+async function tellViews(deps: Deps, change: ViewChange): Promise<void> {
+  if (!deps.onChange) return;
+  try {
+    await deps.onChange(change);
+  } catch (err) {
+    deps.log.warn({ err, userId: change.userId, requestId: change.requestId }, 'refreshing the views after a change failed');
+  }
 }

@@ -1,5 +1,6 @@
 import type { CertificateRecord } from '../domain/inventory.js';
 import { MIN_EXPIRATION_SECONDS } from '../domain/kubernetes-rules.js';
+import { certificateChanged } from './announce.js';
 import { recordAudit } from './audit.js';
 import type { IntakeFlow } from './dm-intake.js';
 import { checkCsr } from './intake.js';
@@ -34,6 +35,7 @@ export async function actOnCertificate(flow: IntakeFlow, action: HolderAction, s
   const outcome = await decide();
   const text = outcomeText(outcome, serial, cert);
   await deps.chat.tellUser(by.channel, by.userId, text);
+  if (cert && (outcome.kind === 'dismissed' || outcome.kind === 'snoozed')) await certificateChanged(deps, cert);
   return outcome;
 
   async function decide(): Promise<ActionOutcome> {

@@ -2,6 +2,7 @@ import { checkApprover } from '../domain/approvers.js';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
 import { APPROVAL_REASON, AUTO_RENEWAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
+import { adminGroupMembersFor } from './admins.js';
 import { announce } from './announce.js';
 import { refreshCard } from './card.js';
 import { approvedWhileDenying, deniersOf, tellDenyOverruled } from './crossed-decision.js';
@@ -30,7 +31,7 @@ async function authorise(
   };
   if (!r) return refuse('REQUEST_NOT_FOUND', { id });
   const { adminGroup, adminUsers, allowSelfApproval } = deps.settings;
-  const adminGroupMembers = adminGroup && !adminUsers.includes(who.userId) ? await deps.directory.groupMembers(adminGroup) : [];
+  const adminGroupMembers = await adminGroupMembersFor(deps, who.userId);
   const verdict = checkApprover({ approverId: who.userId, requesterId: r.requester.userId, adminUsers, adminGroupMembers, allowSelfApproval });
   if (!verdict.ok) {
     deps.log.warn({ requestId: id, userId: who.userId, why: verdict.why }, 'decision refused');

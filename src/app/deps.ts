@@ -59,6 +59,19 @@ export interface Deps {
    * every identity counts as privileged, so no renewal is approved automatically.
    */
   permissions?: PermissionsReview;
+  /**
+   * Told after every change to a request or certificate that people can see
+   * (App Home refresh). Called through changed() in announce.ts, which keeps
+   * its failures from failing the step. Default: nothing.
+   */
+  onChange?: (change: ViewChange) => Promise<void>;
+}
+
+/** Whose views a change touches: the holder's, and with `queue` the admins' pending queue too. */
+export interface ViewChange {
+  userId: string;
+  queue: boolean;
+  requestId?: string;
 }
 
 /** Annotations csrbot puts on every CSR it creates (the adapter adds its label). */

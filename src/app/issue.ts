@@ -2,7 +2,7 @@ import { CsrbotError } from '../domain/errors.js';
 import { buildKubeconfig, deliveryFileNames, usageInstructions } from '../domain/kubeconfig.js';
 import { NotYet, type CsrObject } from '../ports.js';
 import type { Deps } from './deps.js';
-import { announce } from './announce.js';
+import { announce, changed } from './announce.js';
 import { captureCertificate } from './capture.js';
 import { refreshCard } from './card.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
@@ -146,6 +146,7 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
     deps.metrics?.requestEvent('issued');
     deps.metrics?.issuanceSeconds((deps.clock.now().getTime() - decidedAt) / 1000);
     await refreshCard(deps, done);
+    await changed(deps, done);
   }
   log.info({ serial: issued.serial, notAfter: issued.notAfter }, 'certificate delivered');
 }

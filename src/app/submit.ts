@@ -1,6 +1,6 @@
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import { csrNameFor, type CertificateRequest } from '../domain/lifecycle.js';
-import { announce } from './announce.js';
+import { announce, changed } from './announce.js';
 import { recordAudit } from './audit.js';
 import { considerAutoRenewal } from './auto-renewal.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
@@ -93,6 +93,7 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
   // Decided (e.g. by kubectl) before the card went up: the requester was told that instead.
   if (current.state !== 'pending') return;
   await onceOnly(deps, id, 'submitted-notice', () => deps.chat.notifyRequester(current, { kind: 'submitted' }));
+  await changed(deps, current);
 }
 
 /** Posts the card unless the request has one; returns the request with it. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CLIENT_SIGNER, MIN_EXPIRATION_SECONDS } from '../domain/kubernetes-rules.js';
+import { CLIENT_SIGNER, MIN_EXPIRATION_SECONDS, UNDECIDED_CSR_GC_SECONDS } from '../domain/kubernetes-rules.js';
 import { DEFAULT_KEY_PATH_TEMPLATE, keyPathTemplateProblem } from '../domain/kubeconfig.js';
 import { redisEnvFields, redisProblems } from './redis-schema.js';
 
@@ -190,6 +190,10 @@ export const envSchema = z
     JOB_STALLED_INTERVAL: durationSetting('JOB_STALLED_INTERVAL', '30s'),
     JOB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
     JOB_RETRY_MAX_DELAY: durationSetting('JOB_RETRY_MAX_DELAY', '30s'),
+
+    // Undecided requests
+    PENDING_REMINDER: durationSetting('PENDING_REMINDER', '4h'),
+    PENDING_EXPIRY: durationSetting('PENDING_EXPIRY', '23h'),
   })
   .superRefine((c, ctx) => {
     if (c.CERT_DEFAULT_LIFETIME > c.CERT_MAX_LIFETIME) {
@@ -201,6 +205,21 @@ export const envSchema = z
     }
     for (const k of ['REMINDER_POLL_INTERVAL', 'SWEEP_INTERVAL', 'RETENTION'] as const) {
       if (c[k] < 1) ctx.addIssue({ code: 'custom', path: [k], message: `${k} must be at least 1s.` });
+    }
+    if (c.PENDING_EXPIRY >= UNDECIDED_CSR_GC_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PENDING_EXPIRY'],
+        message:
+          'PENDING_EXPIRY must be under 24h: Kubernetes deletes an undecided CSR 24 hours after it was made, and csrbot must close the card first (default 23h).',
+      });
+    }
+    if (c.PENDING_REMINDER >= c.PENDING_EXPIRY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PENDING_REMINDER'],
+        message: 'PENDING_REMINDER is not before PENDING_EXPIRY: the nudge would never be sent. Lower it (default 4h).',
+      });
     }
     if (c.CERT_DEFAULT_LIFETIME < MIN_EXPIRATION_SECONDS) {
       ctx.addIssue({

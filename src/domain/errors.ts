@@ -225,7 +225,7 @@ const messages = {
     'The API server does not serve SelfSubjectReview (Kubernetes before 1.28), so csrbot cannot tell who it is; the permission checks still run. ' +
     'To fix, nothing is needed; upgrading the cluster brings this check back.',
   CLUSTER_PERMISSIONS_MISSING: (d) =>
-    `csrbot's Kubernetes identity "${str(d.user)}" may not: ${str(d.missing)}. csrbot needs these to create, watch and approve certificate requests. ` +
+    `csrbot's Kubernetes identity "${str(d.user)}" may not: ${str(d.missing)}. csrbot needs these to create, watch and approve certificate requests, and to list the bindings of a holder who left. ` +
     `To fix, apply deploy/rbac (kubectl apply -k deploy/rbac) and bind its ClusterRole to this identity: ${str(d.bind)}`,
   CLUSTER_SIGNER_NOT_ISSUING: (d) =>
     `${str(d.count)} of csrbot's approved requests got no certificate from the signer (the oldest, ${str(d.oldest)}, approved ${str(d.minutes)} minutes ago). ` +
@@ -247,6 +247,12 @@ const messages = {
   SELF_APPROVAL: () => 'You cannot approve your own certificate request. Ask another admin; nothing was changed.',
   REQUEST_ALREADY_DECIDED: (d) => `This request was already ${str(d.state)}${d.by ? ` by ${str(d.by)}` : ''}. Nothing was changed.`,
   REQUEST_NOT_FOUND: (d) => `csrbot has no request ${str(d.id)}. It may have expired; ask the requester to send the CSR again.`,
+  NOT_YOUR_CERTIFICATE: (d) =>
+    `${str(d.what, 'That')} belongs to someone else: only its holder can ${str(d.action, 'act on it')} (admins can view it). Nothing was changed. \`/cert list\` shows yours.`,
+  ADMINS_ONLY: (d) =>
+    `\`${str(d.command)}\` is for csrbot admins${d.group ? ` (members of <!subteam^${str(d.group)}>)` : ''}. \`/cert list\` shows your own certificates and requests.`,
+  NOTHING_BY_THAT_ID: (d) =>
+    `csrbot knows no request or certificate \`${str(d.ref)}\`. Use a request id or a certificate serial (hex) as \`/cert list\` shows them.`,
   CERTIFICATE_KEY_MISMATCH: (d) =>
     `The certificate issued for ${str(d.name)} is not for the key in the request (expected SPKI ${str(d.expected)}, got ${str(d.actual)}). It was not delivered; an admin should inspect the cluster signer.`,
   ISSUANCE_TIMEOUT: (d) =>

@@ -9,6 +9,9 @@ export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client';
 /** The API refuses a CSR's expirationSeconds below this (10 minutes). */
 export const MIN_EXPIRATION_SECONDS = 600;
 
+/** The CSR cleaner deletes a CSR nobody decided 24 h after its creation (1 h after issuance, once decided). */
+export const UNDECIDED_CSR_GC_SECONDS = 24 * 3600;
+
 const SYSTEM_PREFIX = 'system:';
 
 /** Users and groups in the reserved system: namespace belong to cluster components; csrbot never requests them. */

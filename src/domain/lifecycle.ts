@@ -14,7 +14,8 @@ export type RequestState =
   | 'issued' // certificate delivered to the requester
   | 'denied' // the CSR is Denied in the cluster (by csrbot or outside Slack)
   | 'failed' // the signer refused, or issuance timed out
-  | 'deleted'; // the CSR object disappeared before a certificate was issued
+  | 'deleted' // the CSR object disappeared before a certificate was issued
+  | 'expired'; // nobody decided before Kubernetes garbage-collects an undecided CSR (24 h): csrbot closed the card
 
 /**
  * A Slack decision and the cluster's can cross: kubectl may decide the CSR
@@ -22,7 +23,7 @@ export type RequestState =
  * end denied and denying may end approved: the cluster's word stands.
  */
 export const transitions: Record<RequestState, readonly RequestState[]> = {
-  pending: ['approving', 'denying', 'approved', 'denied', 'failed', 'deleted'],
+  pending: ['approving', 'denying', 'approved', 'denied', 'failed', 'deleted', 'expired'],
   approving: ['approved', 'denied', 'deleted'],
   denying: ['denied', 'approved', 'deleted'],
   approved: ['issued', 'failed', 'deleted'],
@@ -30,6 +31,7 @@ export const transitions: Record<RequestState, readonly RequestState[]> = {
   denied: [],
   failed: [],
   deleted: [],
+  expired: [],
 };
 
 export function canTransition(from: RequestState, to: RequestState): boolean {

@@ -222,7 +222,11 @@ export class UserDriver {
    * state. In a message or ephemeral, `state.values` carries every stateful
    * element as this user sees it (initial values, then what `fill` changed).
    */
-  async click(target: Target, actionId: string, o: { value?: string; values?: string[]; blockId?: string } = {}): Promise<ClickResult> {
+  async click(
+    target: Target,
+    actionId: string,
+    o: { value?: string; values?: string[]; blockId?: string; /** A button's value replaced, as a tampered client could send it. */ forgedValue?: string } = {},
+  ): Promise<ClickResult> {
     const { block, element } = this.locate(target, actionId, o.blockId, 'click');
     const action: Record<string, unknown> = { action_id: actionId, block_id: block.block_id, type: element.type, action_ts: String(Date.now() / 1000) };
     Object.assign(
@@ -231,13 +235,14 @@ export class UserDriver {
     );
     if (element.type === 'button') {
       action.text = element.text;
-      if (element.value !== undefined) action.value = element.value;
+      const value = o.forgedValue ?? element.value;
+      if (value !== undefined) action.value = value;
       if (element.style !== undefined) action.style = element.style;
       if (element.url !== undefined) action.url = element.url;
     }
     if (isStateful(element)) this.remember(target, block, element, { type: element.type, ...selection(element, o) });
     this.slack.workspace.log(
-      `@${this.name} clicked ${String(element.type)} "${actionId}"${element.confirm ? ' (and confirmed)' : ''} in ${describeTarget(target)}`,
+      `@${this.name} clicked ${String(element.type)} "${actionId}"${element.confirm ? ' (and confirmed)' : ''}${o.forgedValue !== undefined ? ` with a forged value ${JSON.stringify(o.forgedValue)}` : ''} in ${describeTarget(target)}`,
     );
     return this.sendAction(target, action, `block_actions ${actionId} by @${this.name}`);
   }

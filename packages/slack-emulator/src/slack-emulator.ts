@@ -237,6 +237,25 @@ export class SlackEmulator {
     return this.user(this.conversations.addUser(o).id);
   }
 
+  /**
+   * Deactivates a user as a workspace admin would: users.info answers
+   * `deleted: true` from now on, and a `user_change` event carrying the user
+   * is delivered if the app subscribes to it.
+   */
+  deactivateUser(nameOrId: string): void {
+    const u = this.workspace.userByName(nameOrId);
+    if (!u || u.is_bot) throw new Error(`no user ${nameOrId} in the emulated workspace (add it with emu.addUser)`);
+    u.deleted = true;
+    u.updated = Math.floor(Date.now() / 1000);
+    this.workspace.log(`user @${u.name} (${u.id}) deactivated`);
+    if (this.events.subscribes('user_change')) {
+      this.events.send(
+        { type: 'user_change', user: structuredClone(u), cache_ts: u.updated, event_ts: this.workspace.nextTs() },
+        `user_change @${u.name} deleted`,
+      );
+    }
+  }
+
   /** The driver for a user, by name ("jane", "@jane") or id. */
   user(nameOrId: string): UserDriver {
     const u = this.workspace.userByName(nameOrId);

@@ -12,14 +12,14 @@ export interface OpsMetrics {
 }
 
 /** Label values known in advance start at 0, so increase() and rate() see their first event. */
-const REQUEST_EVENTS = ['submitted', 'approved', 'denied', 'failed', 'deleted', 'issued'] as const;
+const REQUEST_EVENTS = ['submitted', 'approved', 'denied', 'failed', 'deleted', 'expired', 'issued'] as const;
 const DECISIONS = ['approved', 'denied'] as const;
 
 /** FlowMetrics and OpsMetrics as Prometheus series on the registry /metrics serves. */
 export function prometheusMetrics(registry: Registry): FlowMetrics & OpsMetrics {
   const events = new Counter({
     name: 'csrbot_request_events_total',
-    help: 'Certificate requests by event: submitted, approved, denied, failed, deleted, issued.',
+    help: 'Certificate requests by event: submitted, approved, denied, failed, deleted, expired, issued.',
     labelNames: ['event'],
     registers: [registry],
   });

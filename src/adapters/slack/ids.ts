@@ -11,6 +11,7 @@ export const Actions = {
   reason: 'csrbot_reason',
   approve: 'csrbot_approve',
   deny: 'csrbot_deny',
+  /** On a certificate in /cert list, /cert status, the App Home (and the reminder DM): value = serial. */
   renew: 'csrbot_renew',
   snooze: 'csrbot_snooze',
   dismiss: 'csrbot_dismiss',

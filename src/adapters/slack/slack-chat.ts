@@ -1,9 +1,11 @@
 import type { WebClient } from '@slack/web-api';
 import type { CertificateRequest, SlackPerson } from '../../domain/lifecycle.js';
 import { MAX_INPUT_BYTES } from '../../domain/csr/index.js';
-import type { Chat, DeliveredFiles, Directory, IntakeReply, ReminderNotice, RequesterNotice, Upload } from '../../ports.js';
+import type { Chat, DeliveredFiles, Directory, HomeContent, IntakeReply, ReminderNotice, RequesterNotice, Upload } from '../../ports.js';
 import { reminderMessage } from './blocks/reminder.js';
 import { approvalCard } from './blocks/approval-card.js';
+import { homeView } from './blocks/certificate-views.js';
+import { clip } from './blocks/format.js';
 import { intakeProblems } from './blocks/intake-problems.js';
 import { requesterNotice } from './blocks/notices.js';
 import { requestSummary } from './blocks/request-summary.js';
@@ -121,6 +123,31 @@ export class SlackChat implements Chat, Directory {
 
   async tellAdmins(text: string): Promise<void> {
     await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: this.adminChannel, text }));
+  }
+
+  async replyOnCard(r: CertificateRequest, text: string): Promise<void> {
+    if (!r.card) return;
+    const card = r.card;
+    await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: card.channel, thread_ts: card.ts, text: clip(text, 3000) }));
+  }
+
+  async permalink(at: { channel: string; ts: string }): Promise<string | undefined> {
+    const res = await this.call('chat.getPermalink', () => this.client.chat.getPermalink({ channel: at.channel, message_ts: at.ts }));
+    return res.permalink;
+  }
+
+  async publishHome(userId: string, home: HomeContent): Promise<void> {
+    await this.call('views.publish', () => this.client.views.publish({ user_id: userId, view: homeView(home) }));
+  }
+
+  async isDeactivated(userId: string): Promise<boolean> {
+    try {
+      const res = await this.call('users.info', () => this.client.users.info({ user: userId }));
+      return res.user?.deleted === true;
+    } catch (e) {
+      if (slackErrorOf(e) === 'user_not_found') return true;
+      throw e;
+    }
   }
 
   async remindHolder(n: ReminderNotice): Promise<void> {

@@ -252,6 +252,21 @@ export class RedisRequestStore implements RequestStore {
     return { pending: stats(res[0]?.[1], res[1]?.[1]), approved: stats(res[2]?.[1], res[3]?.[1]) };
   }
 
+  async listOpen(): Promise<CertificateRequest[]> {
+    const [pending, approved] = this.openKeys();
+    const res = await this.redis.multi().zrange(pending, '0', '-1', 'WITHSCORES').zrange(approved, '0', '-1', 'WITHSCORES').exec();
+    if (!res) throw new Error('Redis MULTI was aborted');
+    for (const [err] of res) if (err) throw err;
+    const entries: Array<{ id: string; since: number }> = [];
+    for (const [, flat] of res) {
+      const list = flat as string[];
+      for (let i = 0; i + 1 < list.length; i += 2) entries.push({ id: list[i]!, since: Number(list[i + 1]) });
+    }
+    entries.sort((a, b) => a.since - b.since);
+    const requests = await Promise.all(entries.map((e) => this.get(e.id)));
+    return requests.filter((r): r is CertificateRequest => r !== undefined);
+  }
+
   private requestKey(id: string): string {
     return `${this.prefix}:request:${id}`;
   }

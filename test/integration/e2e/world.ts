@@ -53,6 +53,8 @@ export interface WorldOptions {
    * servers are the test's own and thrown away, so nothing is cleaned up.
    */
   redisEnv?: Record<string, string>;
+  /** The emulated app's event subscriptions (default: the emulator's, message.im and app_home_opened). */
+  events?: string[];
 }
 
 /**
@@ -61,7 +63,7 @@ export interface WorldOptions {
  * `csrbot` kubeconfig: the RBAC we ship.
  */
 export async function startWorld(o: WorldOptions = {}): Promise<World> {
-  const emu = await SlackEmulator.start({ waitTimeoutMs: WAIT.timeoutMs });
+  const emu = await SlackEmulator.start({ waitTimeoutMs: WAIT.timeoutMs, ...(o.events ? { events: o.events } : {}) });
   const jane = emu.addUser({ name: 'jane', email: 'jane@example.com', realName: 'Jane Doe' });
   const alice = emu.addUser({ name: 'alice', email: 'alice@example.com', realName: 'Alice Admin' });
   const bob = emu.addUser({ name: 'bob', email: 'bob@example.com', realName: 'Bob Admin' });

@@ -266,6 +266,27 @@ export function requestStoreContract(name: string, open: () => Promise<StoreHarn
       expect((await store.openSince('pending', new Date('2025-01-02T00:00:00.000Z'), 10)).map((o) => o.id)).toEqual([c.id, b.id]);
     });
 
+    it('lists the open requests themselves, longest-waiting first, for the views and the pending pass', async () => {
+      expect(await store.listOpen()).toEqual([]);
+      const older = aRequest({ createdAt: '2025-01-01T00:00:00.000Z' });
+      const newer = aRequest({ createdAt: '2025-01-01T01:00:00.000Z' });
+      const done = aRequest({ createdAt: '2024-12-31T00:00:00.000Z' });
+      await store.create(newer);
+      await store.create(older);
+      await store.create(done);
+      await store.transition(done.id, ['pending'], 'denied', { decision: { by: [], outside: 'kubectl', at: '2025-01-01T00:00:00.000Z' } });
+      expect((await store.listOpen()).map((r) => r.id)).toEqual([older.id, newer.id]);
+      // Waiting for the cluster counts as open too, since its decision.
+      const by = [{ userId: 'U02BOSS', name: 'Boss' }];
+      await store.transition(older.id, ['pending'], 'approving', { decision: { by, at: '2025-01-02T00:00:00.000Z' } });
+      const open = await store.listOpen();
+      expect(open.map((r) => [r.id, r.state])).toEqual([
+        [newer.id, 'pending'],
+        [older.id, 'approving'],
+      ]);
+      expect(open[1]).toEqual(await store.get(older.id));
+    });
+
     it('refuses ids that could reach other keys', async () => {
       await expect(store.create(aRequest({ id: 'a:approvals' }))).rejects.toThrow(/Invalid request id/);
       await expect(store.get('')).rejects.toThrow(/Invalid request id/);

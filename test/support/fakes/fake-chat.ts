@@ -5,7 +5,7 @@
  * groups, and can be told to fail the next N calls of a method.
  */
 import type { CertificateRequest, SlackPerson } from '../../../src/domain/lifecycle.js';
-import type { Chat, DeliveredFiles, Directory, IntakeReply, ReminderNotice, RequesterNotice, Upload } from '../../../src/ports.js';
+import type { Chat, DeliveredFiles, Directory, HomeContent, IntakeReply, ReminderNotice, RequesterNotice, Upload } from '../../../src/ports.js';
 
 export type ChatMethod =
   | 'readUpload'
@@ -17,7 +17,11 @@ export type ChatMethod =
   | 'deliver'
   | 'tellUser'
   | 'tellAdmins'
+  | 'replyOnCard'
+  | 'permalink'
+  | 'publishHome'
   | 'person'
+  | 'isDeactivated'
   | 'groupMembers'
   | 'remindHolder'
   | 'timeZone';
@@ -59,6 +63,12 @@ export class FakeChat implements Chat, Directory {
   readonly uploads = new Map<string, Uint8Array>();
   readonly ephemerals: Ephemeral[] = [];
   readonly adminMessages: string[] = [];
+  /** Threaded replies under cards, in order. */
+  readonly cardReplies: Array<{ request: CertificateRequest; text: string }> = [];
+  /** Every App Home published, in order. */
+  readonly homes: Array<{ userId: string; home: HomeContent }> = [];
+  /** Deactivated Slack accounts (users.info deleted: true). */
+  readonly deactivated = new Set<string>();
   /** Expiry reminders sent, in order. */
   readonly reminders: ReminderNotice[] = [];
   /** users.info tz by user id; unset means Slack has none. */
@@ -160,6 +170,31 @@ export class FakeChat implements Chat, Directory {
   async tellAdmins(text: string): Promise<void> {
     this.enter('tellAdmins');
     this.adminMessages.push(text);
+  }
+
+  async replyOnCard(request: CertificateRequest, text: string): Promise<void> {
+    this.enter('replyOnCard');
+    if (request.card) this.cardReplies.push({ request: snapshot(request), text });
+  }
+
+  async permalink(at: { channel: string; ts: string }): Promise<string | undefined> {
+    this.enter('permalink');
+    return `https://example.slack.com/archives/${at.channel}/p${at.ts.replace('.', '')}`;
+  }
+
+  async publishHome(userId: string, home: HomeContent): Promise<void> {
+    this.enter('publishHome');
+    this.homes.push(snapshot({ userId, home }));
+  }
+
+  /** The last App Home published for this user. */
+  homeOf(userId: string): HomeContent | undefined {
+    return this.homes.filter((h) => h.userId === userId).at(-1)?.home;
+  }
+
+  async isDeactivated(userId: string): Promise<boolean> {
+    this.enter('isDeactivated');
+    return this.deactivated.has(userId);
   }
 
   async remindHolder(notice: ReminderNotice): Promise<void> {

@@ -122,6 +122,11 @@ export class InMemoryRequestStore implements RequestStore {
     return { pending: stats('pending'), approved: stats('approved') };
   }
 
+  async listOpen(): Promise<CertificateRequest[]> {
+    const ids = [...this.open.entries()].sort((a, b) => a[1].since - b[1].since).map(([id]) => id);
+    return ids.map((id) => decode(this.requests.get(id)!));
+  }
+
   /** As RedisRequestStore's open:* indexes: since the ISO time given, or now. */
   private index(id: string, state: RequestState, sinceIso: string | undefined): void {
     this.open.delete(id);

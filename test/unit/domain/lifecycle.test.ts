@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { canTransition, csrNameFor, openBucket, OPEN_STATES, transitions, type RequestState } from '../../../src/domain/lifecycle.js';
 
-const STATES: RequestState[] = ['pending', 'approving', 'denying', 'approved', 'issued', 'denied', 'failed', 'deleted'];
+const STATES: RequestState[] = ['pending', 'approving', 'denying', 'approved', 'issued', 'denied', 'failed', 'deleted', 'expired'];
 
 /** The moves a request can make, and nothing else. */
 const LEGAL = new Set([
@@ -11,6 +11,8 @@ const LEGAL = new Set([
   'pending->denied', // denied outside Slack
   'pending->failed',
   'pending->deleted',
+  // Only an undecided request expires: once decided, the CSR is the cluster's to finish.
+  'pending->expired',
   'approving->approved', // our approval is in the cluster
   'approving->denied', // kubectl denied before our approval landed: the cluster's word stands
   'approving->deleted',
@@ -30,7 +32,7 @@ describe('lifecycle transitions', () => {
 
   it('covers every state, and final states go nowhere', () => {
     expect(Object.keys(transitions).sort()).toEqual([...STATES].sort());
-    expect(STATES.filter((s) => transitions[s].length === 0).sort()).toEqual(['deleted', 'denied', 'failed', 'issued']);
+    expect(STATES.filter((s) => transitions[s].length === 0).sort()).toEqual(['deleted', 'denied', 'expired', 'failed', 'issued']);
   });
 
   it('every state that is not final is counted in one open bucket (the ones metrics and alerts watch); final states in none', () => {

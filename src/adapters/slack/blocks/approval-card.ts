@@ -13,6 +13,7 @@ const stateLine: Record<CertificateRequest['state'], string> = {
   denied: ':no_entry: Denied',
   failed: ':x: Failed',
   deleted: ':wastebasket: CSR deleted in the cluster',
+  expired: ':alarm_clock: Expired: nobody decided before Kubernetes discards an undecided CSR (24 h)',
 };
 
 /**

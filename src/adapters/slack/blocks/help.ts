@@ -6,7 +6,11 @@ import type { KnownBlock } from './types.js';
 export function helpBlocks(opts: { unknown?: string } = {}): { text: string; blocks: KnownBlock[] } {
   const lines = [
     `*${COMMAND} request*: request a Kubernetes client certificate (paste a CSR, or get the openssl commands to make one)`,
+    `*${COMMAND} list*: your certificates (status, expiry, Renew) and your pending requests`,
+    `*${COMMAND} status <request id | serial>*: one request or certificate`,
     `*${COMMAND} help*: this message`,
+    `Admins also: *${COMMAND} pending* (requests waiting for a decision, with links to their cards) and *${COMMAND} holders* (who holds a valid certificate, until when).`,
+    "The bot's *Home* tab shows the same, kept up to date.",
     '',
     'You can also send me a CSR file (or paste the PEM) in this DM. Your private key never leaves your machine: only send the `.csr`.',
   ];

@@ -15,6 +15,7 @@ export function requesterNotice(r: CertificateRequest, n: RequesterNotice): { te
     denied: `Your ${ref} was denied by ${by}.${r.decision?.reason ? ` Reason: ${esc(r.decision.reason)}` : ''}`,
     failed: `Your ${ref} failed: ${esc(r.failure ? describeFor('requester', r.failure.code, r.failure.details) : 'the cluster did not issue a certificate')}`,
     deleted: `Your ${ref} was deleted in the cluster before a certificate was issued. Send the CSR again if you still need one.`,
+    expired: `Your ${ref} expired: no admin decided it, and Kubernetes discards undecided requests 24 hours after they are made. To ask again, send me the same .csr file (or run \`/cert request\`), and tell the admins${r.card ? ` in <#${r.card.channel}>` : ''} if it is urgent.`,
   }[n.kind];
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: clip(text, 3000) } }] };
 }

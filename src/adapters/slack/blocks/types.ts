@@ -1,1 +1,1 @@
-export type { KnownBlock, View } from '@slack/types';
+export type { Button, KnownBlock, View } from '@slack/types';

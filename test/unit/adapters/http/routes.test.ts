@@ -102,7 +102,7 @@ describe('health routes', () => {
 
   it('starts known series at 0, so alerts on increase() see the first event', async () => {
     const text = await (await fetch(`${await serve([], withMetrics())}/metrics`)).text();
-    for (const event of ['submitted', 'approved', 'denied', 'failed', 'deleted', 'issued']) {
+    for (const event of ['submitted', 'approved', 'denied', 'failed', 'deleted', 'expired', 'issued']) {
       expect(text).toContain(`csrbot_request_events_total{event="${event}"} 0`);
     }
     expect(text).toContain('csrbot_decision_seconds_count{decision="approved"} 0');

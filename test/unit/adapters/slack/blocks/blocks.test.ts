@@ -188,6 +188,7 @@ describe('requesterNotice', () => {
     { kind: 'denied' },
     { kind: 'failed' },
     { kind: 'deleted' },
+    { kind: 'expired' },
   ];
   it.each(kinds.map((k) => [k.kind, k] as const))('%s is valid and escaped for normal and extreme input', (_k, n) => {
     const states: Record<RequesterNotice['kind'], RequestState> = {
@@ -197,6 +198,7 @@ describe('requesterNotice', () => {
       denied: 'denied',
       failed: 'failed',
       deleted: 'deleted',
+      expired: 'expired',
     };
     expectValidMessage(requesterNotice(inState(request(), states[n.kind]), n));
     const extreme = requesterNotice(inState(extremeRequest(), states[n.kind]), n);
