@@ -1,4 +1,5 @@
 import { checkApprover } from '../domain/approvers.js';
+import { approvalMessage, denialMessage, namedDeciders } from '../domain/decision-message.js';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
 import { APPROVAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
@@ -61,10 +62,6 @@ export async function prepareDeny(deps: Deps, id: string, who: DecisionSource): 
   return { kind: 'ask-reason', username: r!.kubernetesUsername };
 }
 
-export function approvalMessage(r: CertificateRequest): string {
-  return `Approved in Slack by ${r.approvals.map((a) => `${a.name} (${a.userId})`).join(', ')}`;
-}
-
 /**
  * An admin clicked Approve. Counts the approval once per admin; the click
  * that reaches the quorum wins the pending->approved transition (only one
@@ -114,7 +111,7 @@ export async function processApprove(deps: Deps, id: string): Promise<void> {
   if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
   if (r.state === 'approving') {
     try {
-      await deps.csrApi.approve(r.csrName, { reason: APPROVAL_REASON, message: approvalMessage(r) });
+      await deps.csrApi.approve(r.csrName, { reason: APPROVAL_REASON, message: approvalMessage(r.approvals) });
     } catch (e) {
       if (isCsrbotError(e) && e.code === 'CSR_ALREADY_DECIDED') {
         // Denied outside Slack between the click and now: the cluster's word stands.
@@ -147,9 +144,9 @@ export async function processDeny(deps: Deps, id: string): Promise<void> {
   const r = await deps.store.get(id);
   if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
   if (r.state === 'denying') {
-    const names = (r.decision?.by ?? []).map((d) => `${d.name} (${d.userId})`).join(', ') || 'an admin';
+    const names = namedDeciders(r.decision?.by ?? []);
     try {
-      await deps.csrApi.deny(r.csrName, { reason: DENIAL_REASON, message: `Denied in Slack by ${names}: ${r.decision?.reason ?? ''}`.trim() });
+      await deps.csrApi.deny(r.csrName, { reason: DENIAL_REASON, message: denialMessage(r.decision?.by ?? [], r.decision?.reason) });
     } catch (e) {
       if (isCsrbotError(e) && e.code === 'CSR_ALREADY_DECIDED') {
         // Approved outside Slack (kubectl) while this denial was on its way: Kubernetes keeps the first decision.

@@ -1,3 +1,6 @@
+import { approversFromMessage, denialFromMessage } from '../domain/decision-message.js';
+import type { CertificateRequest } from '../domain/lifecycle.js';
+import type { Logger } from '../log/logger.js';
 import type { CsrObject } from '../ports.js';
 import { APPROVAL_REASON, Annotations, DENIAL_REASON, MANAGED_SELECTOR, type Deps } from './deps.js';
 import { announce } from './announce.js';
@@ -6,7 +9,8 @@ import { announce } from './announce.js';
  * A CSR changed in the cluster. Decisions made outside Slack (kubectl
  * certificate approve|deny, a deleted CSR) move the request through the same
  * compare-and-set transitions as clicks, so with any number of replicas
- * watching, exactly one announces each change.
+ * watching, exactly one announces each change. csrbot's own decisions do too
+ * when Redis lost them: the cluster is the truth.
  */
 export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject): Promise<void> {
   const id = csr.annotations[Annotations.requestId];
@@ -32,7 +36,9 @@ export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELET
   if (r.state === 'approved' && (csr.state === 'issued' || csr.state === 'failed')) await deps.jobs.wake('issue', id);
   const d = csr.decision;
   if (!d) return;
-  if (d.type === 'Approved' && d.reason !== APPROVAL_REASON) {
+  if (d.type === 'Approved' && d.reason === APPROVAL_REASON) await recoverOwnApproval(deps, r, d.message, log);
+  else if (d.type === 'Denied' && d.reason === DENIAL_REASON) await recoverOwnDenial(deps, r, d.message, log);
+  else if (d.type === 'Approved') {
     // From denying too: kubectl approved while csrbot's denial was on its way, and Kubernetes keeps the first decision.
     const won = await deps.store.transition(id, ['pending', 'denying'], 'approved', { decision: { by: [], outside: outsideActor(d.reason, d.message), at } });
     if (won) {
@@ -40,7 +46,7 @@ export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELET
       await announce(deps, won, 'approved');
       await deps.jobs.enqueue('issue', id);
     }
-  } else if (d.type === 'Denied' && d.reason !== DENIAL_REASON) {
+  } else {
     const won = await deps.store.transition(id, ['pending', 'approving'], 'denied', {
       decision: { by: [], outside: outsideActor(d.reason, d.message), at, reason: d.message },
     });
@@ -48,6 +54,46 @@ export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELET
       log.info({ reason: d.reason }, 'CSR denied outside Slack');
       await announce(deps, won, 'denied');
     }
+  }
+}
+
+/**
+ * csrbot's own approval is in the cluster. Usually the approve job that wrote
+ * it is moving the request on, and whichever of the two gets there first
+ * wins the same compare-and-set. But a crashed Redis master can forget the
+ * click (the record says pending) or the job (approving, nothing queued)
+ * while the cluster keeps the condition: a lost write, with no other way
+ * forward. The condition's message names the approvers, so they are
+ * restored from it, and the certificate is delivered.
+ */
+async function recoverOwnApproval(deps: Deps, r: CertificateRequest, message: string | undefined, log: Logger): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  let won: CertificateRequest | undefined;
+  if (r.state === 'approving') {
+    won = await deps.store.transition(r.id, ['approving'], 'approved', {});
+  } else if (r.state === 'pending') {
+    const approvers = approversFromMessage(message);
+    // Each approver counts once (addApproval is idempotent), so a repeated pass or a second replica adds nothing.
+    for (const a of approvers ?? []) await deps.store.addApproval(r.id, { ...a, at });
+    const decision = approvers ? { by: approvers, at } : { by: [], outside: outsideActor(APPROVAL_REASON, message), at };
+    won = await deps.store.transition(r.id, ['pending'], 'approved', { decision });
+    if (won) log.warn({ approvers: approvers?.map((a) => a.userId) }, "csrbot's approval is in the cluster but Redis had lost it; delivering");
+  }
+  if (won) {
+    await announce(deps, won, 'approved');
+    await deps.jobs.enqueue('issue', r.id);
+  }
+}
+
+/** The same for csrbot's own denial: Redis lost the Deny (pending), or an Approve clicked after it was lost is still being written (approving). */
+async function recoverOwnDenial(deps: Deps, r: CertificateRequest, message: string | undefined, log: Logger): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  const denial = denialFromMessage(message);
+  const decision = denial ? { ...denial, at } : { by: [], outside: outsideActor(DENIAL_REASON, message), at, reason: message };
+  const won = await deps.store.transition(r.id, ['pending', 'approving'], 'denied', { decision });
+  if (won) {
+    log.warn({ deniers: denial?.by.map((d) => d.userId) }, "csrbot's denial is in the cluster but Redis had lost it");
+    await announce(deps, won, 'denied');
   }
 }
 
