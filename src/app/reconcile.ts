@@ -116,6 +116,7 @@ export async function startReconciler(deps: Deps): Promise<{ stop(): void }> {
     const listed = await deps.csrApi.list(MANAGED_SELECTOR);
     for (const csr of listed.items) await handle('MODIFIED', csr);
     resourceVersion = listed.resourceVersion;
+    deps.log.info({ csrs: listed.items.length }, 'CSR resync done');
   } catch (err) {
     deps.log.warn({ err }, 'initial CSR resync failed; the watch will catch up');
   }

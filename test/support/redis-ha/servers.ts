@@ -91,7 +91,7 @@ export class ServerSet {
     for (const p of ports) if (await portAnswers(p)) busy.push(p);
     if (busy.length > 0) {
       throw new Error(
-        `Port(s) ${busy.join(', ')} on ${HOST} are in use, and the ${name} test needs them (csrbot's Redis HA tests use 7000-7099). ` +
+        `Port(s) ${busy.join(', ')} on ${HOST} are in use, and the ${name} test needs them (csrbot's Redis HA tests use 7000-7199). ` +
           `A server left over from an interrupted run? Find it with: ss -ltnp '( sport = :${busy[0]} )'`,
       );
     }
