@@ -8,7 +8,8 @@
 //   slack    the Slack emulator and the Bolt app against it (real Redis)
 //   redis    the Redis layer against a real Redis (test/support/redis.ts finds or starts one), and its own
 //            Redis Cluster and Sentinel (ports 7000-7099)
-//   cluster  real kube-apiserver + kube-controller-manager + etcd, real Redis
+//   cluster  real kube-apiserver + kube-controller-manager + etcd, real Redis; the e2e failover and
+//            crash suites start their own Cluster/Sentinel (failover 7020-7034, crash 7100-7199)
 const tsTransform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
 };

@@ -1,4 +1,5 @@
 import { checkApprover } from '../domain/approvers.js';
+import { approvalMessage, denialMessage, namedDeciders } from '../domain/decision-message.js';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
 import { APPROVAL_REASON, AUTO_RENEWAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
@@ -62,10 +63,6 @@ export async function prepareDeny(deps: Deps, id: string, who: DecisionSource): 
   const r = await deps.store.get(id);
   if (await authorise(deps, r, id, who)) return { kind: 'refused' };
   return { kind: 'ask-reason', username: r!.kubernetesUsername };
-}
-
-export function approvalMessage(r: CertificateRequest): string {
-  return `Approved in Slack by ${r.approvals.map((a) => `${a.name} (${a.userId})`).join(', ')}`;
 }
 
 /**
@@ -134,7 +131,7 @@ export async function processApprove(deps: Deps, id: string): Promise<void> {
         r.csrName,
         r.decision?.auto
           ? { reason: AUTO_RENEWAL_REASON, message: `Renewal of ${r.renewalOf ?? '?'} approved by csrbot under ${r.decision.auto}` }
-          : { reason: APPROVAL_REASON, message: approvalMessage(r) },
+          : { reason: APPROVAL_REASON, message: approvalMessage(r.approvals) },
       );
     } catch (e) {
       if (isCsrbotError(e) && e.code === 'CSR_ALREADY_DECIDED') {
@@ -168,9 +165,9 @@ export async function processDeny(deps: Deps, id: string): Promise<void> {
   const r = await deps.store.get(id);
   if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
   if (r.state === 'denying') {
-    const names = deniersOf(r);
+    const names = namedDeciders(r.decision?.by ?? []);
     try {
-      await deps.csrApi.deny(r.csrName, { reason: DENIAL_REASON, message: `Denied in Slack by ${names}: ${r.decision?.reason ?? ''}`.trim() });
+      await deps.csrApi.deny(r.csrName, { reason: DENIAL_REASON, message: denialMessage(r.decision?.by ?? [], r.decision?.reason) });
     } catch (e) {
       if (isCsrbotError(e) && e.code === 'CSR_ALREADY_DECIDED') {
         // Approved outside Slack (kubectl) while this denial was on its way: Kubernetes keeps the first decision.

@@ -1,3 +1,6 @@
+import { approversFromMessage, denialFromMessage } from '../domain/decision-message.js';
+import type { CertificateRequest } from '../domain/lifecycle.js';
+import type { Logger } from '../log/logger.js';
 import type { CsrEventType, CsrObject } from '../ports.js';
 import { APPROVAL_REASON, AUTO_RENEWAL_REASON, Annotations, DENIAL_REASON, type Deps } from './deps.js';
 import { announce } from './announce.js';
@@ -8,7 +11,8 @@ import { approvedWhileDenying, tellDenyOverruled } from './crossed-decision.js';
  * A CSR changed in the cluster. Decisions made outside Slack (kubectl
  * certificate approve|deny, a deleted CSR) move the request through the same
  * compare-and-set transitions as clicks, so with any number of replicas
- * watching, exactly one announces each change.
+ * watching, exactly one announces each change. csrbot's own decisions do too
+ * when Redis lost them: the cluster is the truth.
  */
 export async function onCsrEvent(deps: Deps, type: CsrEventType, csr: CsrObject): Promise<void> {
   const id = csr.annotations[Annotations.requestId];
@@ -44,7 +48,9 @@ export async function onCsrEvent(deps: Deps, type: CsrEventType, csr: CsrObject)
   if (r.state === 'approved' && (csr.state === 'issued' || csr.state === 'failed')) await deps.jobs.wake('issue', id);
   const d = csr.decision;
   if (!d) return;
-  if (d.type === 'Approved' && d.reason !== APPROVAL_REASON && d.reason !== AUTO_RENEWAL_REASON) {
+  if (d.type === 'Approved' && (d.reason === APPROVAL_REASON || d.reason === AUTO_RENEWAL_REASON)) await recoverOwnApproval(deps, r, d.message, log);
+  else if (d.type === 'Denied' && d.reason === DENIAL_REASON) await recoverOwnDenial(deps, r, d.message, log);
+  else if (d.type === 'Approved') {
     // From denying too: kubectl approved while csrbot's denial was on its way, and Kubernetes keeps the first decision.
     const outside = r.state === 'denying' ? approvedWhileDenying(r, d.message) : outsideActor(d.reason, d.message);
     const won = await deps.store.transition(id, [r.state === 'denying' ? 'denying' : 'pending'], 'approved', { decision: { by: [], outside, at } });
@@ -54,7 +60,7 @@ export async function onCsrEvent(deps: Deps, type: CsrEventType, csr: CsrObject)
       await announce(deps, won, 'approved');
       await deps.jobs.enqueue('issue', id);
     }
-  } else if (d.type === 'Denied' && d.reason !== DENIAL_REASON) {
+  } else {
     const won = await deps.store.transition(id, ['pending', 'approving'], 'denied', {
       decision: { by: [], outside: outsideActor(d.reason, d.message), at, reason: d.message },
     });
@@ -62,6 +68,46 @@ export async function onCsrEvent(deps: Deps, type: CsrEventType, csr: CsrObject)
       log.info({ reason: d.reason }, 'CSR denied outside Slack');
       await announce(deps, won, 'denied');
     }
+  }
+}
+
+/**
+ * csrbot's own approval is in the cluster. Usually the approve job that wrote
+ * it is moving the request on, and whichever of the two gets there first
+ * wins the same compare-and-set. But a crashed Redis master can forget the
+ * click (the record says pending) or the job (approving, nothing queued)
+ * while the cluster keeps the condition: a lost write, with no other way
+ * forward. The condition's message names the approvers, so they are
+ * restored from it, and the certificate is delivered.
+ */
+async function recoverOwnApproval(deps: Deps, r: CertificateRequest, message: string | undefined, log: Logger): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  let won: CertificateRequest | undefined;
+  if (r.state === 'approving') {
+    won = await deps.store.transition(r.id, ['approving'], 'approved', {});
+  } else if (r.state === 'pending') {
+    const approvers = approversFromMessage(message);
+    // Each approver counts once (addApproval is idempotent), so a repeated pass or a second replica adds nothing.
+    for (const a of approvers ?? []) await deps.store.addApproval(r.id, { ...a, at });
+    const decision = approvers ? { by: approvers, at } : { by: [], outside: outsideActor(APPROVAL_REASON, message), at };
+    won = await deps.store.transition(r.id, ['pending'], 'approved', { decision });
+    if (won) log.warn({ approvers: approvers?.map((a) => a.userId) }, "csrbot's approval is in the cluster but Redis had lost it; delivering");
+  }
+  if (won) {
+    await announce(deps, won, 'approved');
+    await deps.jobs.enqueue('issue', r.id);
+  }
+}
+
+/** The same for csrbot's own denial: Redis lost the Deny (pending), or an Approve clicked after it was lost is still being written (approving). */
+async function recoverOwnDenial(deps: Deps, r: CertificateRequest, message: string | undefined, log: Logger): Promise<void> {
+  const at = deps.clock.now().toISOString();
+  const denial = denialFromMessage(message);
+  const decision = denial ? { ...denial, at } : { by: [], outside: outsideActor(DENIAL_REASON, message), at, reason: message };
+  const won = await deps.store.transition(r.id, ['pending', 'approving'], 'denied', { decision });
+  if (won) {
+    log.warn({ deniers: denial?.by.map((d) => d.userId) }, "csrbot's denial is in the cluster but Redis had lost it");
+    await announce(deps, won, 'denied');
   }
 }
 
@@ -84,6 +130,7 @@ export async function startReconciler(deps: Deps): Promise<{ stop(): void }> {
     const listed = await deps.csrApi.listManaged();
     for (const csr of listed.items) await handle('MODIFIED', csr);
     resourceVersion = listed.resourceVersion;
+    deps.log.info({ csrs: listed.items.length }, 'CSR resync done');
   } catch (err) {
     deps.log.warn({ err }, 'initial CSR resync failed; the watch will catch up');
   }

@@ -73,12 +73,16 @@ export function makeDeps(opts: { settings?: Partial<FlowSettings>; now?: string 
     log: createLogger({ level: 'silent' }),
     settings: { ...defaultSettings, ...opts.settings },
   };
-  const handlers: InMemoryJobHandlers = {
+  return { deps, store, inventory, reminders, audit, jobs, chat, csrApi, clock, handlers: workerFor(deps) };
+}
+
+/** The worker for `deps`: each job kind runs its use case, as main.ts wires BullMQ. */
+export function workerFor(deps: Deps): InMemoryJobHandlers {
+  return {
     submit: (id) => processSubmit(deps, id),
     approve: (id) => processApprove(deps, id),
     deny: (id) => processDeny(deps, id),
     issue: (id) => processIssue(deps, id),
     card: (id) => processCard(deps, id),
   };
-  return { deps, store, inventory, reminders, audit, jobs, chat, csrApi, clock, handlers };
 }

@@ -4,7 +4,7 @@
  * process dies first, by a watchdog.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -91,7 +91,7 @@ export class ServerSet {
     for (const p of ports) if (await portAnswers(p)) busy.push(p);
     if (busy.length > 0) {
       throw new Error(
-        `Port(s) ${busy.join(', ')} on ${HOST} are in use, and the ${name} test needs them (csrbot's Redis HA tests use 7000-7099). ` +
+        `Port(s) ${busy.join(', ')} on ${HOST} are in use, and the ${name} test needs them (csrbot's Redis HA tests use 7000-7199). ` +
           `A server left over from an interrupted run? Find it with: ss -ltnp '( sport = :${busy[0]} )'`,
       );
     }
@@ -132,11 +132,24 @@ export class ServerSet {
     ];
   }
 
-  /** Restarts a server that was killed, with the same arguments (and data dir). */
-  async restart(port: number): Promise<Server> {
+  /**
+   * Restarts a server that was killed, with the same arguments (and data dir).
+   * `asReplicaOf` brings it back as an empty replica of that port instead, its
+   * own data (AOF, RDB) thrown away: what a crashed master becomes once its
+   * replica has taken over, without the time it would spend as a master with
+   * stale data.
+   */
+  async restart(port: number, o: { asReplicaOf?: number } = {}): Promise<Server> {
     const s = this.servers.get(port);
     if (!s) throw new Error(`no server on ${port}`);
-    return this.start(s.name, port, s.args);
+    if (o.asReplicaOf === undefined) return this.start(s.name, port, s.args);
+    const dir = join(this.dir, String(port));
+    for (const f of readdirSync(dir)) if (f !== 'redis.log') rmSync(join(dir, f), { recursive: true, force: true });
+    const args = s.args.filter((a, i, all) => a !== '--replicaof' && all[i - 1] !== '--replicaof' && all[i - 2] !== '--replicaof');
+    await this.start(s.name, port, [...args, '--replicaof', HOST, String(o.asReplicaOf)]);
+    // Its next plain restart() is as it was first started.
+    this.servers.get(port)!.args = s.args;
+    return this.servers.get(port)!;
   }
 
   /** Kills one server (SIGKILL: a crash, no shutdown save or goodbye) and waits for it to be gone. */

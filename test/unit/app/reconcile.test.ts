@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { approveRequest } from '../../../src/app/decide.js';
+import { approveRequest, denyRequest } from '../../../src/app/decide.js';
 import { APPROVAL_REASON, Annotations, DENIAL_REASON } from '../../../src/app/deps.js';
 import { onCsrEvent, startReconciler } from '../../../src/app/reconcile.js';
 import type { Deps } from '../../../src/app/deps.js';
 import type { CsrObject } from '../../../src/ports.js';
-import { people } from '../../support/fakes/make-deps.js';
+import type { CertificateRequest } from '../../../src/domain/lifecycle.js';
+import { InMemoryJobs } from '../../support/fakes/in-memory-jobs.js';
+import { InMemoryRequestStore } from '../../support/fakes/in-memory-request-store.js';
+import { people, workerFor } from '../../support/fakes/make-deps.js';
 import { TestPki } from '../../support/fakes/test-pki.js';
 import { admin, state, submitted, type Submitted } from './flow.js';
 
@@ -64,12 +67,14 @@ describe('onCsrEvent', () => {
     expect(t.jobs.enqueued.filter((j) => j.kind === 'issue')).toHaveLength(1);
   });
 
-  it('our own CsrbotApproved condition announces nothing (the approve job does)', async () => {
+  it('our own approval seen again once the request moved on changes nothing', async () => {
     const t = await submitted(pki);
-    const before = t.chat.calls.length;
-    await onCsrEvent(t.deps, 'MODIFIED', approvedOutside(t, APPROVAL_REASON));
-    expect(t.chat.calls.length).toBe(before);
-    expect((await state(t, t.id)).state).toBe('pending');
+    await approveRequest(t.deps, t.id, admin(people.alice));
+    await t.jobs.runAll({ ...t.handlers, issue: async () => undefined });
+    expect((await state(t, t.id)).state).toBe('approved');
+    const before = { calls: t.chat.calls.length, jobs: t.jobs.enqueued.length };
+    for (const type of ['ADDED', 'MODIFIED'] as const) await onCsrEvent(t.deps, type, t.csrApi.object(t.request.csrName)!);
+    expect({ calls: t.chat.calls.length, jobs: t.jobs.enqueued.length }).toEqual(before);
   });
 
   it('a Slack approval followed by its own watch event: one "approved" DM in all', async () => {
@@ -99,15 +104,13 @@ describe('onCsrEvent', () => {
     expect(t.chat.noticesOf('denied')[0]!.request.decision?.reason).toBe('not on-call this week');
   });
 
-  it('our own CsrbotDenied condition announces nothing', async () => {
+  it('our own denial seen again once the request is denied changes nothing', async () => {
     const t = await submitted(pki);
+    await denyRequest(t.deps, t.id, admin(people.alice), 'not on call');
+    await t.jobs.runAll(t.handlers);
+    expect((await state(t, t.id)).state).toBe('denied');
     const before = t.chat.calls.length;
-    await onCsrEvent(t.deps, 'MODIFIED', {
-      name: t.request.csrName,
-      state: 'denied',
-      decision: { type: 'Denied', reason: DENIAL_REASON },
-      annotations: { [Annotations.requestId]: t.id },
-    });
+    await onCsrEvent(t.deps, 'MODIFIED', t.csrApi.object(t.request.csrName)!);
     expect(t.chat.calls.length).toBe(before);
   });
 
@@ -171,5 +174,130 @@ describe('startReconciler', () => {
     await new Promise((r) => setImmediate(r));
     expect(t.chat.noticesOf('approved')).toHaveLength(1);
     w.stop();
+  });
+});
+
+/**
+ * A crashed Redis master can lose its last writes (asynchronous
+ * replication): the click, the state change, the jobs and the once-flags,
+ * while the cluster keeps the condition csrbot wrote. Redis here is the
+ * record as it was before the lost writes, with no jobs and no flags; Slack
+ * and the cluster remember everything.
+ */
+async function redisForgets(t: Submitted, before: CertificateRequest): Promise<Submitted> {
+  const store = InMemoryRequestStore.create();
+  await store.create(before);
+  const jobs = InMemoryJobs.create();
+  const deps: Deps = { ...t.deps, store, jobs };
+  return { ...t, deps, store, jobs, handlers: workerFor(deps) };
+}
+
+describe("the reconciler after Redis lost csrbot's own decision", () => {
+  it('approval reached the cluster, Redis says pending: the full pass restores the approvers, moves it on and delivers the certificate once', async () => {
+    const t = await submitted(pki);
+    const before = await state(t, t.id);
+    await approveRequest(t.deps, t.id, admin(people.alice));
+    await t.jobs.runAll({ ...t.handlers, issue: async () => undefined });
+    t.csrApi.issue(t.request.csrName, pki.sign(t.key.csrPem));
+
+    const after = await redisForgets(t, before);
+    expect((await state(after, t.id)).state).toBe('pending');
+    const watch = await startReconciler(after.deps);
+    watch.stop();
+    const r = await state(after, t.id);
+    expect(r.state).toBe('approved');
+    expect(r.approvals.map((a) => a.userId)).toEqual([people.alice.userId]);
+    expect(r.decision).toMatchObject({ by: [{ userId: people.alice.userId, name: 'Alice Admin' }] });
+    expect(r.decision?.outside).toBeUndefined();
+    expect(after.jobs.pending).toEqual([{ kind: 'issue', requestId: t.id }]);
+
+    await after.jobs.runAll(after.handlers);
+    const done = await state(after, t.id);
+    expect(done.state).toBe('issued');
+    expect(done.issued?.approvers).toEqual([people.alice.userId]);
+    expect(t.chat.deliveries).toHaveLength(1);
+    expect(t.chat.lastCard).toMatchObject({ state: 'issued' });
+    // The approval itself is written once: the cluster holds one condition, written by the approve job before the crash.
+    expect(t.csrApi.approvals.filter((a) => a.changed)).toHaveLength(1);
+  });
+
+  it('with a quorum of two, both approvers come back from the condition', async () => {
+    const t = await submitted(pki, { settings: { quorum: 2 } });
+    const before = await state(t, t.id);
+    await approveRequest(t.deps, t.id, admin(people.alice));
+    await approveRequest(t.deps, t.id, admin(people.bob));
+    await t.jobs.runAll({ ...t.handlers, issue: async () => undefined });
+    const after = await redisForgets(t, before);
+    await onCsrEvent(after.deps, 'MODIFIED', t.csrApi.object(t.request.csrName)!);
+    const r = await state(after, t.id);
+    expect(r.state).toBe('approved');
+    expect(r.approvals.map((a) => a.userId).sort()).toEqual([people.alice.userId, people.bob.userId].sort());
+    expect(r.decision?.by.map((d) => d.userId).sort()).toEqual([people.alice.userId, people.bob.userId].sort());
+  });
+
+  it('Redis kept approving but lost the approve job: the full pass moves it on and enqueues the issue job', async () => {
+    const t = await submitted(pki);
+    await approveRequest(t.deps, t.id, admin(people.alice));
+    const approving = await state(t, t.id);
+    expect(approving.state).toBe('approving');
+    await t.jobs.runAll({ ...t.handlers, issue: async () => undefined });
+    t.csrApi.issue(t.request.csrName, pki.sign(t.key.csrPem));
+
+    const after = await redisForgets(t, approving);
+    const watch = await startReconciler(after.deps);
+    watch.stop();
+    expect((await state(after, t.id)).state).toBe('approved');
+    expect(after.jobs.pending).toEqual([{ kind: 'issue', requestId: t.id }]);
+    await after.jobs.runAll(after.handlers);
+    expect((await state(after, t.id)).state).toBe('issued');
+    expect(t.chat.deliveries).toHaveLength(1);
+  });
+
+  it('the approve job and the watch event of its own write race: one approved notice, one issue job, one delivery', async () => {
+    // The issue job finds the signer has not answered yet and parks until the next run.
+    const t = await submitted(pki, { settings: { signerWatchMs: 0 } });
+    const watch = await startReconciler(t.deps);
+    await approveRequest(t.deps, t.id, admin(people.alice));
+    await t.jobs.runAll(t.handlers);
+    await new Promise((r) => setImmediate(r));
+    t.csrApi.issue(t.request.csrName, pki.sign(t.key.csrPem));
+    await t.jobs.runAll(t.handlers);
+    watch.stop();
+    expect((await state(t, t.id)).state).toBe('issued');
+    expect(t.chat.noticesOf('approved')).toHaveLength(1);
+    expect(t.jobs.enqueued.filter((j) => j.kind === 'issue')).toHaveLength(1);
+    expect(t.chat.deliveries).toHaveLength(1);
+  });
+
+  it('denial reached the cluster, Redis says pending: the full pass denies it with the denier and reason from the condition', async () => {
+    const t = await submitted(pki);
+    const before = await state(t, t.id);
+    await denyRequest(t.deps, t.id, admin(people.alice), 'not on call: ask on Monday');
+    await t.jobs.runAll(t.handlers);
+
+    const after = await redisForgets(t, before);
+    const watch = await startReconciler(after.deps);
+    watch.stop();
+    const r = await state(after, t.id);
+    expect(r.state).toBe('denied');
+    expect(r.decision).toMatchObject({ by: [{ userId: people.alice.userId, name: 'Alice Admin' }], reason: 'not on call: ask on Monday' });
+    expect(t.chat.lastCard).toMatchObject({ state: 'denied' });
+    expect(after.jobs.enqueued).toEqual([]);
+  });
+
+  it('a CsrbotApproved condition csrbot did not write (an unreadable message) still moves the request on, as an outside approval', async () => {
+    const t = await submitted(pki);
+    t.csrApi.approveOutside(t.request.csrName, APPROVAL_REASON, 'approved by hand');
+    await onCsrEvent(t.deps, 'MODIFIED', t.csrApi.object(t.request.csrName)!);
+    const r = await state(t, t.id);
+    expect(r.state).toBe('approved');
+    expect(r.approvals).toEqual([]);
+    expect(r.decision).toMatchObject({ by: [], outside: expect.stringContaining('approved by hand') });
+    expect(t.jobs.enqueued.filter((j) => j.kind === 'issue')).toHaveLength(1);
+
+    const d = await submitted(pki, { request: { id: 'req-0002' } });
+    d.csrApi.denyOutside(d.request.csrName, DENIAL_REASON, '');
+    await onCsrEvent(d.deps, 'MODIFIED', d.csrApi.object(d.request.csrName)!);
+    expect((await state(d, 'req-0002')).state).toBe('denied');
   });
 });
