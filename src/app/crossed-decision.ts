@@ -1,10 +1,11 @@
+import { namedDeciders } from '../domain/decision-message.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
 import type { Deps } from './deps.js';
 import { onceOnly } from './once-only.js';
 
 /** Who denied in Slack, as the cluster's condition and the admins read it. */
 export function deniersOf(r: CertificateRequest): string {
-  return (r.decision?.by ?? []).map((d) => `${d.name} (${d.userId})`).join(', ') || 'an admin';
+  return namedDeciders(r.decision?.by ?? []);
 }
 
 /** How a Slack deny that lost to a decision in the cluster is recorded: the cluster's own words first. */

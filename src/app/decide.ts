@@ -1,12 +1,12 @@
 import { checkApprover } from '../domain/approvers.js';
-import { approvalMessage, denialMessage, namedDeciders } from '../domain/decision-message.js';
+import { approvalMessage, denialMessage } from '../domain/decision-message.js';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
 import { APPROVAL_REASON, AUTO_RENEWAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
 import { adminGroupMembersFor } from './admins.js';
 import { announce } from './announce.js';
 import { refreshCard } from './card.js';
-import { approvedWhileDenying, deniersOf, tellDenyOverruled } from './crossed-decision.js';
+import { approvedWhileDenying, tellDenyOverruled } from './crossed-decision.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 
 /** Where a decision came from in Slack, to answer the clicker privately. */
@@ -165,7 +165,6 @@ export async function processDeny(deps: Deps, id: string): Promise<void> {
   const r = await deps.store.get(id);
   if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
   if (r.state === 'denying') {
-    const names = namedDeciders(r.decision?.by ?? []);
     try {
       await deps.csrApi.deny(r.csrName, { reason: DENIAL_REASON, message: denialMessage(r.decision?.by ?? [], r.decision?.reason) });
     } catch (e) {
