@@ -13,6 +13,7 @@ import { healthRoutes, type Phase, type ReadinessProbe } from './adapters/http/r
 import { ClusterCsrApi } from './adapters/kubernetes/csr-api-port.js';
 import { KubernetesCsrApi } from './adapters/kubernetes/index.js';
 import { kubernetesProbe } from './adapters/kubernetes/kubernetes-probe.js';
+import { KubernetesPermissionsReview } from './adapters/kubernetes/permissions-review.js';
 import { BullMqJobs } from './adapters/queue/bullmq-jobs.js';
 import { checkMaxmemoryPolicy, checkRedisReachable, createRedisClient, describeTopology, type RedisClient } from './adapters/redis/index.js';
 import { startWorker } from './adapters/queue/start-worker.js';
@@ -45,7 +46,9 @@ function settingFile(setting: string, path: string, what: string): string {
 }
 
 function usernameRule(config: Config): UsernameRule {
-  if (config.identity.rule !== 'mapping') return { kind: config.identity.rule };
+  const { rule: kind, allowedEmailDomains } = config.identity;
+  if (kind === 'email' || kind === 'email-local-part') return { kind, allowedDomains: allowedEmailDomains };
+  if (kind !== 'mapping') return { kind };
   const file = config.identity.mappingFile!;
   return {
     kind: 'mapping',
@@ -225,6 +228,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     adminUsers: config.slack.adminUsers,
     adminGroup: config.slack.adminGroup,
     quorum: config.approval.quorum,
+    clusterAdminQuorum: config.approval.clusterAdminQuorum,
     allowSelfApproval: config.approval.allowSelfApproval,
     issuanceTimeoutSeconds: config.delivery.issuanceTimeoutSeconds,
     delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem: readCaPem, keyPathTemplate: config.delivery.keyPathTemplate },
@@ -242,7 +246,17 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   };
   // Jobs and the reconciler wait out a Redis failover instead of failing a step whose side effect (a DM) already happened.
   const background: Deps = { ...deps, store: RedisRequestStore.create({ redis: redisBackground, prefix: config.redis.prefix }) };
-  const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule, metrics };
+  if (!report.kubernetesIdentity)
+    log.warn('csrbot could not learn its own Kubernetes identity (SelfSubjectReview); list it in RESERVED_USERNAMES so nobody can request it');
+  const intake: IntakeDeps = {
+    directory: chat,
+    policy,
+    usernameRule: rule,
+    metrics,
+    permissions: KubernetesPermissionsReview.create(kc, { signers: config.policy.allowedSigners }),
+    // csrbot's own identity (SelfSubjectReview at start-up) is never issued: one approval would hand out csrbot's powers.
+    identity: { self: report.kubernetesIdentity?.username, reserved: config.identity.reservedUsernames, allowCsrbotPowers: config.identity.allowCsrbotPowers },
+  };
   registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
   const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }) };
 

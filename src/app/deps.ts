@@ -6,6 +6,8 @@ export interface FlowSettings {
   adminUsers: string[];
   adminGroup?: string;
   quorum: number;
+  /** Approvals needed when the identity would be cluster-admin level (CLUSTER_ADMIN_QUORUM); default 2. */
+  clusterAdminQuorum?: number;
   allowSelfApproval: boolean;
   issuanceTimeoutSeconds: number;
   /** How long one run of the issue job watches for the signer before asking to run again later. Default WATCH_WINDOW_MS (3 s). */

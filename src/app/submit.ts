@@ -1,5 +1,6 @@
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import { csrNameFor, type CertificateRequest } from '../domain/lifecycle.js';
+import { isClusterAdminLevel } from '../domain/privilege.js';
 import { announce } from './announce.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 import { onceOnly } from './once-only.js';
@@ -10,6 +11,14 @@ export type NewRequest = Pick<
   CertificateRequest,
   'id' | 'requester' | 'kubernetesUsername' | 'csr' | 'signerName' | 'lifetimeSeconds' | 'reason' | 'dmChannel'
 >;
+
+/** APPROVAL_QUORUM, raised to CLUSTER_ADMIN_QUORUM (default 2) for an identity that would be cluster-admin. */
+export function quorumFor(deps: Pick<Deps, 'settings'>, r: Pick<CertificateRequest, 'kubernetesUsername' | 'csr'>): number {
+  const { quorum, clusterAdminQuorum = 2 } = deps.settings;
+  const p = r.csr.permissions;
+  const adminLevel = p !== undefined && isClusterAdminLevel({ identity: { username: r.kubernetesUsername, groups: r.csr.groups }, abilities: p.abilities });
+  return adminLevel ? Math.max(quorum, clusterAdminQuorum) : quorum;
+}
 
 /**
  * Records the request and hands the slow part (cluster, card) to a durable
@@ -22,7 +31,7 @@ export async function submitRequest(deps: Deps, input: NewRequest): Promise<{ cr
     state: 'pending',
     createdAt: deps.clock.now().toISOString(),
     approvals: [],
-    quorum: deps.settings.quorum,
+    quorum: quorumFor(deps, input),
   };
   const result = await deps.store.create(request);
   await deps.jobs.enqueue('submit', input.id);

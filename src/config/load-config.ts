@@ -21,7 +21,13 @@ export interface Config {
   /** port: HTTP mode's Slack endpoint (/slack/events only). opsPort: /healthz, /readyz, /metrics in both modes. */
   http: { port: number; opsPort: number };
   logLevel: RawConfig['LOG_LEVEL'];
-  identity: { rule: RawConfig['USERNAME_RULE']; mappingFile?: string };
+  identity: {
+    rule: RawConfig['USERNAME_RULE'];
+    mappingFile?: string;
+    allowedEmailDomains: string[];
+    reservedUsernames: string[];
+    allowCsrbotPowers: boolean;
+  };
   policy: {
     allowedGroups: string[];
     groupMappings: Record<string, string[]>;
@@ -30,7 +36,7 @@ export interface Config {
     maxLifetimeSeconds: number;
     allowedSigners: string[];
   };
-  approval: { quorum: number; allowSelfApproval: boolean };
+  approval: { quorum: number; clusterAdminQuorum: number; allowSelfApproval: boolean };
   delivery: { clusterName: string; serverUrl?: string; caFile?: string; keyPathTemplate: string; issuanceTimeoutSeconds: number };
   jobs: { lockDurationMs: number; stalledIntervalMs: number; concurrency: number; retryMaxDelayMs: number };
 }
@@ -66,7 +72,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kubernetes: { kubeconfigPath: c.KUBECONFIG },
     http: { port: c.PORT, opsPort: c.OPS_PORT },
     logLevel: c.LOG_LEVEL,
-    identity: { rule: c.USERNAME_RULE, mappingFile: c.USERNAME_MAPPING_FILE },
+    identity: {
+      rule: c.USERNAME_RULE,
+      mappingFile: c.USERNAME_MAPPING_FILE,
+      allowedEmailDomains: c.ALLOWED_EMAIL_DOMAINS,
+      reservedUsernames: c.RESERVED_USERNAMES,
+      allowCsrbotPowers: c.ALLOW_CSRBOT_POWERS,
+    },
     policy: {
       allowedGroups: c.ALLOWED_GROUPS,
       groupMappings: c.GROUP_MAPPINGS,
@@ -75,7 +87,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxLifetimeSeconds: c.CERT_MAX_LIFETIME,
       allowedSigners: c.ALLOWED_SIGNERS,
     },
-    approval: { quorum: c.APPROVAL_QUORUM, allowSelfApproval: c.ALLOW_SELF_APPROVAL },
+    approval: { quorum: c.APPROVAL_QUORUM, clusterAdminQuorum: c.CLUSTER_ADMIN_QUORUM, allowSelfApproval: c.ALLOW_SELF_APPROVAL },
     delivery: {
       clusterName: c.CLUSTER_NAME,
       serverUrl: c.CLUSTER_SERVER_URL,

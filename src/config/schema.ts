@@ -91,6 +91,16 @@ export const envSchema = z
       .enum(['email', 'email-local-part', 'slack-username', 'mapping'], { message: 'USERNAME_RULE must be email, email-local-part, slack-username or mapping' })
       .default('email'),
     USERNAME_MAPPING_FILE: z.string().optional(),
+    ALLOWED_EMAIL_DOMAINS: z
+      .string()
+      .optional()
+      .transform((v) => list(v).map((d) => d.toLowerCase().replace(/^@/, '')))
+      .refine(
+        (ds) => ds.every((d) => /^[a-z0-9.-]+\.[a-z]{2,}$/.test(d)),
+        'ALLOWED_EMAIL_DOMAINS must be a comma-separated list of domains, e.g. example.com,corp.example.com',
+      ),
+    RESERVED_USERNAMES: z.string().optional().transform(list),
+    ALLOW_CSRBOT_POWERS: bool(false),
 
     // What a request may ask for
     ALLOWED_GROUPS: z.string().optional().transform(list),
@@ -125,6 +135,7 @@ export const envSchema = z
 
     // Who may approve, and how
     APPROVAL_QUORUM: z.coerce.number().int().min(1, 'APPROVAL_QUORUM must be at least 1').max(10).default(1),
+    CLUSTER_ADMIN_QUORUM: z.coerce.number().int().min(1, 'CLUSTER_ADMIN_QUORUM must be at least 1').max(10).default(2),
     ALLOW_SELF_APPROVAL: bool(false),
 
     // What the user receives
@@ -190,6 +201,12 @@ export function crossFieldProblems(env: Record<string, string | undefined>): { p
       path: 'OPS_PORT',
       message:
         'OPS_PORT and PORT are the same port. In HTTP mode PORT serves only Slack (/slack/events) and OPS_PORT serves /healthz, /readyz and /metrics: give them different ports.',
+    });
+  }
+  if (env.USERNAME_RULE === 'email-local-part' && !env.ALLOWED_EMAIL_DOMAINS) {
+    out.push({
+      path: 'ALLOWED_EMAIL_DOMAINS',
+      message: `USERNAME_RULE=${env.USERNAME_RULE} drops the email domain, so jane@example.com and jane@partner.org would both be "jane". Set ALLOWED_EMAIL_DOMAINS to the domain(s) whose people may request, e.g. example.com.`,
     });
   }
   if (env.USERNAME_RULE === 'mapping' && !env.USERNAME_MAPPING_FILE) {

@@ -154,6 +154,18 @@ const messages = {
     'Ask an admin to add a line for you to the mapping file.',
   USERNAME_INVALID: (d) =>
     `The Kubernetes username "${str(d.username)}" derived for ${str(d.slackUser, 'you')} cannot be used: ${str(d.reason)}. Ask an admin to map you to a valid username.`,
+  IDENTITY_RESERVED: (d) =>
+    `The Kubernetes username "${str(d.username)}" is reserved${d.why ? ` (${str(d.why)})` : ''}: csrbot never requests a certificate for it. ` +
+    'If this is really your username, ask an admin to map you to a personal one.',
+  IDENTITY_HOLDS_CSRBOT_POWERS: (d) =>
+    `The identity "${str(d.username)}"${d.groups ? ` with groups ${str(d.groups)}` : ''} would be able to approve certificates (${str(d.abilities)}), ` +
+    "like csrbot itself: one approval would hand out the power to mint any identity's credentials, so csrbot refuses it. " +
+    'Request a certificate without the group that grants it, or ask an admin to use kubectl for such a credential.',
+  PERMISSION_PREVIEW_FAILED: (d) =>
+    `csrbot could not check what "${str(d.username)}" would be able to do in the cluster (${str(d.reason)}), so it cannot show the admins. Try again in a few minutes.`,
+  USERNAME_DOMAIN_NOT_ALLOWED: (d) =>
+    `Your Slack email ${str(d.email)} is not in a domain csrbot issues for (${str(d.allowed)}), so it yields no Kubernetes username. ` +
+    'Ask an admin to add you to the username mapping file, or use your account in an allowed domain.',
   USERNAME_MAPPING_INVALID: (d) => `The username mapping file ${str(d.source, '')} is invalid; fix these entries:\n${str(d.problems)}`,
   POLICY_CONFIG_INVALID: (d) => `The CSR policy ${str(d.source, '')} is invalid; fix these settings:\n${str(d.problems)}`,
 

@@ -5,6 +5,7 @@
  * transition, and only the winner announces it.
  */
 import type { Details, ErrorCode } from './errors.js';
+import type { Ability } from './privilege.js';
 
 export type RequestState =
   | 'pending' // CSR being created / card being posted / waiting for admins
@@ -93,6 +94,11 @@ export interface CsrSummary {
   keyDescription: string; // e.g. "RSA 2048", "ECDSA P-256", "Ed25519"
   fingerprint: string; // SHA-256 of the SPKI
   warnings: string[];
+  /**
+   * What the certificate's identity (username, groups, system:authenticated)
+   * could do cluster-wide when it was checked; absent when not checked.
+   */
+  permissions?: { abilities: Ability[] };
 }
 
 export interface IssuedCertificate {

@@ -27,6 +27,8 @@ export function requiredAccess(signers: readonly string[] = [CLIENT_SIGNER]): Ac
     ...['create', 'get', 'list', 'watch'].map((verb) => ({ verb, group: certificates, resource: 'certificatesigningrequests' })),
     { verb: 'update', group: certificates, resource: 'certificatesigningrequests', subresource: 'approval' },
     ...signers.map((name) => ({ verb: 'approve', group: certificates, resource: 'signers', name })),
+    // The permission preview (permissions-review.ts).
+    { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' },
   ];
 }
 

@@ -17,7 +17,18 @@ export interface SlackIdentity {
 /** Slack user id or (lowercased) email -> Kubernetes username. */
 export type UsernameMapping = ReadonlyMap<string, string>;
 
-export type UsernameRule = { kind: 'email' } | { kind: 'email-local-part' } | { kind: 'slack-username' } | { kind: 'mapping'; mapping: UsernameMapping };
+export type UsernameRule =
+  | { kind: 'email'; allowedDomains?: readonly string[] }
+  | { kind: 'email-local-part'; allowedDomains?: readonly string[] }
+  | { kind: 'slack-username' }
+  | { kind: 'mapping'; mapping: UsernameMapping };
+
+/** ALLOWED_EMAIL_DOMAINS: an email outside them yields no username (two domains could share a local part). */
+function checkDomain(email: string, allowed: readonly string[] | undefined, slackUser: string): void {
+  if (!allowed || allowed.length === 0) return;
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  if (!allowed.includes(domain)) throw new CsrbotError('USERNAME_DOMAIN_NOT_ALLOWED', { slackUser, email, allowed: [...allowed] });
+}
 
 /**
  * The Kubernetes username for a Slack user. Default rule: the profile email,
@@ -30,10 +41,12 @@ export function kubernetesUsernameFor(user: SlackIdentity, rule: UsernameRule = 
   switch (rule.kind) {
     case 'email':
       if (!email) throw new CsrbotError('USERNAME_NO_EMAIL', { slackUser: user.id });
+      checkDomain(email, rule.allowedDomains, user.id);
       name = email;
       break;
     case 'email-local-part':
       if (!email) throw new CsrbotError('USERNAME_NO_EMAIL', { slackUser: user.id });
+      checkDomain(email, rule.allowedDomains, user.id);
       name = email.slice(0, email.lastIndexOf('@') >= 0 ? email.lastIndexOf('@') : undefined);
       break;
     case 'slack-username':
