@@ -6,7 +6,9 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { AuthorizationV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { KubernetesPermissionsReview } from '../../../src/adapters/kubernetes/permissions-review.js';
 import { approvalCard } from '../../../src/adapters/slack/blocks/approval-card.js';
-import { summarizeCsr } from '../../../src/app/intake.js';
+import { selfSubjectReview } from '../../../src/adapters/kubernetes/self-subject-review.js';
+import { checkCsr, summarizeCsr, type IntakeDeps } from '../../../src/app/intake.js';
+import { defaultPolicyConfig } from '../../../src/domain/policy/index.js';
 import { parseCsr } from '../../../src/domain/csr/index.js';
 import type { CertificateRequest } from '../../../src/domain/lifecycle.js';
 import { holdsCsrbotPowers, isClusterAdminLevel, isPrivileged, SENSITIVE_ABILITIES } from '../../../src/domain/privilege.js';
@@ -127,5 +129,31 @@ describe('the permission preview on the real apiserver', () => {
     );
     expect(p.abilities).toEqual(['approve-signers', 'update-csr-approval']);
     expect(holdsCsrbotPowers(p)).toBe(true);
+  });
+});
+
+describe("csrbot's own identity", () => {
+  /** Intake as main.ts wires it: the real preview, and csrbot's username from SelfSubjectReview. */
+  async function intakeFor(username: string, allowCsrbotPowers: boolean, self?: string): Promise<IntakeDeps> {
+    return {
+      directory: { person: () => Promise.reject(new Error('unused')), groupMembers: () => Promise.resolve([]) },
+      policy: defaultPolicyConfig,
+      usernameRule: { kind: 'mapping', mapping: new Map([['UJANE', username]]) },
+      permissions: KubernetesPermissionsReview.create(csrbotKubeConfig()),
+      identity: { self, reserved: [], allowCsrbotPowers },
+    };
+  }
+  const jane = { userId: 'UJANE', teamId: 'T1', name: 'jane' };
+
+  it('learned from the real apiserver at start-up, is refused at intake', async () => {
+    const self = (await selfSubjectReview(csrbotKubeConfig())).username;
+    const result = await checkCsr(await intakeFor(self, true, self), opensslKeyAndCsr({ cn: self }).csrPem, jane);
+    expect(result).toMatchObject({ ok: false, problems: [expect.stringContaining("csrbot's own identity")] });
+  });
+
+  it('even when csrbot could not learn it, its powers show in the preview and refuse it', async () => {
+    const self = (await selfSubjectReview(csrbotKubeConfig())).username;
+    const result = await checkCsr(await intakeFor(self, false), opensslKeyAndCsr({ cn: self }).csrPem, jane);
+    expect(result).toMatchObject({ ok: false, problems: [expect.stringContaining('would be able to approve certificates')] });
   });
 });
