@@ -229,6 +229,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     adminGroup: config.slack.adminGroup,
     quorum: config.approval.quorum,
     clusterAdminQuorum: config.approval.clusterAdminQuorum,
+    usernameRule: rule,
     allowSelfApproval: config.approval.allowSelfApproval,
     issuanceTimeoutSeconds: config.delivery.issuanceTimeoutSeconds,
     delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem: readCaPem, keyPathTemplate: config.delivery.keyPathTemplate },
@@ -255,7 +256,12 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     metrics,
     permissions: KubernetesPermissionsReview.create(kc, { signers: config.policy.allowedSigners }),
     // csrbot's own identity (SelfSubjectReview at start-up) is never issued: one approval would hand out csrbot's powers.
-    identity: { self: report.kubernetesIdentity?.username, reserved: config.identity.reservedUsernames, allowCsrbotPowers: config.identity.allowCsrbotPowers },
+    identity: {
+      self: report.kubernetesIdentity?.username,
+      reserved: config.identity.reservedUsernames,
+      allowCsrbotPowers: config.identity.allowCsrbotPowers,
+      homeTeamId: report.slackIdentity?.teamId,
+    },
   };
   registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
   const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }) };

@@ -1,6 +1,8 @@
 import { checkApprover } from '../domain/approvers.js';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
-import type { CertificateRequest } from '../domain/lifecycle.js';
+import { distinctApprovals, type Approval, type CertificateRequest, type SlackPerson } from '../domain/lifecycle.js';
+import { kubernetesUsernameFor } from '../domain/policy/index.js';
+import { accountProblem } from '../domain/slack-account.js';
 import { APPROVAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
 import { announce } from './announce.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
@@ -12,9 +14,38 @@ export interface DecisionSource {
 }
 
 export type DecisionOutcome =
-  | { kind: 'refused'; code: 'NOT_AN_APPROVER' | 'SELF_APPROVAL' | 'REQUEST_ALREADY_DECIDED' | 'REQUEST_NOT_FOUND' }
+  | { kind: 'refused'; code: 'NOT_AN_APPROVER' | 'SELF_APPROVAL' | 'SELF_APPROVAL_SAME_IDENTITY' | 'REQUEST_ALREADY_DECIDED' | 'REQUEST_NOT_FOUND' }
   | { kind: 'recorded'; approvals: number; quorum: number }
   | { kind: 'decided' };
+
+/** The Kubernetes username this Slack account would get under the username rule; undefined when none (or no rule configured). */
+function kubernetesUsernameOf(deps: Deps, p: SlackPerson): string | undefined {
+  const rule = deps.settings.usernameRule;
+  if (!rule) return undefined;
+  try {
+    return kubernetesUsernameFor({ id: p.userId, username: p.name, email: p.email }, rule);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * At the moment the quorum is reached, the approvals that still count: each
+ * approver is still an admin (SLACK_ADMIN_USERS or the group now), still an
+ * active member, and is one Kubernetes identity, counted once.
+ */
+async function stillValid(deps: Deps, approvals: readonly Approval[]): Promise<Approval[]> {
+  const { adminGroup, adminUsers } = deps.settings;
+  const groupMembers = adminGroup ? await deps.directory.groupMembers(adminGroup) : [];
+  const valid: Approval[] = [];
+  for (const a of distinctApprovals(approvals)) {
+    if (!adminUsers.includes(a.userId) && !groupMembers.includes(a.userId)) continue;
+    const person = await deps.directory.person(a.userId);
+    if (accountProblem(person)) continue;
+    valid.push(a);
+  }
+  return valid;
+}
 
 async function authorise(
   deps: Deps,
@@ -33,6 +64,13 @@ async function authorise(
   if (!verdict.ok) {
     deps.log.warn({ requestId: id, userId: who.userId, why: verdict.why }, 'decision refused');
     return refuse(verdict.why === 'not-admin' ? 'NOT_AN_APPROVER' : 'SELF_APPROVAL', adminGroup ? { group: adminGroup } : {});
+  }
+  if (!allowSelfApproval) {
+    const theirs = kubernetesUsernameOf(deps, await deps.directory.person(who.userId));
+    if (theirs !== undefined && theirs.toLowerCase() === r.kubernetesUsername.toLowerCase()) {
+      deps.log.warn({ requestId: id, userId: who.userId, why: 'same-kubernetes-identity' }, 'decision refused');
+      return refuse('SELF_APPROVAL_SAME_IDENTITY', { username: r.kubernetesUsername, slackUser: who.userId });
+    }
   }
   if (r.state !== 'pending') return refuse('REQUEST_ALREADY_DECIDED', alreadyDecided(r));
   return undefined;
@@ -75,7 +113,15 @@ export async function approveRequest(deps: Deps, id: string, who: DecisionSource
   const refused = await authorise(deps, r, id, who);
   if (refused || !r) return refused ?? { kind: 'refused', code: 'REQUEST_NOT_FOUND' };
   const person = await deps.directory.person(who.userId);
-  const approvals = await deps.store.addApproval(id, { userId: who.userId, name: person.realName || person.name, at: deps.clock.now().toISOString() });
+  const theirs = kubernetesUsernameOf(deps, person);
+  const all = await deps.store.addApproval(id, {
+    userId: who.userId,
+    name: person.realName || person.name,
+    at: deps.clock.now().toISOString(),
+    ...(theirs !== undefined ? { kubernetesUsername: theirs } : {}),
+  });
+  // Counted only when it could decide: re-validated then, so an admin removed since (or a second account) does not count.
+  const approvals = distinctApprovals(all).length < r.quorum ? distinctApprovals(all) : await stillValid(deps, all);
   if (approvals.length < r.quorum) {
     await deps.chat.updateCard({ ...r, approvals });
     return { kind: 'recorded', approvals: approvals.length, quorum: r.quorum };

@@ -1,3 +1,4 @@
+import type { UsernameRule } from '../domain/policy/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Chat, Clock, CsrApi, Directory, FlowMetrics, Jobs, RequestStore } from '../ports.js';
 
@@ -9,6 +10,13 @@ export interface FlowSettings {
   /** Approvals needed when the identity would be cluster-admin level (CLUSTER_ADMIN_QUORUM); default 2. */
   clusterAdminQuorum?: number;
   allowSelfApproval: boolean;
+  /**
+   * How Slack accounts map to Kubernetes usernames (USERNAME_RULE). With it,
+   * self-approval and the quorum compare Kubernetes identities, not just Slack
+   * ids: a second account of the requester's identity neither approves nor
+   * counts twice.
+   */
+  usernameRule?: UsernameRule;
   issuanceTimeoutSeconds: number;
   /** How long one run of the issue job watches for the signer before asking to run again later. Default WATCH_WINDOW_MS (3 s). */
   signerWatchMs?: number;

@@ -3,6 +3,7 @@ import { describeError, isCsrbotError } from '../domain/errors.js';
 import { SYSTEM_AUTHENTICATED } from '../domain/kubernetes-rules.js';
 import type { CsrSummary, SlackPerson } from '../domain/lifecycle.js';
 import { allowedGroupsFor, evaluatePolicy, kubernetesUsernameFor, opensslCommandsFor, type PolicyConfig, type UsernameRule } from '../domain/policy/index.js';
+import { accountProblem } from '../domain/slack-account.js';
 import { holdsCsrbotPowers, type PermissionPreview } from '../domain/privilege.js';
 import type { Directory, FlowMetrics, PermissionsReview } from '../ports.js';
 
@@ -25,6 +26,8 @@ export interface IdentityRules {
   reserved: readonly string[];
   /** ALLOW_CSRBOT_POWERS (default false). */
   allowCsrbotPowers: boolean;
+  /** The bot's own Slack workspace (auth.test team_id); requesters from other teams are refused. Unknown: not checked. */
+  homeTeamId?: string;
 }
 
 /** Why csrbot never issues for this username, or undefined. Case-insensitive: a near-duplicate of a reserved name is refused too. */
@@ -50,6 +53,8 @@ export async function requesterProfile(
   deps: IntakeDeps,
   person: SlackPerson,
 ): Promise<{ username: string; groups: string[]; usergroups: string[] } | { problem: string }> {
+  const account = accountProblem(person, deps.identity?.homeTeamId);
+  if (account) return { problem: describeError(account.code, account.details) };
   try {
     const username = kubernetesUsernameFor({ id: person.userId, username: person.name, email: person.email }, deps.usernameRule);
     const usergroups = await usergroupsOf(deps, person.userId);

@@ -166,6 +166,17 @@ const messages = {
   USERNAME_DOMAIN_NOT_ALLOWED: (d) =>
     `Your Slack email ${str(d.email)} is not in a domain csrbot issues for (${str(d.allowed)}), so it yields no Kubernetes username. ` +
     'Ask an admin to add you to the username mapping file, or use your account in an allowed domain.',
+  SLACK_ACCOUNT_DELETED: (d) => `The Slack account ${str(d.slackUser)} is deactivated; csrbot issues no certificates for it.`,
+  SLACK_ACCOUNT_BOT: () => 'Bots and app users cannot request certificates from csrbot; a person must ask, with their own account.',
+  SLACK_ACCOUNT_GUEST: (d) =>
+    `Your Slack account is a ${str(d.guest)} guest, and csrbot issues cluster credentials only to full members of this workspace. ` +
+    'Ask a workspace admin to make you a full member, or ask an admin to get you access another way.',
+  SLACK_ACCOUNT_OTHER_TEAM: (d) =>
+    `Your Slack account belongs to another workspace or organisation (${str(d.team)}), and csrbot issues cluster credentials only to members of its own workspace. ` +
+    'Ask the admins of this cluster through your own organisation.',
+  SELF_APPROVAL_SAME_IDENTITY: (d) =>
+    `This request is for the Kubernetes username "${str(d.username)}", which is yours too (from your account ${str(d.slackUser)}): ` +
+    'you cannot approve a certificate for your own identity from any Slack account. Ask another admin.',
   USERNAME_MAPPING_INVALID: (d) => `The username mapping file ${str(d.source, '')} is invalid; fix these entries:\n${str(d.problems)}`,
   POLICY_CONFIG_INVALID: (d) => `The CSR policy ${str(d.source, '')} is invalid; fix these settings:\n${str(d.problems)}`,
 

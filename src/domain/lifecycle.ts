@@ -59,6 +59,12 @@ export interface SlackPerson {
   name: string;
   realName?: string;
   email?: string;
+  /** A bot or app user (users.info is_bot / is_app_user). */
+  isBot?: boolean;
+  /** Deactivated in Slack. */
+  deleted?: boolean;
+  /** A guest: multi-channel (is_restricted) or single-channel (is_ultra_restricted). */
+  guest?: 'multi-channel' | 'single-channel';
 }
 
 /** One admin's Approve click. The id is the record; the name is kept only to render cards and the cluster's condition message. */
@@ -66,6 +72,19 @@ export interface Approval {
   userId: string;
   name: string;
   at: string;
+  /** The approver's own Kubernetes username under the username rule, when it yields one: two accounts of one identity count once. */
+  kubernetesUsername?: string;
+}
+
+/** Approvals by distinct people: by Kubernetes identity where known, else by Slack id. */
+export function distinctApprovals(approvals: readonly Approval[]): Approval[] {
+  const seen = new Set<string>();
+  return approvals.filter((a) => {
+    const key = a.kubernetesUsername !== undefined ? `k8s:${a.kubernetesUsername.toLowerCase()}` : `slack:${a.userId}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Someone who decided in Slack: compared by id, the name only rendered. */

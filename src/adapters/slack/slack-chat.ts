@@ -120,6 +120,9 @@ export class SlackChat implements Chat, Directory {
       name: u?.name ?? userId,
       realName: u?.real_name || u?.profile?.real_name || undefined,
       email: u?.profile?.email || undefined,
+      ...(u?.is_bot || u?.is_app_user ? { isBot: true } : {}),
+      ...(u?.deleted ? { deleted: true } : {}),
+      ...(u?.is_ultra_restricted ? { guest: 'single-channel' as const } : u?.is_restricted ? { guest: 'multi-channel' as const } : {}),
     };
   }
 

@@ -104,13 +104,22 @@ export function parseUsernameMapping(text: string, source = 'mapping'): Username
     });
   }
   const map = new Map<string, string>();
+  // One Slack account per Kubernetes identity: two keys with one target would let a second account approve "someone else's" request.
+  const owner = new Map<string, string>();
   for (const [rawKey, value, where] of entries) {
     const key = rawKey.includes('@') ? rawKey.toLowerCase() : rawKey;
     if (!/^[UW][A-Z0-9]+$/.test(key) && !/^[^@\s]+@[^@\s]+$/.test(key)) problems.push(`- ${where}: "${rawKey}" is neither a Slack user id (U…) nor an email`);
     else if (typeof value !== 'string') problems.push(`- ${where}: the username must be a string`);
     else if (usernameProblem(value)) problems.push(`- ${where}: "${value}": ${usernameProblem(value)}`);
     else if (map.has(key) && map.get(key) !== value) problems.push(`- ${where}: "${rawKey}" is mapped twice`);
-    else map.set(key, value);
+    else if (owner.has(value.toLowerCase()) && owner.get(value.toLowerCase()) !== key)
+      problems.push(
+        `- ${where}: "${value}" is already the username of "${owner.get(value.toLowerCase())}"; each Kubernetes username belongs to one Slack account`,
+      );
+    else {
+      map.set(key, value);
+      owner.set(value.toLowerCase(), key);
+    }
   }
   if (problems.length > 0) throw new CsrbotError('USERNAME_MAPPING_INVALID', { source, problems: problems.join('\n') });
   return map;

@@ -43,6 +43,17 @@ describe('Slack Web API errors', () => {
     expect(errors).toEqual([{ method: 'chat.postMessage', error: 'channel_not_found', auth: false }]);
   });
 
+  it('users.info tells guests, other teams, bots and deactivated accounts apart, so intake can refuse each', async () => {
+    const chat = SlackChat.create({ client: webClient(emu), adminChannel: emu.adminChannelId, botToken: emu.botToken });
+    const add = (name: string, o: Parameters<SlackEmulator['addUser']>[0]) => emu.addUser({ ...o, name }).id;
+    expect(await chat.person(add('full', { name: '' }))).not.toHaveProperty('guest');
+    expect(await chat.person(add('mcg', { name: '', guest: 'multi-channel' }))).toMatchObject({ guest: 'multi-channel' });
+    expect(await chat.person(add('scg', { name: '', guest: 'single-channel' }))).toMatchObject({ guest: 'single-channel' });
+    expect(await chat.person(add('connect', { name: '', teamId: 'T0PARTNER' }))).toMatchObject({ teamId: 'T0PARTNER' });
+    expect(await chat.person(add('gone', { name: '', deleted: true }))).toMatchObject({ deleted: true });
+    expect(await chat.person(emu.botUserId)).toMatchObject({ isBot: true });
+  });
+
   it('labels stay a small set: anything unexpected is "unknown"', () => {
     expect(slackErrorOf(new Error('boom'))).toBe('unknown');
     expect(slackErrorOf({ code: 'slack_webapi_platform_error', data: { error: 'Not A Slack Code; DROP TABLE' } })).toBe('unknown');
