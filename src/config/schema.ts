@@ -122,7 +122,7 @@ export const envSchema = z
         }
         return out;
       }),
-    SAN_POLICY: z.enum(['warn', 'refuse'], { message: 'SAN_POLICY must be warn or refuse' }).default('warn'),
+    SAN_POLICY: z.enum(['warn', 'refuse'], { message: 'SAN_POLICY must be warn or refuse' }).default('refuse'),
     CERT_DEFAULT_LIFETIME: durationSetting('CERT_DEFAULT_LIFETIME', '24h'),
     CERT_MAX_LIFETIME: durationSetting('CERT_MAX_LIFETIME', '7d'),
     ALLOWED_SIGNERS: z

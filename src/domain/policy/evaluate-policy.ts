@@ -7,6 +7,7 @@ import { describeError, type Details, type ErrorCode } from '../errors.js';
 import { opensslCommandsFor, opensslReqCommand } from '../csr/openssl-commands.js';
 import { formatSans, type ParsedCsr } from '../csr/types.js';
 import { MIN_EXPIRATION_SECONDS, SYSTEM_MASTERS, isSystemName as isSystem } from '../kubernetes-rules.js';
+import { hasInvisible } from '../visible.js';
 import { defaultPolicyConfig, type PolicyConfig } from './policy-config.js';
 
 export interface PolicyRequest {
@@ -88,6 +89,13 @@ export function evaluatePolicy(csr: ParsedCsr, request: PolicyRequest = {}, conf
       add('error', 'CSR_LEGACY_STRING', { field: a.name, value: a.value, stringType: a.stringType, commands });
     }
   }
+
+  // --- text that would act instead of show (a newline faking a line on the card, a bidi override) ---
+  const hidden = [
+    ...csr.subject.attributes.filter((a) => hasInvisible(a.value)).map((a) => `${a.name}=${a.value}`),
+    ...formatSans(csr.sans).filter(hasInvisible),
+  ];
+  if (hidden.length > 0) add('error', 'CSR_CONTROL_CHARACTERS', { values: hidden, commands });
 
   // --- key strength (the parser enforces 2048; a policy may demand more) ---
   if (csr.publicKey.algorithm === 'RSA' && csr.publicKey.bits < config.minRsaBits) {

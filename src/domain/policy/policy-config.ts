@@ -24,7 +24,7 @@ export interface PolicyConfig {
 export const defaultPolicyConfig: PolicyConfig = Object.freeze({
   allowedGroups: [],
   usergroupGroups: {},
-  sans: 'warn',
+  sans: 'refuse',
   lifetime: { defaultSeconds: 86_400, maxSeconds: 7 * 86_400 },
   allowedSigners: [CLIENT_SIGNER],
   minRsaBits: 2048,
