@@ -114,6 +114,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
       sans: config.policy.sanPolicy,
       lifetime: { defaultSeconds: config.policy.defaultLifetimeSeconds, maxSeconds: config.policy.maxLifetimeSeconds },
       allowedSigners: config.policy.allowedSigners,
+      maxCsrBytes: config.policy.maxCsrBytes,
     },
     'environment',
   );
@@ -214,6 +215,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     client: app.client,
     adminChannel: config.slack.adminChannel,
     botToken: config.slack.botToken,
+    apiUrl: config.slack.apiUrl,
     onApiError: metrics.slackApiError,
   });
   const queueName = 'csrbot';
@@ -230,6 +232,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     quorum: config.approval.quorum,
     clusterAdminQuorum: config.approval.clusterAdminQuorum,
     usernameRule: rule,
+    limits: config.limits,
     allowSelfApproval: config.approval.allowSelfApproval,
     issuanceTimeoutSeconds: config.delivery.issuanceTimeoutSeconds,
     delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem: readCaPem, keyPathTemplate: config.delivery.keyPathTemplate },

@@ -132,6 +132,8 @@ export interface RequestStore {
   /** Clears a once() flag, so a step whose side effect failed can be retried. */
   forget(id: string, what: string): Promise<void>;
   saveIssued(id: string, cert: IssuedCertificate): Promise<void>;
+  /** This Slack user's requests: created at or after `since`, and pending now (for the per-user limits). */
+  byRequester(userId: string, since: Date): Promise<{ submitted: number; pending: number }>;
   /** Requests waiting for a decision (pending) or for the signer (approved): how many, and since when the longest has waited. */
   openRequests(): Promise<Record<OpenState, OpenRequests>>;
 }

@@ -2,6 +2,7 @@ import { checkApprover } from '../domain/approvers.js';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import { distinctApprovals, type Approval, type CertificateRequest, type SlackPerson } from '../domain/lifecycle.js';
 import { kubernetesUsernameFor } from '../domain/policy/index.js';
+import { containsPrivateKey } from '../domain/private-key.js';
 import { accountProblem } from '../domain/slack-account.js';
 import { APPROVAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
 import { announce } from './announce.js';
@@ -14,7 +15,10 @@ export interface DecisionSource {
 }
 
 export type DecisionOutcome =
-  | { kind: 'refused'; code: 'NOT_AN_APPROVER' | 'SELF_APPROVAL' | 'SELF_APPROVAL_SAME_IDENTITY' | 'REQUEST_ALREADY_DECIDED' | 'REQUEST_NOT_FOUND' }
+  | {
+      kind: 'refused';
+      code: 'NOT_AN_APPROVER' | 'SELF_APPROVAL' | 'SELF_APPROVAL_SAME_IDENTITY' | 'REQUEST_ALREADY_DECIDED' | 'REQUEST_NOT_FOUND' | 'REASON_HAS_PRIVATE_KEY';
+    }
   | { kind: 'recorded'; approvals: number; quorum: number }
   | { kind: 'decided' };
 
@@ -144,6 +148,11 @@ export async function denyRequest(deps: Deps, id: string, who: DecisionSource, r
   const r = await deps.store.get(id);
   const refused = await authorise(deps, r, id, who);
   if (refused || !r) return refused ?? { kind: 'refused', code: 'REQUEST_NOT_FOUND' };
+  if (containsPrivateKey(reason)) {
+    // Stored nowhere, said plainly: the request stays pending for a deny without it.
+    await deps.chat.tellUser(who.channel, who.userId, new CsrbotError('REASON_HAS_PRIVATE_KEY').userMessage);
+    return { kind: 'refused', code: 'REASON_HAS_PRIVATE_KEY' };
+  }
   const person = await deps.directory.person(who.userId);
   const won = await deps.store.transition(id, ['pending'], 'denying', {
     decision: { by: [{ userId: who.userId, name: person.realName || person.name }], at: deps.clock.now().toISOString(), reason },

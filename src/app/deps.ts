@@ -18,6 +18,8 @@ export interface FlowSettings {
    */
   usernameRule?: UsernameRule;
   issuanceTimeoutSeconds: number;
+  /** Per Slack user: open (pending) requests at once, and new requests per hour. Default 3 and 10 (MAX_PENDING_PER_USER, MAX_REQUESTS_PER_HOUR). */
+  limits?: { maxPendingPerUser: number; requestsPerHour: number };
   /** How long one run of the issue job watches for the signer before asking to run again later. Default WATCH_WINDOW_MS (3 s). */
   signerWatchMs?: number;
   delivery: {

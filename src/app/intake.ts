@@ -82,7 +82,7 @@ export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, per
   const profile = await requesterProfile(deps, person);
   let parsed: ParsedCsr;
   try {
-    parsed = parseCsr(input, { minRsaBits: deps.policy.minRsaBits });
+    parsed = parseCsr(input, { minRsaBits: deps.policy.minRsaBits, maxCsrBytes: deps.policy.maxCsrBytes });
   } catch (e) {
     if (!isCsrbotError(e)) throw e;
     // The parser only knows generic commands; this user gets theirs, with their username and groups.

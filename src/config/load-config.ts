@@ -35,7 +35,10 @@ export interface Config {
     defaultLifetimeSeconds: number;
     maxLifetimeSeconds: number;
     allowedSigners: string[];
+    maxCsrBytes: number;
   };
+  /** Per Slack user. */
+  limits: { maxPendingPerUser: number; requestsPerHour: number };
   approval: { quorum: number; clusterAdminQuorum: number; allowSelfApproval: boolean };
   delivery: { clusterName: string; serverUrl?: string; caFile?: string; keyPathTemplate: string; issuanceTimeoutSeconds: number };
   jobs: { lockDurationMs: number; stalledIntervalMs: number; concurrency: number; retryMaxDelayMs: number };
@@ -86,7 +89,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       defaultLifetimeSeconds: c.CERT_DEFAULT_LIFETIME,
       maxLifetimeSeconds: c.CERT_MAX_LIFETIME,
       allowedSigners: c.ALLOWED_SIGNERS,
+      maxCsrBytes: c.CSR_MAX_BYTES,
     },
+    limits: { maxPendingPerUser: c.MAX_PENDING_PER_USER, requestsPerHour: c.MAX_REQUESTS_PER_HOUR },
     approval: { quorum: c.APPROVAL_QUORUM, clusterAdminQuorum: c.CLUSTER_ADMIN_QUORUM, allowSelfApproval: c.ALLOW_SELF_APPROVAL },
     delivery: {
       clusterName: c.CLUSTER_NAME,

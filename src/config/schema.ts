@@ -14,6 +14,16 @@ const list = (v: string | undefined): string[] =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 
+/** http://127.0.0.1:port/, http://[::1]/, http://localhost/: a test emulator on this machine. */
+export function isLoopbackUrl(v: string): boolean {
+  try {
+    const host = new URL(v).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
 const duration = /^(\d+)(s|m|h|d)?$/;
 /** Parse "600", "10m", "24h", "7d" into seconds. */
 export function parseDurationSeconds(v: string): number | undefined {
@@ -59,7 +69,11 @@ export const envSchema = z
     SLACK_API_URL: z
       .string()
       .default('https://slack.com/api/')
-      .refine((v) => /^https?:\/\/.+\/$/.test(v), 'SLACK_API_URL must be an http(s) URL ending with "/", e.g. https://slack.com/api/'),
+      .refine((v) => /^https?:\/\/.+\/$/.test(v), 'SLACK_API_URL must be an http(s) URL ending with "/", e.g. https://slack.com/api/')
+      .refine(
+        (v) => v.startsWith('https://') || isLoopbackUrl(v),
+        'SLACK_API_URL must use https:// (the bot token travels with every call); plain http:// is allowed only for a loopback test server (127.0.0.1, ::1, localhost).',
+      ),
     SLACK_ADMIN_CHANNEL: z
       .string({
         message:
@@ -123,6 +137,14 @@ export const envSchema = z
         return out;
       }),
     SAN_POLICY: z.enum(['warn', 'refuse'], { message: 'SAN_POLICY must be warn or refuse' }).default('refuse'),
+    CSR_MAX_BYTES: z.coerce
+      .number({ message: 'CSR_MAX_BYTES must be a number of bytes' })
+      .int()
+      .min(1024)
+      .max(65536, 'CSR_MAX_BYTES must be at most 65536')
+      .default(16384),
+    MAX_PENDING_PER_USER: z.coerce.number({ message: 'MAX_PENDING_PER_USER must be a number' }).int().min(1).max(100).default(3),
+    MAX_REQUESTS_PER_HOUR: z.coerce.number({ message: 'MAX_REQUESTS_PER_HOUR must be a number' }).int().min(1).max(1000).default(10),
     CERT_DEFAULT_LIFETIME: durationSetting('CERT_DEFAULT_LIFETIME', '24h'),
     CERT_MAX_LIFETIME: durationSetting('CERT_MAX_LIFETIME', '7d'),
     ALLOWED_SIGNERS: z

@@ -79,7 +79,7 @@ const messages = {
   // knows the user may re-render with describeError(code, {...details, commands}).
   CSR_EMPTY: (d) => `That is empty: there is no certificate request in it. Make a key and a request with:\n${block(d.commands)}\nthen send the .csr file.`,
   CSR_TOO_LARGE: (d) =>
-    `That input is ${str(d.bytes)} bytes; a certificate request is at most a few KB and csrbot reads at most ${str(d.limit)} bytes. ` +
+    `That is ${str(d.bytes)} bytes; a certificate request is at most a few KB and csrbot accepts at most ${str(d.limit)} bytes. ` +
     'Send only the .csr file made by `openssl req`, not a bundle or a log.',
   CSR_PRIVATE_KEY: (d) =>
     `That is a PRIVATE KEY (${str(d.found, 'private key')}), not a certificate request. This key is now exposed: anyone who can read ` +
@@ -174,6 +174,14 @@ const messages = {
   USERNAME_DOMAIN_NOT_ALLOWED: (d) =>
     `Your Slack email ${str(d.email)} is not in a domain csrbot issues for (${str(d.allowed)}), so it yields no Kubernetes username. ` +
     'Ask an admin to add you to the username mapping file, or use your account in an allowed domain.',
+  UPLOAD_HOST_REFUSED: (d) =>
+    `csrbot did not download that file: Slack named ${str(d.origin)} as its location, and csrbot sends its token only to ${str(d.allowed)}. Paste the CSR's text instead.`,
+  REASON_HAS_PRIVATE_KEY: () =>
+    'The reason contains a PRIVATE KEY block. csrbot never stores private keys, so nothing was saved. ' +
+    'Write the reason again without it, and treat that key as exposed: make a new one.',
+  REQUEST_LIMIT_PENDING: (d) =>
+    `You already have ${str(d.pending)} requests waiting for the admins (the limit is ${str(d.limit)}). Wait for a decision on those, then ask again.`,
+  REQUEST_LIMIT_RATE: (d) => `You made ${str(d.submitted)} requests in the last hour (the limit is ${str(d.limit)}). Try again later.`,
   SLACK_ACCOUNT_DELETED: (d) => `The Slack account ${str(d.slackUser)} is deactivated; csrbot issues no certificates for it.`,
   SLACK_ACCOUNT_BOT: () => 'Bots and app users cannot request certificates from csrbot; a person must ask, with their own account.',
   SLACK_ACCOUNT_GUEST: (d) =>

@@ -11,6 +11,7 @@
  *   csr:<csrName>             STRING -> request id
  *   cert:<serial>             STRING IssuedCertificate JSON plus requestId
  *   certs:by-expiry           ZSET  serial scored by notAfter (epoch ms), for expiry reminders
+ *   by-requester:<userId>     ZSET  request id scored by createdAt (epoch ms): per-user rate and pending limits
  *   open:pending              ZSET  request id scored by when it entered the state (epoch ms):
  *   open:approved                   created, decided. Written by the same scripts that change
  *                                   `state`, so /metrics can tell how long the oldest request has
@@ -75,7 +76,7 @@ local function index_open(o, id, openIndex, score)
 end
 `;
 
-// KEYS: request, approvals, csr index, open:pending, open:approved.
+// KEYS: request, approvals, csr index, open:pending, open:approved, by-requester.
 // ARGV: id, openIndex, score, nFields, field/json pairs..., approval userId/json pairs...
 const CREATE = `${SNAPSHOT}${INDEX_OPEN}
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0, snapshot()} end
@@ -85,6 +86,7 @@ for _ = 1, n do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]); i = i + 2 end
 while i <= #ARGV do redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]); i = i + 2 end
 redis.call('SET', KEYS[3], ARGV[1])
 index_open(4, ARGV[1], tonumber(ARGV[2]), ARGV[3])
+redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
 return {1, snapshot()}
 `;
 
@@ -136,6 +138,16 @@ redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 return 1
 `;
 
+// KEYS: by-requester, open:pending. ARGV: since (epoch ms). Pending requests are few: the scan is over them, not the user's history.
+const BY_REQUESTER = `
+local submitted = redis.call('ZCOUNT', KEYS[1], ARGV[1], '+inf')
+local pending = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if redis.call('ZSCORE', KEYS[1], id) then pending = pending + 1 end
+end
+return {submitted, pending}
+`;
+
 type Snapshot = [fields: string[], approvals: string[]];
 
 export class RedisRequestStore implements RequestStore {
@@ -155,7 +167,13 @@ export class RedisRequestStore implements RequestStore {
     const approvals = request.approvals.map((a): [string, string] => [a.userId, encodeApproval(a)]);
     const [created, snap] = (await this.run(
       CREATE,
-      [this.requestKey(request.id), this.approvalsKey(request.id), this.csrKey(request.csrName), ...this.openKeys()],
+      [
+        this.requestKey(request.id),
+        this.approvalsKey(request.id),
+        this.csrKey(request.csrName),
+        ...this.openKeys(),
+        this.byRequesterKey(request.requester.userId),
+      ],
       [request.id, openIndex(request.state), sinceMs(request.createdAt), fields.length, ...fields.flat(), ...approvals.flat()],
     )) as [number, Snapshot];
     return { created: created === 1, request: decode(snap) };
@@ -237,6 +255,11 @@ export class RedisRequestStore implements RequestStore {
     if (ok !== 1) throw new Error(`RequestStore.saveIssued: no request ${id}`);
   }
 
+  async byRequester(userId: string, since: Date): Promise<{ submitted: number; pending: number }> {
+    const [submitted, pending] = (await this.run(BY_REQUESTER, [this.byRequesterKey(userId), this.openKeys()[0]], [since.getTime()])) as [number, number];
+    return { submitted, pending };
+  }
+
   async openRequests(): Promise<Record<OpenState, OpenRequests>> {
     const [pending, approved] = this.openKeys();
     const res = await this.redis.multi().zcard(pending).zrange(pending, '0', '0', 'WITHSCORES').zcard(approved).zrange(approved, '0', '0', 'WITHSCORES').exec();
@@ -277,6 +300,9 @@ export class RedisRequestStore implements RequestStore {
   }
   private certKey(serial: string): string {
     return `${this.prefix}:cert:${serial}`;
+  }
+  private byRequesterKey(userId: string): string {
+    return `${this.prefix}:by-requester:${userId}`;
   }
   private byExpiryKey(): string {
     return `${this.prefix}:certs:by-expiry`;
