@@ -144,6 +144,12 @@ const messages = {
     `Make the request again with openssl's -utf8 flag:\n${block(d.commands)}`,
   CSR_CONTROL_CHARACTERS: (d) =>
     `The request contains control or invisible characters (shown escaped): ${str(d.values)}. Names must be plain text; make the request again with:\n${block(d.commands)}`,
+  CSR_STRING_TYPE_DROPPED: (d) =>
+    `The ${str(d.field)} "${str(d.value)}" is encoded as ${str(d.stringType)}, which Kubernetes does not read: the certificate would carry no such ${str(d.field)} ` +
+    `(${d.field === 'CN' ? 'and so no username' : 'so not this group'}). Make the request again with openssl, which writes UTF8String with -utf8:\n${block(d.commands)}`,
+  CSR_USER_UID: (d) =>
+    `The request carries a Kubernetes user UID attribute ("${str(d.value)}", OID 1.3.6.1.4.1.57683.2). csrbot does not issue UIDs: ` +
+    `the admins could not see or vouch for it. Make the request again without it:\n${block(d.commands)}`,
   CSR_SANS_PRESENT: (d) =>
     `The request asks for subject alternative names (${str(d.sans)}). Client certificates authenticate by CN and O only; ` +
     `${d.refused ? 'this policy refuses SANs. Make the request again without -addext subjectAltName:' : 'SANs would be copied into the certificate for no purpose. To leave them out:'}\n${block(d.commands)}`,
