@@ -10,7 +10,6 @@ import { processSubmit } from './app/submit.js';
 import { startOpsServer } from './adapters/http/ops-server.js';
 import { prometheusMetrics, registerScrapeGauges } from './adapters/http/prometheus-metrics.js';
 import { healthRoutes, type Phase, type ReadinessProbe } from './adapters/http/routes.js';
-import { ClusterCsrApi } from './adapters/kubernetes/csr-api-port.js';
 import { KubernetesCsrApi } from './adapters/kubernetes/index.js';
 import { kubernetesProbe } from './adapters/kubernetes/kubernetes-probe.js';
 import { KubernetesPermissionsReview } from './adapters/kubernetes/permissions-review.js';
@@ -198,9 +197,8 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   // On every (re)connection, since a failover may land on a server configured differently.
   redis.on('ready', () => void warnOnEvictionPolicy(redis, log));
 
-  const k8s = KubernetesCsrApi.create(kc);
-  api.k8s = k8s;
-  const csrApi = ClusterCsrApi.create({ k8s, onWatchError: (err) => log.warn({ err }, 'CSR watch error; reconnecting') });
+  const csrApi = KubernetesCsrApi.create(kc, { onWatchError: (err) => log.warn({ err }, 'CSR watch error; reconnecting') });
+  api.k8s = csrApi;
 
   const app = createBoltApp({
     botToken: config.slack.botToken,

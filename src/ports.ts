@@ -12,45 +12,50 @@ export type CsrObjectState = 'pending' | 'approved' | 'denied' | 'failed' | 'iss
 /** A CertificateSigningRequest as the use cases see it. */
 export interface CsrObject {
   name: string;
+  /** Denied wins, then Failed, then a certificate (issued), then Approved; else pending. */
   state: CsrObjectState;
   certificatePem?: string;
   /** The signer's or the denier's message. */
   failureMessage?: string;
-  /** reason/message of the decisive Approved or Denied condition. */
-  decision?: { type: 'Approved' | 'Denied'; reason?: string; message?: string };
+  /** The decisive Approved or Denied condition: the first one whose status is True. `at` is its lastUpdateTime (ISO 8601). */
+  decision?: { type: 'Approved' | 'Denied'; reason?: string; message?: string; at?: string };
   annotations: Record<string, string>;
+  /** ISO 8601. */
+  createdAt?: string;
 }
 
+/** What csrbot asks the cluster for. The adapter marks it as csrbot's, so listManaged() and watch() find it. */
 export interface CreateCsr {
   name: string;
   csrPem: string;
   signerName: string;
   usages: string[];
   expirationSeconds: number;
-  labels: Record<string, string>;
   annotations: Record<string, string>;
 }
 
-/** Which CSR changes a watch reports. */
+/** Which of csrbot's CSRs a watch reports. */
 export interface WatchFilter {
-  labelSelector: string;
   /** Only this CSR (a field selector on the server, not a filter here). */
   name?: string;
-  /** Resume after a list(): without it the watch first replays every current CSR. */
+  /** Resume after listManaged(): without it the watch first replays every current CSR as ADDED. */
   resourceVersion?: string;
 }
 
+export type CsrEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
 export interface CsrApi {
-  /** Idempotent: the same name and request again returns the existing object. */
+  /** Idempotent: the same name and request again returns the existing object; another request under that name is CSR_NAME_TAKEN. */
   create(spec: CreateCsr): Promise<CsrObject>;
+  /** undefined when there is no such CSR. */
   get(name: string): Promise<CsrObject | undefined>;
-  /** Already approved: no-op. Already denied: CSR_ALREADY_DECIDED. */
+  /** Already approved: no-op (changed false). Already denied: CSR_ALREADY_DECIDED. Missing: CSR_NOT_FOUND. */
   approve(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }>;
   deny(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }>;
-  /** The matching CSRs, and the version to watch from so nothing is missed or seen twice. */
-  list(labelSelector: string): Promise<{ items: CsrObject[]; resourceVersion?: string }>;
-  /** Watches until stopped; reconnects by itself. */
-  watch(filter: WatchFilter, onEvent: (type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject) => void): { stop(): void };
+  /** The CSRs csrbot created, and the version to watch from so nothing is missed or seen twice. */
+  listManaged(): Promise<{ items: CsrObject[]; resourceVersion: string }>;
+  /** Changes to the CSRs csrbot created, until stopped; reconnects by itself. */
+  watch(filter: WatchFilter, onEvent: (type: CsrEventType, csr: CsrObject) => void): { stop(): void };
 }
 
 /**
@@ -120,7 +125,6 @@ export interface RequestStore {
   /** Creates the record unless one with this id exists; returns the stored one either way. */
   create(request: CertificateRequest): Promise<{ created: boolean; request: CertificateRequest }>;
   get(id: string): Promise<CertificateRequest | undefined>;
-  findByCsrName(csrName: string): Promise<CertificateRequest | undefined>;
   /** Sets fields that are not part of the state machine (card location, flags). */
   update(id: string, patch: Partial<CertificateRequest>): Promise<CertificateRequest>;
   /** Atomically moves `from` one of the states to `to`, with the patch; undefined if the state was not one of `from`. */

@@ -44,9 +44,7 @@ export interface Deps {
   metrics?: FlowMetrics;
 }
 
-/** Labels and annotations csrbot puts on every CSR it creates. */
-export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'csrbot' } as const;
-export const MANAGED_SELECTOR = 'app.kubernetes.io/managed-by=csrbot';
+/** Annotations csrbot puts on every CSR it creates (the adapter adds its label). */
 export const Annotations = {
   requestId: 'csrbot.io/request-id',
   slackUser: 'csrbot.io/slack-user-id',

@@ -2,7 +2,7 @@ import { inspectCertificate } from '../domain/certificate.js';
 import { CsrbotError } from '../domain/errors.js';
 import { buildKubeconfig, deliveryFileNames, usageInstructions } from '../domain/kubeconfig.js';
 import { NotYet, type CsrObject } from '../ports.js';
-import { MANAGED_SELECTOR, type Deps } from './deps.js';
+import type { Deps } from './deps.js';
 import { announce } from './announce.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 
@@ -25,9 +25,10 @@ export async function awaitSigner(deps: Deps, name: string, windowMs: number): P
   if (settled(first) || windowMs <= 0) return first;
   let wake: () => void = () => undefined;
   const woken = new Promise<void>((resolve) => (wake = resolve));
-  // A watch on this one CSR: the server sends only its changes.
-  const watch = deps.csrApi.watch({ labelSelector: MANAGED_SELECTOR, name }, (_type, o) => {
-    if (o.name === name) wake();
+  // A watch on this one CSR: the server sends only its changes. Without a
+  // version it first replays the CSR as it is (ADDED): only an answer wakes.
+  const watch = deps.csrApi.watch({ name }, (type, o) => {
+    if (o.name === name && (type === 'DELETED' || settled(o))) wake();
   });
   let timer: NodeJS.Timeout | undefined;
   try {

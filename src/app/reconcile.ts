@@ -1,5 +1,5 @@
-import type { CsrObject } from '../ports.js';
-import { APPROVAL_REASON, Annotations, DENIAL_REASON, MANAGED_SELECTOR, type Deps } from './deps.js';
+import type { CsrEventType, CsrObject } from '../ports.js';
+import { APPROVAL_REASON, Annotations, DENIAL_REASON, type Deps } from './deps.js';
 import { announce } from './announce.js';
 
 /**
@@ -8,7 +8,7 @@ import { announce } from './announce.js';
  * compare-and-set transitions as clicks, so with any number of replicas
  * watching, exactly one announces each change.
  */
-export async function onCsrEvent(deps: Deps, type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject): Promise<void> {
+export async function onCsrEvent(deps: Deps, type: CsrEventType, csr: CsrObject): Promise<void> {
   const id = csr.annotations[Annotations.requestId];
   if (!id) return;
   const r = await deps.store.get(id);
@@ -61,17 +61,17 @@ function outsideActor(reason?: string, message?: string): string {
  * happened while no replica was watching), then a watch.
  */
 export async function startReconciler(deps: Deps): Promise<{ stop(): void }> {
-  const handle = (type: 'ADDED' | 'MODIFIED' | 'DELETED', csr: CsrObject) =>
+  const handle = (type: CsrEventType, csr: CsrObject) =>
     onCsrEvent(deps, type, csr).catch((err: unknown) => deps.log.warn({ err, csrName: csr.name }, 'could not reconcile a CSR event'));
   // List, then watch from the list's version: each CSR is handled once at
   // start-up. Without a version (the list failed) the watch replays them all.
   let resourceVersion: string | undefined;
   try {
-    const listed = await deps.csrApi.list(MANAGED_SELECTOR);
+    const listed = await deps.csrApi.listManaged();
     for (const csr of listed.items) await handle('MODIFIED', csr);
     resourceVersion = listed.resourceVersion;
   } catch (err) {
     deps.log.warn({ err }, 'initial CSR resync failed; the watch will catch up');
   }
-  return deps.csrApi.watch({ labelSelector: MANAGED_SELECTOR, resourceVersion }, (type, csr) => void handle(type, csr));
+  return deps.csrApi.watch({ resourceVersion }, (type, csr) => void handle(type, csr));
 }

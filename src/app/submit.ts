@@ -4,7 +4,7 @@ import { isClusterAdminLevel } from '../domain/privilege.js';
 import { announce } from './announce.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 import { onceOnly } from './once-only.js';
-import { Annotations, MANAGED_BY, type Deps } from './deps.js';
+import { Annotations, type Deps } from './deps.js';
 
 /** What a submission carries; `id` is deterministic: the same Slack interaction gives the same id, so a redelivery finds the request it already made. */
 export type NewRequest = Pick<
@@ -63,7 +63,6 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
         signerName: r.signerName,
         usages: ['client auth'],
         expirationSeconds: r.lifetimeSeconds,
-        labels: { ...MANAGED_BY },
         annotations: {
           [Annotations.requestId]: r.id,
           [Annotations.slackUser]: r.requester.userId,

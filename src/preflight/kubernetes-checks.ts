@@ -115,7 +115,7 @@ export async function checkKubernetes(o: KubernetesCheckOptions): Promise<{ resu
     results.push(fromError('kubernetes-permissions', err, isClusterOutage(err)));
   }
   try {
-    const { items } = await KubernetesCsrApi.create(kc).list();
+    const { items } = await KubernetesCsrApi.create(kc).listManaged();
     results.push(signerVerdict(items, new Date(), o.signers?.[0]));
   } catch (e) {
     results.push(skip('kubernetes-signer', `not checked: csrbot's CSRs could not be listed (${asCsrbotError(e).code})`));

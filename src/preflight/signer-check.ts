@@ -1,5 +1,5 @@
-import type { CsrView } from '../adapters/kubernetes/index.js';
 import { CsrbotError } from '../domain/errors.js';
+import type { CsrObject } from '../ports.js';
 import { pass, warn, type CheckResult } from './check-result.js';
 
 /** An approved CSR without a certificate after this long means the signer is not working (kubelet-style signers answer in seconds). */
@@ -12,10 +12,9 @@ export const SIGNER_GRACE_MS = 10 * 60_000;
  * condition is a signer that does not issue. A warning, not a failure: the
  * signer may recover, and csrbot can still take requests meanwhile.
  */
-export function signerVerdict(csrs: readonly CsrView[], now: Date, signer?: string): CheckResult {
-  const approvedAt = (c: CsrView) => {
-    const approved = c.conditions.find((k) => k.type === 'Approved' && k.status === 'True');
-    const at = Date.parse(approved?.lastUpdateTime ?? c.createdAt ?? '');
+export function signerVerdict(csrs: readonly CsrObject[], now: Date, signer?: string): CheckResult {
+  const approvedAt = (c: CsrObject) => {
+    const at = Date.parse((c.decision?.type === 'Approved' ? c.decision.at : undefined) ?? c.createdAt ?? '');
     return Number.isNaN(at) ? undefined : at;
   };
   const stuck = csrs

@@ -57,7 +57,7 @@ describe('Redis Cluster: 3 masters, 3 replicas', () => {
       await waitUntil('the job to run', async () => (ran === 1 ? true : undefined));
 
       const keys = await clusterKeys(redis, prefix);
-      // request, approvals, once, csr index, cert, by-expiry, draft, and BullMQ's own (job hash, completed, meta, ...)
+      // request, approvals, once, open:pending, draft, and BullMQ's own (job hash, completed, meta, ...)
       expect(keys.length).toBeGreaterThan(10);
       expect(keys.some((k) => k.startsWith(`${prefix}:csrbot:`))).toBe(true);
       const slots = new Set(await Promise.all(keys.map((k) => withNode(harness.ports[0]!, (n) => n.call('CLUSTER', 'KEYSLOT', k)))));

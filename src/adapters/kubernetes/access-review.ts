@@ -2,7 +2,7 @@ import { AuthorizationV1Api } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { requestDeadline } from './request-deadline.js';
 import { toCsrbotError } from './to-csrbot-error.js';
-import { CLIENT_SIGNER } from './types.js';
+import { CLIENT_SIGNER } from '../../domain/kubernetes-rules.js';
 
 /** One thing csrbot does in the cluster, as RBAC sees it. */
 export interface AccessQuestion {

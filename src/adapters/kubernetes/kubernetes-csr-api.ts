@@ -1,32 +1,39 @@
 import { CertificatesV1Api, Watch } from '@kubernetes/client-node';
 import type { ConfigurationOptions, KubeConfig, V1CertificateSigningRequest, V1CertificateSigningRequestCondition } from '@kubernetes/client-node';
 import { CsrbotError } from '../../domain/errors.js';
+import type { CreateCsr, CsrApi, CsrEventType, CsrObject, WatchFilter } from '../../ports.js';
 import { requestDeadline } from './request-deadline.js';
-import { toCsrView } from './to-csr-view.js';
+import { toCsrObject } from './to-csr-object.js';
 import { toCsrbotError } from './to-csrbot-error.js';
 import type { ErrorContext } from './to-csrbot-error.js';
-import { CLIENT_SIGNER, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from './types.js';
-import type { CreateCsrInput, CsrView, CsrWatchEvent, DecisionInput, DecisionResult, WatchOptions } from './types.js';
+
+/** Every CSR csrbot creates carries this label, so its list and watch select only csrbot's. */
+const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+const MANAGED_BY_VALUE = 'csrbot';
+const managedSelector = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 
 export interface KubernetesCsrApiOptions {
   /** Per-request timeout in ms. Default 10000. */
   requestTimeoutMs?: number;
   /** Attempts of GET+PUT when the CSR changes under an approval (409). Default 5. */
   maxConflictRetries?: number;
+  /** Called when a watch connection fails; the watch keeps reconnecting until stopped. Default: nothing. */
+  onWatchError?: (error: CsrbotError) => void;
 }
 
 const csrPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 
 /**
- * CertificateSigningRequests through @kubernetes/client-node, translated to
- * csrbot's view (CsrView) and errors (CsrbotError). Holds no state besides
+ * The CsrApi port over @kubernetes/client-node: CertificateSigningRequests
+ * translated to CsrObject and errors to CsrbotError. Holds no state besides
  * the client: safe to use from several workers or replicas.
  */
-export class KubernetesCsrApi {
+export class KubernetesCsrApi implements CsrApi {
   private readonly api: CertificatesV1Api;
   private readonly server: string | undefined;
   private readonly timeoutMs: number;
   private readonly maxConflictRetries: number;
+  private readonly onWatchError: (error: CsrbotError) => void;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -36,6 +43,7 @@ export class KubernetesCsrApi {
     this.server = kc.getCurrentCluster()?.server;
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.maxConflictRetries = opts.maxConflictRetries ?? 5;
+    this.onWatchError = opts.onWatchError ?? (() => undefined);
   }
 
   static create(kc: KubeConfig, opts: KubernetesCsrApiOptions = {}): KubernetesCsrApi {
@@ -51,79 +59,69 @@ export class KubernetesCsrApi {
   }
 
   /**
-   * Creates the CSR. Idempotent: if a CSR with this name already exists for
-   * the same request, returns it; if it holds a different request, throws
-   * CSR_NAME_TAKEN.
+   * Creates the CSR, labelled as csrbot's. Idempotent: if a CSR with this
+   * name already exists for the same request, returns it; if it holds a
+   * different request, throws CSR_NAME_TAKEN.
    */
-  async create(input: CreateCsrInput): Promise<CsrView> {
-    const request = Buffer.from(input.csrPem).toString('base64');
+  async create(spec: CreateCsr): Promise<CsrObject> {
     const body: V1CertificateSigningRequest = {
       apiVersion: 'certificates.k8s.io/v1',
       kind: 'CertificateSigningRequest',
-      metadata: {
-        name: input.name,
-        labels: { ...input.labels, [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
-        ...(input.annotations ? { annotations: input.annotations } : {}),
-      },
+      metadata: { name: spec.name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE }, annotations: spec.annotations },
       spec: {
-        request,
-        signerName: input.signerName ?? CLIENT_SIGNER,
-        usages: input.usages ?? ['client auth', 'digital signature'],
-        ...(input.expirationSeconds !== undefined ? { expirationSeconds: input.expirationSeconds } : {}),
+        request: Buffer.from(spec.csrPem).toString('base64'),
+        signerName: spec.signerName,
+        usages: spec.usages,
+        expirationSeconds: spec.expirationSeconds,
       },
     };
     try {
-      return toCsrView(await this.api.createCertificateSigningRequest({ body }, this.options()));
+      return toCsrObject(await this.api.createCertificateSigningRequest({ body }, this.options()));
     } catch (e) {
-      const err = this.fail(e, { operation: 'create', name: input.name, verb: 'create', resource: 'certificatesigningrequests' });
+      const err = this.fail(e, { operation: 'create', name: spec.name, verb: 'create', resource: 'certificatesigningrequests' });
       if (err.code !== 'CLUSTER_CONFLICT') throw err;
-      const existing = await this.read(input.name);
-      if (normalizePem(Buffer.from(existing.spec.request, 'base64').toString('utf8')) !== normalizePem(input.csrPem)) {
-        throw new CsrbotError('CSR_NAME_TAKEN', { name: input.name }, { cause: e });
+      const existing = await this.read(spec.name);
+      if (normalizePem(Buffer.from(existing.spec.request, 'base64').toString('utf8')) !== normalizePem(spec.csrPem)) {
+        throw new CsrbotError('CSR_NAME_TAKEN', { name: spec.name }, { cause: e });
       }
-      return toCsrView(existing);
+      return toCsrObject(existing);
     }
   }
 
-  async get(name: string): Promise<CsrView> {
-    return toCsrView(await this.read(name));
+  async get(name: string): Promise<CsrObject | undefined> {
+    try {
+      return toCsrObject(await this.read(name));
+    } catch (e) {
+      if (e instanceof CsrbotError && e.code === 'CSR_NOT_FOUND') return undefined;
+      throw e;
+    }
   }
 
-  /** CSRs matching labelSelector (default: the ones csrbot created), and the list's resourceVersion to watch from. */
-  async list(opts: { labelSelector?: string } = {}): Promise<{ items: CsrView[]; resourceVersion: string }> {
+  async listManaged(): Promise<{ items: CsrObject[]; resourceVersion: string }> {
     try {
-      const r = await this.api.listCertificateSigningRequest(
-        { labelSelector: opts.labelSelector ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}` },
-        this.options(),
-      );
-      return { items: r.items.map(toCsrView), resourceVersion: r.metadata?.resourceVersion ?? '' };
+      const r = await this.api.listCertificateSigningRequest({ labelSelector: managedSelector }, this.options());
+      return { items: r.items.map(toCsrObject), resourceVersion: r.metadata?.resourceVersion ?? '' };
     } catch (e) {
       throw this.fail(e, { operation: 'list', verb: 'list', resource: 'certificatesigningrequests' });
     }
   }
 
-  /** Approves as `kubectl certificate approve` does; a second approve is a no-op ('already-approved'). */
-  approve(name: string, input: DecisionInput): Promise<DecisionResult> {
-    return this.decide(name, 'Approved', input);
+  /** Approves as `kubectl certificate approve` does: GET, append the condition, PUT /approval. */
+  approve(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }> {
+    return this.decide(name, 'Approved', condition);
   }
 
-  /** Denies; a second deny is a no-op ('already-denied'). Denying an approved CSR throws CSR_ALREADY_DECIDED. */
-  deny(name: string, input: DecisionInput): Promise<DecisionResult> {
-    return this.decide(name, 'Denied', input);
+  deny(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }> {
+    return this.decide(name, 'Denied', condition);
   }
 
-  private async decide(name: string, type: 'Approved' | 'Denied', input: DecisionInput): Promise<DecisionResult> {
+  private async decide(name: string, type: 'Approved' | 'Denied', input: { reason: string; message: string }): Promise<{ changed: boolean }> {
     const attempted = type === 'Approved' ? 'approve' : 'deny';
     for (let attempt = 1; ; attempt++) {
       const csr = await this.read(name);
-      const conditions = csr.status?.conditions ?? [];
-      const decided = conditions.find((c) => (c.type === 'Approved' || c.type === 'Denied') && c.status === 'True');
-      if (decided?.type === type) {
-        return { outcome: type === 'Approved' ? 'already-approved' : 'already-denied', csr: toCsrView(csr) };
-      }
-      if (decided) {
-        throw new CsrbotError('CSR_ALREADY_DECIDED', { name, decision: decided.type.toLowerCase(), attempted, by: decided.message });
-      }
+      const decided = toCsrObject(csr).decision;
+      if (decided?.type === type) return { changed: false };
+      if (decided) throw new CsrbotError('CSR_ALREADY_DECIDED', { name, decision: decided.type.toLowerCase(), attempted, by: decided.message });
       const condition: V1CertificateSigningRequestCondition = {
         type,
         status: 'True',
@@ -131,10 +129,10 @@ export class KubernetesCsrApi {
         message: input.message,
         lastUpdateTime: new Date(),
       };
-      csr.status = { ...csr.status, conditions: [...conditions, condition] };
+      csr.status = { ...csr.status, conditions: [...(csr.status?.conditions ?? []), condition] };
       try {
-        const updated = await this.api.replaceCertificateSigningRequestApproval({ name, body: csr }, this.options());
-        return { outcome: type === 'Approved' ? 'approved' : 'denied', csr: toCsrView(updated) };
+        await this.api.replaceCertificateSigningRequestApproval({ name, body: csr }, this.options());
+        return { changed: true };
       } catch (e) {
         const err = this.fail(e, { operation: attempted, name, verb: 'update', resource: 'certificatesigningrequests/approval' });
         // 409: someone else wrote the CSR since our GET; read it again, as kubectl does.
@@ -145,25 +143,25 @@ export class KubernetesCsrApi {
   }
 
   /**
-   * Streams changes to CSRs until the returned function is called. Reconnects
-   * from the last seen resourceVersion when the server closes the stream or
-   * the connection drops; if that version has expired (410), restarts and
-   * emits 'resync' followed by every current CSR as 'added'.
+   * Streams changes to csrbot's CSRs until stopped. Reconnects from the last
+   * seen resourceVersion when the server closes the stream or the connection
+   * drops; if that version has expired (410), restarts, replaying every
+   * current CSR as ADDED.
    */
-  async watch(onEvent: (e: CsrWatchEvent) => void, opts: WatchOptions = {}): Promise<() => void> {
-    const labelSelector = opts.labelSelector ?? `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
-    let resourceVersion = opts.resourceVersion;
+  watch(filter: WatchFilter, onEvent: (type: CsrEventType, csr: CsrObject) => void): { stop(): void } {
+    let resourceVersion = filter.resourceVersion || undefined;
     let stopped = false;
     let controller: AbortController | undefined;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
     const watcher = new Watch(this.kc);
+    const query = { labelSelector: managedSelector, fieldSelector: filter.name ? `metadata.name=${filter.name}` : undefined, allowWatchBookmarks: true };
 
     const reconnect = (err?: unknown) => {
       if (stopped) return;
       if (err) {
         failures++;
-        opts.onError?.(this.fail(err, { operation: 'watch', verb: 'watch', resource: 'certificatesigningrequests' }));
+        this.onWatchError(this.fail(err, { operation: 'watch', verb: 'watch', resource: 'certificatesigningrequests' }));
       }
       const delay = err ? Math.min(10_000, 250 * 2 ** Math.min(failures, 6)) : 0;
       retryTimer = setTimeout(() => void connect(), delay);
@@ -178,25 +176,21 @@ export class KubernetesCsrApi {
       // when the server closes the stream, without counting a failure.
       let streaming = false;
       try {
-        controller = await watcher.watch(
+        const c = await watcher.watch(
           csrPath,
-          { labelSelector: labelSelector || undefined, fieldSelector: opts.fieldSelector, resourceVersion, allowWatchBookmarks: true },
-          (phase: string, obj: unknown) => {
+          { ...query, resourceVersion },
+          (phase: string, obj: V1CertificateSigningRequest & { code?: number }) => {
             if (stopped) return;
             failures = 0;
-            const o = obj as V1CertificateSigningRequest & { code?: number };
             if (phase === 'ERROR') {
-              if (o.code === 410) {
+              if (obj.code === 410) {
                 expired = true;
                 resourceVersion = undefined;
-                onEvent({ type: 'resync' });
               }
               return;
             }
-            if (o.metadata?.resourceVersion) resourceVersion = o.metadata.resourceVersion;
-            if (phase === 'BOOKMARK') return;
-            const type = phase === 'ADDED' ? 'added' : phase === 'DELETED' ? 'deleted' : 'modified';
-            onEvent({ type, csr: toCsrView(o) });
+            if (obj.metadata?.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
+            if (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') onEvent(phase, toCsrObject(obj));
           },
           (err: unknown) => {
             const name = (err as { name?: string } | null)?.name;
@@ -204,18 +198,21 @@ export class KubernetesCsrApi {
             else reconnect(err);
           },
         );
+        controller = c;
         streaming = true;
-        if (stopped) controller.abort();
+        if (stopped) c.abort();
       } catch (e) {
         reconnect(e);
       }
     };
 
-    await connect();
-    return () => {
-      stopped = true;
-      if (retryTimer) clearTimeout(retryTimer);
-      controller?.abort();
+    void connect();
+    return {
+      stop: () => {
+        stopped = true;
+        if (retryTimer) clearTimeout(retryTimer);
+        controller?.abort();
+      },
     };
   }
 

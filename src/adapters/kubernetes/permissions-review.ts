@@ -1,12 +1,11 @@
 import { AuthorizationV1Api } from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { SYSTEM_AUTHENTICATED } from '../../domain/kubernetes-rules.js';
+import { CLIENT_SIGNER, SYSTEM_AUTHENTICATED } from '../../domain/kubernetes-rules.js';
 import { SENSITIVE_ABILITIES, type Ability, type Identity, type PermissionPreview } from '../../domain/privilege.js';
 import type { PermissionsReview } from '../../ports.js';
 import type { AccessQuestion } from './access-review.js';
 import { requestDeadline } from './request-deadline.js';
 import { toCsrbotError } from './to-csrbot-error.js';
-import { CLIENT_SIGNER } from './types.js';
 
 const certificates = 'certificates.k8s.io';
 const rbac = 'rbac.authorization.k8s.io';

@@ -45,7 +45,8 @@ export async function maxmemoryPolicyWarning(client: RedisClient): Promise<strin
 
 /** host:port of the server a connection reached; through Sentinel only the socket knows it. */
 function addressOf(n: Redis): string {
-  const socket = (n as unknown as { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
+  // Undefined before the first connection, whatever the type says.
+  const socket: { remoteAddress?: string; remotePort?: number } | undefined = n.stream;
   if (n.options.sentinels && socket?.remoteAddress) return `${socket.remoteAddress}:${socket.remotePort ?? '?'}`;
   return `${n.options.host ?? '?'}:${n.options.port ?? '?'}`;
 }

@@ -8,9 +8,6 @@
  *                                   corrupt empty arrays on a round trip.
  *   request:<id>:approvals    HASH  userId -> Approval JSON; HSETNX so each approver counts once
  *   request:<id>:once:<what>  STRING one-time flags (SET NX; forget() deletes)
- *   csr:<csrName>             STRING -> request id
- *   cert:<serial>             STRING IssuedCertificate JSON plus requestId
- *   certs:by-expiry           ZSET  serial scored by notAfter (epoch ms), for expiry reminders
  *   by-requester:<userId>     ZSET  request id scored by createdAt (epoch ms): per-user rate and pending limits
  *   open:pending              ZSET  request id scored by when it entered the state (epoch ms):
  *   open:approved                   created, decided. Written by the same scripts that change
@@ -57,11 +54,6 @@ export interface RedisRequestStoreOptions {
   prefix: string;
 }
 
-/** An issued certificate as kept for expiry reminders. */
-export interface IssuedRecord extends IssuedCertificate {
-  requestId: string;
-}
-
 // Returns the record as {fields, approvals} after the write.
 const SNAPSHOT = `local function snapshot() return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])} end
 `;
@@ -76,7 +68,7 @@ local function index_open(o, id, openIndex, score)
 end
 `;
 
-// KEYS: request, approvals, csr index, open:pending, open:approved, by-requester.
+// KEYS: request, approvals, open:pending, open:approved, by-requester.
 // ARGV: id, openIndex, score, nFields, field/json pairs..., approval userId/json pairs...
 const CREATE = `${SNAPSHOT}${INDEX_OPEN}
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0, snapshot()} end
@@ -84,9 +76,8 @@ local n = tonumber(ARGV[4])
 local i = 5
 for _ = 1, n do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]); i = i + 2 end
 while i <= #ARGV do redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]); i = i + 2 end
-redis.call('SET', KEYS[3], ARGV[1])
-index_open(4, ARGV[1], tonumber(ARGV[2]), ARGV[3])
-redis.call('ZADD', KEYS[6], ARGV[3], ARGV[1])
+index_open(3, ARGV[1], tonumber(ARGV[2]), ARGV[3])
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
 return {1, snapshot()}
 `;
 
@@ -129,12 +120,10 @@ redis.call('HSETNX', KEYS[2], ARGV[1], ARGV[2])
 return {1, redis.call('HVALS', KEYS[2])}
 `;
 
-// KEYS: request, cert, by-expiry. ARGV: issued json, cert record json, notAfter ms, serial.
+// KEYS: request. ARGV: issued json.
 const SAVE_ISSUED = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'issued', ARGV[1])
-redis.call('SET', KEYS[2], ARGV[2])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[4])
 return 1
 `;
 
@@ -167,13 +156,7 @@ export class RedisRequestStore implements RequestStore {
     const approvals = request.approvals.map((a): [string, string] => [a.userId, encodeApproval(a)]);
     const [created, snap] = (await this.run(
       CREATE,
-      [
-        this.requestKey(request.id),
-        this.approvalsKey(request.id),
-        this.csrKey(request.csrName),
-        ...this.openKeys(),
-        this.byRequesterKey(request.requester.userId),
-      ],
+      [this.requestKey(request.id), this.approvalsKey(request.id), ...this.openKeys(), this.byRequesterKey(request.requester.userId)],
       [request.id, openIndex(request.state), sinceMs(request.createdAt), fields.length, ...fields.flat(), ...approvals.flat()],
     )) as [number, Snapshot];
     return { created: created === 1, request: decode(snap) };
@@ -188,11 +171,6 @@ export class RedisRequestStore implements RequestStore {
     const approvals = res[1]?.[1] as Record<string, string>;
     if (Object.keys(fields).length === 0) return undefined;
     return decodeObjects(fields, approvals);
-  }
-
-  async findByCsrName(csrName: string): Promise<CertificateRequest | undefined> {
-    const id = await this.redis.get(this.csrKey(csrName));
-    return id === null ? undefined : this.get(id);
   }
 
   async update(id: string, patch: RequestPatch): Promise<CertificateRequest> {
@@ -242,16 +220,10 @@ export class RedisRequestStore implements RequestStore {
 
   async saveIssued(id: string, cert: IssuedCertificate): Promise<void> {
     checkId(id);
-    const notAfter = Date.parse(cert.notAfter);
-    if (Number.isNaN(notAfter)) throw new Error(`saveIssued: notAfter '${cert.notAfter}' is not a date`);
+    if (Number.isNaN(Date.parse(cert.notAfter))) throw new Error(`saveIssued: notAfter '${cert.notAfter}' is not a date`);
     const issued = JSON.stringify(cert);
     refusePrivateKey(issued, 'an issued certificate');
-    const record: IssuedRecord = { ...cert, requestId: id };
-    const ok = await this.run(
-      SAVE_ISSUED,
-      [this.requestKey(id), this.certKey(cert.serial), this.byExpiryKey()],
-      [issued, JSON.stringify(record), notAfter, cert.serial],
-    );
+    const ok = await this.run(SAVE_ISSUED, [this.requestKey(id)], [issued]);
     if (ok !== 1) throw new Error(`RequestStore.saveIssued: no request ${id}`);
   }
 
@@ -272,20 +244,6 @@ export class RedisRequestStore implements RequestStore {
     return { pending: stats(res[0]?.[1], res[1]?.[1]), approved: stats(res[2]?.[1], res[3]?.[1]) };
   }
 
-  /** Issued certificates whose notAfter is at or before `until`, soonest first (for expiry reminders). */
-  async issuedExpiringBy(until: Date, limit = 1000): Promise<IssuedRecord[]> {
-    const serials = await this.redis.zrangebyscore(this.byExpiryKey(), '-inf', until.getTime(), 'LIMIT', 0, limit);
-    if (serials.length === 0) return [];
-    const values = await this.redis.mget(serials.map((s) => this.certKey(s)));
-    return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as IssuedRecord);
-  }
-
-  /** The issued certificate saved under this serial. */
-  async issuedBySerial(serial: string): Promise<IssuedRecord | undefined> {
-    const v = await this.redis.get(this.certKey(serial));
-    return v === null ? undefined : (JSON.parse(v) as IssuedRecord);
-  }
-
   private requestKey(id: string): string {
     return `${this.prefix}:request:${id}`;
   }
@@ -295,17 +253,8 @@ export class RedisRequestStore implements RequestStore {
   private onceKey(id: string, what: string): string {
     return `${this.requestKey(id)}:once:${what}`;
   }
-  private csrKey(csrName: string): string {
-    return `${this.prefix}:csr:${csrName}`;
-  }
-  private certKey(serial: string): string {
-    return `${this.prefix}:cert:${serial}`;
-  }
   private byRequesterKey(userId: string): string {
     return `${this.prefix}:by-requester:${userId}`;
-  }
-  private byExpiryKey(): string {
-    return `${this.prefix}:certs:by-expiry`;
   }
   /** In OPEN_STATES order, which is the order of openIndex. */
   private openKeys(): [pending: string, approved: string] {
@@ -363,8 +312,8 @@ function decode([fields, approvals]: Snapshot): CertificateRequest {
 }
 
 function decodeObjects(fields: Record<string, string>, approvals: Record<string, string>): CertificateRequest {
-  const out: Record<string, unknown> = {};
+  // Each field holds what create/update JSON-encoded from a CertificateRequest (JSON.parse: any).
+  const out: Record<string, ReturnType<typeof JSON.parse>> = {};
   for (const [k, v] of Object.entries(fields)) out[k] = JSON.parse(v);
-  out['approvals'] = sortApprovals(Object.values(approvals).map((v) => JSON.parse(v) as Approval));
-  return out as unknown as CertificateRequest;
+  return { ...out, approvals: sortApprovals(Object.values(approvals).map((v) => JSON.parse(v) as Approval)) } as CertificateRequest;
 }

@@ -7,6 +7,15 @@ import forge from 'node-forge';
 
 export type Node = forge.asn1.Asn1;
 
+// forge's reader also takes an options object (strict, parseAllBytes, ...);
+// @types/node-forge only declares the boolean form. This adds the overload.
+declare module 'node-forge' {
+  // eslint-disable-next-line @typescript-eslint/no-namespace -- augments forge's own namespace
+  namespace asn1 {
+    function fromDer(bytes: string, options: { strict?: boolean; parseAllBytes?: boolean; decodeBitStrings?: boolean; maxDepth?: number }): Asn1;
+  }
+}
+
 export const Tag = {
   BOOLEAN: 1,
   INTEGER: 2,
@@ -61,7 +70,7 @@ export function parseDer(bytes: Uint8Array, opts: { canonical?: boolean } = {}):
   const bin = toBinary(bytes);
   let node: Node;
   try {
-    node = (forge.asn1.fromDer as unknown as (b: string, o: object) => Node)(bin, {
+    node = forge.asn1.fromDer(bin, {
       strict: true,
       parseAllBytes: true,
       decodeBitStrings: false,

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { X509Certificate } from 'node:crypto';
+import { Annotations } from '../../../src/app/deps.js';
 import { signerCaPem } from '../../support/cluster/cluster.js';
 import { botsRedis, quiet, startCluster, startSentinel, type HaRedis } from './redis-ha.js';
 import {
@@ -78,7 +79,11 @@ describe.each([
       expect(w.jane.dms().filter(isCertificateDm)).toHaveLength(1);
       expect(await conditionCount(w, csrName, 'Approved')).toBe(1);
       expect(w.emu.messagesIn(w.emu.adminChannelId).filter((m) => m.user === w!.emu.botUserId && m.text.includes('for jane'))).toHaveLength(1);
-      const r = await bot.store.findByCsrName(csrName);
+      // The CSR's annotation is how csrbot finds the request behind a CSR.
+      const id = (await readCsr(w, csrName)).metadata?.annotations?.[Annotations.requestId];
+      expect(id).toBeDefined();
+      const r = await bot.store.get(id!);
+      expect(r?.csrName).toBe(csrName);
       expect(r?.state).toBe('issued');
       expect(r?.approvals.map((a) => a.userId)).toEqual([w.alice.id]);
       expect(w.logs.join('')).not.toContain('job failed for good');

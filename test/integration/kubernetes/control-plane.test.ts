@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubernetesCsrApi } from '../../../src/adapters/kubernetes/index.js';
-import type { CsrWatchEvent } from '../../../src/adapters/kubernetes/index.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import {
   clusterState,
@@ -19,7 +18,7 @@ import {
   stopPrivateControlPlane,
 } from '../../support/cluster/cluster.js';
 import { isAlive } from '../../support/cluster/processes.js';
-import { opensslKeyAndCsr, uniqueName } from './support.js';
+import { csrSpec, opensslKeyAndCsr, uniqueName } from './support.js';
 
 const harness = clusterState().mode === 'harness';
 const maybe = harness ? describe : describe.skip; // KUBECONFIG_TEST clusters are not ours to break
@@ -59,17 +58,14 @@ maybe('kube-apiserver outages', () => {
   it('stop/start on the same port: the adapter reports CLUSTER_UNREACHABLE, then data and the watch come back', async () => {
     file = await startPrivateControlPlane();
     const state = clusterState(file);
-    const api = KubernetesCsrApi.create(load(state.csrbotKubeconfig), { requestTimeoutMs: 2_000 });
-    const before = uniqueName('outage-before');
-    await api.create({ name: before, csrPem: opensslKeyAndCsr({ cn: 'jane', o: ['dev-team'] }).csrPem });
-
     const seen: string[] = [];
     const errors: string[] = [];
-    const { resourceVersion } = await api.list();
-    const stop = await api.watch((e: CsrWatchEvent) => e.type !== 'resync' && seen.push(e.csr.name), {
-      resourceVersion,
-      onError: (err) => errors.push((err as { code?: string }).code ?? 'unknown'),
-    });
+    const api = KubernetesCsrApi.create(load(state.csrbotKubeconfig), { requestTimeoutMs: 2_000, onWatchError: (err) => errors.push(err.code) });
+    const before = uniqueName('outage-before');
+    await api.create(csrSpec(before, opensslKeyAndCsr({ cn: 'jane', o: ['dev-team'] }).csrPem));
+
+    const { resourceVersion } = await api.listManaged();
+    const watch = api.watch({ resourceVersion }, (_type, csr) => seen.push(csr.name));
     try {
       const oldPid = state.processes['kube-apiserver']?.pid;
       await stopApiserver(file);
@@ -79,13 +75,13 @@ maybe('kube-apiserver outages', () => {
       const after = clusterState(file);
       expect(after.processes['kube-apiserver']?.pid).not.toBe(oldPid);
       expect(after.server).toBe(state.server);
-      expect((await api.get(before)).name).toBe(before);
+      expect((await api.get(before))?.name).toBe(before);
 
       const later = uniqueName('outage-after');
-      await api.create({ name: later, csrPem: opensslKeyAndCsr({ cn: 'jane', o: ['dev-team'] }).csrPem });
+      await api.create(csrSpec(later, opensslKeyAndCsr({ cn: 'jane', o: ['dev-team'] }).csrPem));
       expect(await waitUntil(() => seen.includes(later), 20_000)).toBe(true);
     } finally {
-      stop();
+      watch.stop();
     }
     expect(errors.length).toBeGreaterThan(0);
   }, 90_000);
@@ -95,11 +91,11 @@ maybe('kube-apiserver outages', () => {
     const api = KubernetesCsrApi.create(load(state.csrbotKubeconfig), { requestTimeoutMs: 1_000 });
     pauseApiserver(file);
     try {
-      await expect(api.list()).rejects.toMatchObject({ code: 'CLUSTER_TIMEOUT' });
+      await expect(api.listManaged()).rejects.toMatchObject({ code: 'CLUSTER_TIMEOUT' });
     } finally {
       resumeApiserver(file);
     }
-    await expect(api.list()).resolves.toHaveProperty('items');
+    await expect(api.listManaged()).resolves.toHaveProperty('items');
   }, 30_000);
 });
 

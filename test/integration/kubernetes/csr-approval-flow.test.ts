@@ -4,9 +4,9 @@
 import { describe, expect, it, beforeAll } from '@jest/globals';
 import { X509Certificate } from 'node:crypto';
 import { KubernetesCsrApi, selfSubjectReview } from '../../../src/adapters/kubernetes/index.js';
-import type { CsrWatchEvent } from '../../../src/adapters/kubernetes/index.js';
+import type { CsrEventType, CsrObject } from '../../../src/ports.js';
 import { clientCertKubeConfig, csrbotKubeConfig, signerCaPem } from '../../support/cluster/cluster.js';
-import { CLIENT_AUTH_EKU, opensslKeyAndCsr, subjectOf, uniqueName, waitForCertificate } from './support.js';
+import { CLIENT_AUTH_EKU, csrSpec, opensslKeyAndCsr, readCsr, subjectOf, uniqueName, waitForCertificate } from './support.js';
 
 const approver = { reason: 'CsrbotApproved', message: 'approved in Slack by @alice (U0ALICE)' };
 
@@ -23,30 +23,27 @@ describe('approving jane’s request', () => {
 
   it('creates the CSR with our signer, label and annotations, pending', async () => {
     requestedAt = Date.now();
-    const csr = await api.create({ name, csrPem, expirationSeconds: 3600, annotations: { 'csrbot.dev/request-id': 'req-1' } });
-    expect(csr).toMatchObject({
-      name,
-      state: 'pending',
-      signerName: 'kubernetes.io/kube-apiserver-client',
-      expirationSeconds: 3600,
-      labels: { 'app.kubernetes.io/managed-by': 'csrbot' },
-      annotations: { 'csrbot.dev/request-id': 'req-1' },
-    });
-    expect(csr.usages).toContain('client auth');
-    expect(csr.uid).not.toBe('');
+    const csr = await api.create(csrSpec(name, csrPem, { expirationSeconds: 3600, annotations: { 'csrbot.dev/request-id': 'req-1' } }));
+    expect(csr).toMatchObject({ name, state: 'pending', annotations: { 'csrbot.dev/request-id': 'req-1' } });
+    // What the cluster stores: the adapter's label, and the spec as asked.
+    const stored = await readCsr(name);
+    expect(stored.metadata?.labels).toEqual({ 'app.kubernetes.io/managed-by': 'csrbot' });
+    expect(stored.metadata?.annotations).toEqual({ 'csrbot.dev/request-id': 'req-1' });
+    expect(stored.spec).toMatchObject({ signerName: 'kubernetes.io/kube-apiserver-client', expirationSeconds: 3600 });
+    expect(stored.spec.usages).toContain('client auth');
+    expect(stored.metadata?.uid).toBeTruthy();
   });
 
   it('create is idempotent for the same request', async () => {
-    const again = await api.create({ name, csrPem, expirationSeconds: 3600 });
-    expect(again.name).toBe(name);
+    const again = await api.create(csrSpec(name, csrPem, { expirationSeconds: 3600 }));
+    expect(again).toMatchObject({ name, state: 'pending', annotations: { 'csrbot.dev/request-id': 'req-1' } });
     const other = opensslKeyAndCsr({ cn: 'jane', o: ['dev-team'] });
-    await expect(api.create({ name, csrPem: other.csrPem })).rejects.toMatchObject({ code: 'CSR_NAME_TAKEN' });
+    await expect(api.create(csrSpec(name, other.csrPem))).rejects.toMatchObject({ code: 'CSR_NAME_TAKEN' });
   });
 
   it('approves with a condition naming the approver, and the signer issues the certificate', async () => {
-    const result = await api.approve(name, approver);
-    expect(result.outcome).toBe('approved');
-    const approved = result.csr.conditions.find((c) => c.type === 'Approved');
+    expect(await api.approve(name, approver)).toEqual({ changed: true });
+    const approved = (await readCsr(name)).status?.conditions?.find((c) => c.type === 'Approved');
     expect(approved).toMatchObject({ status: 'True', reason: 'CsrbotApproved', message: 'approved in Slack by @alice (U0ALICE)' });
     expect(approved?.lastUpdateTime).toBeDefined();
 
@@ -77,9 +74,8 @@ describe('approving jane’s request', () => {
   });
 
   it('a second approve is a no-op', async () => {
-    const again = await api.approve(name, { reason: 'CsrbotApproved', message: 'double click by @bob' });
-    expect(again.outcome).toBe('already-approved');
-    expect(again.csr.conditions.filter((c) => c.type === 'Approved')).toHaveLength(1);
+    expect(await api.approve(name, { reason: 'CsrbotApproved', message: 'double click by @bob' })).toEqual({ changed: false });
+    expect((await readCsr(name)).status?.conditions?.filter((c) => c.type === 'Approved')).toHaveLength(1);
   });
 
   it('a denial after approval is refused with CSR_ALREADY_DECIDED', async () => {
@@ -95,7 +91,7 @@ describe('the signer caps the validity', () => {
     const name = uniqueName('long');
     const { csrPem } = opensslKeyAndCsr({ cn: 'jane', o: ['dev-team'] });
     const requestedAt = Date.now();
-    await api.create({ name, csrPem, expirationSeconds: 48 * 3600 });
+    await api.create(csrSpec(name, csrPem, { expirationSeconds: 48 * 3600 }));
     await api.approve(name, approver);
     const issued = await waitForCertificate(api, name);
     const notAfter = Date.parse(new X509Certificate(issued.certificatePem ?? '').validTo);
@@ -107,11 +103,10 @@ describe('the signer caps the validity', () => {
 describe('denied requests', () => {
   it('deny sets Denied; approving it then is CSR_ALREADY_DECIDED; a second deny is a no-op', async () => {
     const name = uniqueName('denied');
-    await api.create({ name, csrPem: opensslKeyAndCsr({ cn: 'mallory', o: ['dev-team'] }).csrPem });
-    const denied = await api.deny(name, { reason: 'CsrbotDenied', message: 'denied in Slack by @alice (U0ALICE)' });
-    expect(denied.outcome).toBe('denied');
-    expect(denied.csr.state).toBe('denied');
-    expect(denied.csr.conditions).toEqual([
+    await api.create(csrSpec(name, opensslKeyAndCsr({ cn: 'mallory', o: ['dev-team'] }).csrPem));
+    expect(await api.deny(name, { reason: 'CsrbotDenied', message: 'denied in Slack by @alice (U0ALICE)' })).toEqual({ changed: true });
+    expect((await api.get(name))?.state).toBe('denied');
+    expect((await readCsr(name)).status?.conditions).toEqual([
       expect.objectContaining({ type: 'Denied', status: 'True', reason: 'CsrbotDenied', message: 'denied in Slack by @alice (U0ALICE)' }),
     ]);
 
@@ -119,35 +114,33 @@ describe('denied requests', () => {
     expect(err).toMatchObject({ code: 'CSR_ALREADY_DECIDED', details: expect.objectContaining({ name, decision: 'denied', attempted: 'approve' }) });
     expect((err as Error).message).toContain('was already denied');
 
-    expect((await api.deny(name, { reason: 'CsrbotDenied', message: 'again' })).outcome).toBe('already-denied');
-    expect((await api.get(name)).state).toBe('denied');
+    expect(await api.deny(name, { reason: 'CsrbotDenied', message: 'again' })).toEqual({ changed: false });
+    expect((await api.get(name))?.state).toBe('denied');
+    expect((await readCsr(name)).status?.conditions).toHaveLength(1);
   });
 });
 
 describe('watch', () => {
   it('streams our CSRs from pending to issued', async () => {
     const name = uniqueName('watched');
-    const seen: CsrWatchEvent[] = [];
-    const { resourceVersion } = await api.list();
+    const seen: Array<{ type: CsrEventType; csr: CsrObject }> = [];
+    const { resourceVersion } = await api.listManaged();
     let resolveIssued: () => void = () => undefined;
     const issued = new Promise<void>((r) => (resolveIssued = r));
-    const stop = await api.watch(
-      (e) => {
-        if (e.type === 'resync' || e.csr.name !== name) return;
-        seen.push(e);
-        if (e.csr.state === 'issued') resolveIssued();
-      },
-      { resourceVersion },
-    );
+    const watch = api.watch({ resourceVersion }, (type, csr) => {
+      if (csr.name !== name) return;
+      seen.push({ type, csr });
+      if (csr.state === 'issued') resolveIssued();
+    });
     try {
-      await api.create({ name, csrPem: opensslKeyAndCsr({ cn: 'watcher', o: ['dev-team'] }).csrPem });
+      await api.create(csrSpec(name, opensslKeyAndCsr({ cn: 'watcher', o: ['dev-team'] }).csrPem));
       await api.approve(name, approver);
       await issued;
     } finally {
-      stop();
+      watch.stop();
     }
-    expect(seen[0]).toMatchObject({ type: 'added', csr: { state: 'pending' } });
-    expect(seen.map((e) => (e.type === 'resync' ? 'resync' : e.csr.state))).toEqual(expect.arrayContaining(['pending', 'approved', 'issued']));
+    expect(seen[0]).toMatchObject({ type: 'ADDED', csr: { state: 'pending' } });
+    expect(seen.map((e) => e.csr.state)).toEqual(expect.arrayContaining(['pending', 'approved', 'issued']));
   });
 
   // client-node 2 aborts a watch that has been silent for 30 s. On a quiet
@@ -155,20 +148,19 @@ describe('watch', () => {
   it('stays quiet and keeps streaming across a silence longer than 30 s', async () => {
     const name = uniqueName('quiet');
     const errors: Error[] = [];
+    const quietApi = KubernetesCsrApi.create(csrbotKubeConfig(), { onWatchError: (e) => errors.push(e) });
     let resolveAdded: () => void = () => undefined;
     const added = new Promise<void>((r) => (resolveAdded = r));
-    const stop = await api.watch(
-      (e) => {
-        if (e.type === 'added' && e.csr.name === name) resolveAdded();
-      },
-      { labelSelector: `csrbot-test-quiet=${name}`, onError: (e) => errors.push(e) },
-    );
+    // One CSR by name: nothing else the suite does reaches this watch, so it is silent until the create.
+    const watch = quietApi.watch({ name }, (type, csr) => {
+      if (type === 'ADDED' && csr.name === name) resolveAdded();
+    });
     try {
       await new Promise((r) => setTimeout(r, 33_000));
-      await api.create({ name, csrPem: opensslKeyAndCsr({ cn: 'quiet', o: ['dev-team'] }).csrPem, labels: { 'csrbot-test-quiet': name } });
+      await api.create(csrSpec(name, opensslKeyAndCsr({ cn: 'quiet', o: ['dev-team'] }).csrPem));
       await added;
     } finally {
-      stop();
+      watch.stop();
     }
     expect(errors).toEqual([]);
   }, 60_000);

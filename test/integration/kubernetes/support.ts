@@ -3,8 +3,11 @@ import { X509Certificate, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { CsrView, KubernetesCsrApi } from '../../../src/adapters/kubernetes/index.js';
+import { CertificatesV1Api, type V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { CsrbotError } from '../../../src/domain/errors.js';
+import { CLIENT_SIGNER } from '../../../src/domain/kubernetes-rules.js';
+import type { CreateCsr, CsrApi, CsrObject } from '../../../src/ports.js';
+import { adminKubeConfig } from '../../support/cluster/cluster.js';
 
 /** A CSR name no other test (or earlier run on a reused cluster) uses. */
 export function uniqueName(prefix: string): string {
@@ -49,18 +52,25 @@ export const CLIENT_AUTH_EKU = '1.3.6.1.5.5.7.3.2';
  * (csrbot itself waits in app/issue.ts with a watch; the adapter tests only
  * need to see what the cluster recorded.)
  */
-export async function waitForCertificate(
-  api: Pick<KubernetesCsrApi, 'get'>,
-  name: string,
-  opts: { timeoutMs?: number; pollMs?: number } = {},
-): Promise<CsrView> {
+export async function waitForCertificate(api: Pick<CsrApi, 'get'>, name: string, opts: { timeoutMs?: number; pollMs?: number } = {}): Promise<CsrObject> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   for (;;) {
     const csr = await api.get(name);
+    if (!csr) throw new CsrbotError('CSR_NOT_FOUND', { name });
     if (csr.state === 'issued') return csr;
     if (csr.state === 'failed') throw new CsrbotError('CSR_SIGNING_FAILED', { name, message: csr.failureMessage });
     if (csr.state === 'denied') throw new CsrbotError('CSR_ALREADY_DECIDED', { name, decision: 'denied', attempted: 'issue' });
     if (Date.now() > deadline) throw new CsrbotError('CLUSTER_TIMEOUT', { operation: `waiting for the certificate of ${name}` });
     await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
   }
+}
+
+/** What csrbot creates for a request, with the given overrides. */
+export function csrSpec(name: string, csrPem: string, o: Partial<CreateCsr> = {}): CreateCsr {
+  return { name, csrPem, signerName: CLIENT_SIGNER, usages: ['client auth', 'digital signature'], expirationSeconds: 3600, annotations: {}, ...o };
+}
+
+/** The CSR exactly as the cluster stores it (read as the admin), to check what the adapter wrote. */
+export function readCsr(name: string): Promise<V1CertificateSigningRequest> {
+  return adminKubeConfig().makeApiClient(CertificatesV1Api).readCertificateSigningRequest({ name });
 }

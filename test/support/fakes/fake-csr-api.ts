@@ -1,27 +1,42 @@
 /**
- * CsrApi in memory, with the decision rules of ClusterCsrApi over
- * KubernetesCsrApi: create is idempotent for the same request and refuses a
- * different one under the same name (CSR_NAME_TAKEN); approving an approved
- * CSR is a no-op, approving a denied one (or denying an approved one) throws
- * CSR_ALREADY_DECIDED; deciding a missing CSR throws CSR_NOT_FOUND.
+ * CsrApi in memory, with the rules of KubernetesCsrApi over the real API
+ * (test/support/contracts/csr-api.contract.ts holds both to them): create is
+ * idempotent for the same request and refuses a different one under the same
+ * name (CSR_NAME_TAKEN); approving an approved CSR is a no-op, approving a
+ * denied one (or denying an approved one) throws CSR_ALREADY_DECIDED;
+ * deciding a missing CSR throws CSR_NOT_FOUND. listManaged() and watch() see
+ * only csrbot's CSRs; a watch from a list's resourceVersion reports what
+ * changed after it, one without replays the current CSRs as ADDED, and events
+ * arrive asynchronously, as from the server.
  *
- * Tests drive the cluster's side: the signer (issue/fail), kubectl
- * (approveOutside/denyOutside/remove), an outage (failNext), and watch events
- * (every change is sent to watchers, and fire() sends any event).
+ * Tests drive the cluster's side: the signer (issue/failSigning), kubectl
+ * (approveOutside/denyOutside/remove/createUnmanaged), an outage (failNext),
+ * and watch events (fire() sends any event).
  */
 import { CsrbotError, type Details, type ErrorCode } from '../../../src/domain/errors.js';
-import type { CreateCsr, CsrApi, CsrObject, WatchFilter } from '../../../src/ports.js';
+import type { CreateCsr, CsrApi, CsrEventType, CsrObject, WatchFilter } from '../../../src/ports.js';
 
-export type CsrApiMethod = 'create' | 'get' | 'approve' | 'deny' | 'list';
-export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
-type Watcher = (type: WatchEventType, csr: CsrObject) => void;
+export type CsrApiMethod = 'create' | 'get' | 'approve' | 'deny' | 'listManaged';
+type Watcher = (type: CsrEventType, csr: CsrObject) => void;
 
 interface Stored {
   spec: CreateCsr;
   obj: CsrObject;
+  /** Created through the port (csrbot's label), not by someone else. */
+  managed: boolean;
+}
+
+interface Change {
+  version: number;
+  type: CsrEventType;
+  obj: CsrObject;
+  managed: boolean;
 }
 
 const copy = <T>(v: T): T => structuredClone(v);
+const now = () => new Date().toISOString();
+// As the adapter compares: line endings and surrounding space do not make another request.
+const samePem = (a: string, b: string) => a.replace(/\r\n/g, '\n').trim() === b.replace(/\r\n/g, '\n').trim();
 
 export class FakeCsrApi implements CsrApi {
   /** Every create() call's spec, in order (idempotent repeats included). */
@@ -33,6 +48,8 @@ export class FakeCsrApi implements CsrApi {
   private readonly objects = new Map<string, Stored>();
   private readonly watchers = new Set<Watcher>();
   private readonly failures = new Map<CsrApiMethod, { code: ErrorCode; details: Details; times: number }>();
+  /** Every change, as the API server's resourceVersions: a watch from a version replays what came after it. */
+  private readonly history: Change[] = [];
 
   static create(): FakeCsrApi {
     return new FakeCsrApi();
@@ -78,8 +95,16 @@ export class FakeCsrApi implements CsrApi {
     return s;
   }
 
-  private changed(type: WatchEventType, s: Stored): void {
-    this.fire(type, s.obj);
+  private changed(type: CsrEventType, s: Stored): void {
+    this.history.push({ version: this.history.length + 1, type, obj: copy(s.obj), managed: s.managed });
+    if (s.managed) this.fire(type, s.obj);
+  }
+
+  private store(spec: CreateCsr, managed: boolean): Stored {
+    const s: Stored = { spec: copy(spec), obj: { name: spec.name, state: 'pending', annotations: { ...spec.annotations }, createdAt: now() }, managed };
+    this.objects.set(spec.name, s);
+    this.changed('ADDED', s);
+    return s;
   }
 
   async create(spec: CreateCsr): Promise<CsrObject> {
@@ -87,13 +112,10 @@ export class FakeCsrApi implements CsrApi {
     this.creates.push(copy(spec));
     const existing = this.objects.get(spec.name);
     if (existing) {
-      if (existing.spec.csrPem.trim() !== spec.csrPem.trim()) throw new CsrbotError('CSR_NAME_TAKEN', { name: spec.name });
+      if (!samePem(existing.spec.csrPem, spec.csrPem)) throw new CsrbotError('CSR_NAME_TAKEN', { name: spec.name });
       return copy(existing.obj);
     }
-    const s: Stored = { spec: copy(spec), obj: { name: spec.name, state: 'pending', annotations: { ...spec.annotations } } };
-    this.objects.set(spec.name, s);
-    this.changed('ADDED', s);
-    return copy(s.obj);
+    return copy(this.store(spec, true).obj);
   }
 
   async get(name: string): Promise<CsrObject | undefined> {
@@ -115,17 +137,34 @@ export class FakeCsrApi implements CsrApi {
     return { changed };
   }
 
-  async list(labelSelector: string): Promise<{ items: CsrObject[]; resourceVersion?: string }> {
-    this.enter('list');
-    const [key, value] = labelSelector.split('=') as [string, string | undefined];
-    return { items: [...this.objects.values()].filter((s) => s.spec.labels[key] === value).map((s) => copy(s.obj)) };
+  async listManaged(): Promise<{ items: CsrObject[]; resourceVersion: string }> {
+    this.enter('listManaged');
+    const items = [...this.objects.values()].filter((s) => s.managed).map((s) => copy(s.obj));
+    return { items, resourceVersion: String(this.history.length) };
   }
 
   /** Like a field selector on the server: with `name`, only that CSR's events arrive. */
   watch(filter: WatchFilter, onEvent: Watcher): { stop(): void } {
-    const watcher: Watcher = filter.name ? (type, o) => (o.name === filter.name ? onEvent(type, o) : undefined) : onEvent;
-    this.watchers.add(watcher);
-    return { stop: () => void this.watchers.delete(watcher) };
+    let stopped = false;
+    const watcher: Watcher = (type, o) => {
+      if (!stopped && (!filter.name || o.name === filter.name)) onEvent(type, copy(o));
+    };
+    queueMicrotask(() => {
+      if (stopped) return;
+      const from = filter.resourceVersion === undefined ? undefined : Number(filter.resourceVersion);
+      const replay: Array<[CsrEventType, CsrObject]> =
+        from === undefined
+          ? [...this.objects.values()].filter((s) => s.managed).map((s) => ['ADDED', s.obj])
+          : this.history.filter((c) => c.version > from && c.managed).map((c) => [c.type, c.obj]);
+      for (const [type, o] of replay) watcher(type, o);
+      this.watchers.add(watcher);
+    });
+    return {
+      stop: () => {
+        stopped = true;
+        this.watchers.delete(watcher);
+      },
+    };
   }
 
   // ---- the cluster's side ---------------------------------------------------
@@ -141,7 +180,7 @@ export class FakeCsrApi implements CsrApi {
         attempted: type === 'Approved' ? 'approve' : 'deny',
         by: d.message,
       });
-    s.obj.decision = { type, reason: c.reason, message: c.message };
+    s.obj.decision = { type, reason: c.reason, message: c.message, at: now() };
     if (type === 'Denied') {
       s.obj.state = 'denied';
       s.obj.failureMessage = c.message;
@@ -159,6 +198,12 @@ export class FakeCsrApi implements CsrApi {
 
   denyOutside(name: string, reason = 'KubectlDeny', message = 'This CSR was denied by kubectl certificate deny.'): void {
     this.decide(name, 'Denied', { reason, message });
+  }
+
+  /** Someone else's CSR (kubectl create, a kubelet): without csrbot's label. */
+  createUnmanaged(spec: CreateCsr): void {
+    if (this.objects.has(spec.name)) throw new CsrbotError('CLUSTER_CONFLICT', { name: spec.name });
+    this.store(spec, false);
   }
 
   /** The signer issued `certificatePem`. */
@@ -185,7 +230,7 @@ export class FakeCsrApi implements CsrApi {
   }
 
   /** Sends an event to every watcher (a replayed or duplicated event, say). */
-  fire(type: WatchEventType, csr: CsrObject): void {
-    for (const w of [...this.watchers]) w(type, copy(csr));
+  fire(type: CsrEventType, csr: CsrObject): void {
+    for (const w of [...this.watchers]) w(type, csr);
   }
 }

@@ -33,10 +33,7 @@ interface Stored {
 
 export class InMemoryRequestStore implements RequestStore {
   private readonly requests = new Map<string, Stored>();
-  private readonly byCsrName = new Map<string, string>();
   private readonly flags = new Set<string>();
-  /** Issued certificates by serial, as saveIssued recorded them. */
-  readonly issued = new Map<string, IssuedCertificate & { requestId: string }>();
   /** Open requests by id: their state and when they entered it (epoch ms). */
   private readonly open = new Map<string, { state: OpenState; since: number }>();
 
@@ -53,7 +50,6 @@ export class InMemoryRequestStore implements RequestStore {
     const stored: Stored = { fields: new Map(fields), approvals: new Map() };
     for (const [userId, json] of approvals) if (!stored.approvals.has(userId)) stored.approvals.set(userId, json);
     this.requests.set(request.id, stored);
-    this.byCsrName.set(request.csrName, request.id);
     this.index(request.id, request.state, request.createdAt);
     return { created: true, request: decode(stored) };
   }
@@ -62,11 +58,6 @@ export class InMemoryRequestStore implements RequestStore {
     checkId(id);
     const stored = this.requests.get(id);
     return stored && decode(stored);
-  }
-
-  async findByCsrName(csrName: string): Promise<CertificateRequest | undefined> {
-    const id = this.byCsrName.get(csrName);
-    return id === undefined ? undefined : this.get(id);
   }
 
   async update(id: string, patch: RequestPatch): Promise<CertificateRequest> {
@@ -148,7 +139,6 @@ export class InMemoryRequestStore implements RequestStore {
     const stored = this.requests.get(id);
     if (!stored) throw new Error(`RequestStore.saveIssued: no request ${id}`);
     stored.fields.set('issued', json);
-    this.issued.set(cert.serial, { ...(JSON.parse(json) as IssuedCertificate), requestId: id });
   }
 }
 

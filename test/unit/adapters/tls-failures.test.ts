@@ -134,7 +134,9 @@ describe('the Kubernetes API over TLS that does not verify', () => {
   });
 
   it('a verifying server is not a TLS failure (a 404 is just a 404)', async () => {
-    expect((await clusterError(`https://${addr.good}`)).code).toBe('CSR_NOT_FOUND');
+    const api = KubernetesCsrApi.create(kubeconfig(`https://${addr.good}`, 'trusted'), { requestTimeoutMs: 5_000 });
+    await expect(api.get('anything')).resolves.toBeUndefined();
+    await expect(api.approve('anything', { reason: 'R', message: 'm' })).rejects.toMatchObject({ code: 'CSR_NOT_FOUND', details: { name: 'anything' } });
   });
 
   it('an unreachable server stays an outage, not a TLS failure', async () => {

@@ -143,6 +143,7 @@ describe('processApprove', () => {
       type: 'Approved',
       reason: 'CsrbotApproved',
       message: 'Approved in Slack by Alice Admin (UALICE)',
+      at: expect.any(String),
     });
     expect(t.chat.noticesOf('approved')).toHaveLength(1);
     expect(t.chat.lastCard).toMatchObject({ state: 'approved' });

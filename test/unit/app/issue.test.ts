@@ -73,7 +73,9 @@ describe('processIssue', () => {
       username: 'jane',
       groups: ['developers'],
     });
-    expect(t.store.issued.get(x509.serialNumber.toLowerCase())).toMatchObject({ requestId: t.id, notAfter: new Date(x509.validTo).toISOString() });
+    // The record says whose certificate it is and who approved it, as delivered.
+    expect(r.issued).toMatchObject({ requesterId: t.request.requester.userId, approvers: r.approvals.map((a) => a.userId) });
+    expect(t.chat.deliveries[0]?.request.issued).toEqual(r.issued);
     expect(t.chat.lastCard).toMatchObject({ state: 'issued', issued: { serial: x509.serialNumber.toLowerCase() } });
     expect(t.chat.noticesOf('approved')).toHaveLength(1);
     expect(t.chat.noticesOf('failed')).toHaveLength(0);
@@ -133,7 +135,6 @@ describe('processIssue', () => {
     expect(failureFor('admin', r)).toContain(stranger.summary.fingerprint);
     expect(failureFor('requester', r)).toBe('The certificate the cluster issued is not for your key, so it was not delivered. The admins can see why.');
     expect(r.issued).toBeUndefined();
-    expect(t.store.issued.size).toBe(0);
     expect(t.chat.deliveries).toHaveLength(0);
     expect(t.chat.noticesOf('failed')).toHaveLength(1);
   });
@@ -198,7 +199,7 @@ describe('processIssue', () => {
     await t.jobs.runAll(t.handlers);
     expect(t.chat.deliveries).toHaveLength(1);
     expect((await state(t, t.id)).state).toBe('issued');
-    expect(t.store.issued.size).toBe(1);
+    expect((await state(t, t.id)).issued).toEqual(t.chat.deliveries[0]!.request.issued);
   });
 
   it('cluster unreachable while waiting: throws for a retry and tells the requester "delayed" once', async () => {

@@ -165,7 +165,7 @@ describe('startReconciler', () => {
 
   it('a failing resync does not stop the watch', async () => {
     const t = await submitted(pki);
-    t.csrApi.failNext('list', 'CLUSTER_UNREACHABLE');
+    t.csrApi.failNext('listManaged', 'CLUSTER_UNREACHABLE');
     const w = await startReconciler(t.deps);
     t.csrApi.approveOutside(t.request.csrName);
     await new Promise((r) => setImmediate(r));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Annotations, MANAGED_BY, MANAGED_SELECTOR } from '../../../src/app/deps.js';
+import { Annotations } from '../../../src/app/deps.js';
 import { processSubmit, submitRequest } from '../../../src/app/submit.js';
 import { makeDeps } from '../../support/fakes/make-deps.js';
 import { TestPki, type UserKey } from '../../support/fakes/test-pki.js';
@@ -33,7 +33,7 @@ describe('submitRequest', () => {
 });
 
 describe('processSubmit', () => {
-  it('creates the CSR with the managed-by label, request annotations, client auth usage and lifetime', async () => {
+  it("creates the CSR as csrbot's, with request annotations, client auth usage and lifetime", async () => {
     const t = makeDeps();
     const { request } = await submitRequest(t.deps, newRequest(key, { reason: 'x'.repeat(1500) }));
     await t.jobs.runAll(t.handlers);
@@ -45,7 +45,6 @@ describe('processSubmit', () => {
       signerName: 'kubernetes.io/kube-apiserver-client',
       usages: ['client auth'],
       expirationSeconds: 86400,
-      labels: { ...MANAGED_BY },
       annotations: {
         [Annotations.requestId]: 'req-0001',
         [Annotations.slackUser]: 'UJANE',
@@ -53,8 +52,8 @@ describe('processSubmit', () => {
         [Annotations.reason]: 'x'.repeat(1000),
       },
     });
-    // The reconciler finds it by the same selector.
-    expect((await t.csrApi.list(MANAGED_SELECTOR)).items.map((o) => o.name)).toEqual([request.csrName]);
+    // Created through the port, it is csrbot's: the reconciler's list finds it.
+    expect((await t.csrApi.listManaged()).items.map((o) => o.name)).toEqual([request.csrName]);
   });
 
   it('leaves out the reason annotation when no reason was given', async () => {
@@ -197,7 +196,7 @@ describe('processSubmit', () => {
     const t = makeDeps();
     const { request } = await submitRequest(t.deps, newRequest(key));
     const other = pki.userKey();
-    await t.csrApi.create({ name: request.csrName, csrPem: other.csrPem, signerName: 's', usages: [], expirationSeconds: 600, labels: {}, annotations: {} });
+    await t.csrApi.create({ name: request.csrName, csrPem: other.csrPem, signerName: 's', usages: [], expirationSeconds: 600, annotations: {} });
     await t.jobs.runAll(t.handlers);
     expect((await state(t, 'req-0001')).state).toBe('failed');
     expect(t.chat.noticesOf('failed')).toHaveLength(1);

@@ -1,19 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CsrView } from '../../../src/adapters/kubernetes/index.js';
+import type { CsrObject } from '../../../src/ports.js';
 import { SIGNER_GRACE_MS, signerVerdict } from '../../../src/preflight/signer-check.js';
 
 const now = new Date('2026-12-03T12:00:00Z');
 const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
-const csr = (name: string, state: CsrView['state'], approvedMsAgo?: number): CsrView => ({
+const csr = (name: string, state: CsrObject['state'], approvedMsAgo?: number): CsrObject => ({
   name,
-  uid: name,
   state,
-  signerName: 'kubernetes.io/kube-apiserver-client',
-  usages: ['client auth'],
-  conditions: approvedMsAgo === undefined ? [] : [{ type: 'Approved', status: 'True', reason: 'CsrbotApproved', lastUpdateTime: ago(approvedMsAgo) }],
-  labels: {},
+  ...(approvedMsAgo === undefined ? {} : { decision: { type: 'Approved', reason: 'CsrbotApproved', at: ago(approvedMsAgo) } }),
   annotations: {},
-  resourceVersion: '1',
   createdAt: ago((approvedMsAgo ?? 0) + 1000),
 });
 

@@ -34,23 +34,22 @@ describe('RedisRequestStore layout', () => {
     expect(await redis.hget(`${prefix}:request:${req.id}`, 'state')).toBe('"pending"');
     expect(await redis.hget(`${prefix}:request:${req.id}`, 'approvals')).toBeNull();
     expect(await redis.hkeys(`${prefix}:request:${req.id}:approvals`)).toEqual(['U1']);
-    expect(await redis.get(`${prefix}:csr:${req.csrName}`)).toBe(req.id);
+    // Nothing else: no index by CSR name (the CSR's annotation points at the request).
+    expect((await redis.keys(`${prefix}:*`)).sort()).toEqual(
+      [`${prefix}:open:pending`, `${prefix}:request:${req.id}`, `${prefix}:request:${req.id}:approvals`].sort(),
+    );
   });
 
-  it('indexes issued certificates by serial and by expiry', async () => {
-    const store = openStore('store-expiry');
-    const a = aRequest();
-    const b = aRequest();
-    await store.create(a);
-    await store.create(b);
-    const late = anIssuedCertificate({ notAfter: '2025-03-01T00:00:00.000Z' });
-    const soon = anIssuedCertificate({ notAfter: '2025-02-01T00:00:00.000Z' });
-    await store.saveIssued(a.id, late);
-    await store.saveIssued(b.id, soon);
-    expect(await store.issuedBySerial(late.serial)).toEqual({ ...late, requestId: a.id });
-    expect(await store.issuedExpiringBy(new Date('2025-02-15T00:00:00Z'))).toEqual([{ ...soon, requestId: b.id }]);
-    expect((await store.issuedExpiringBy(new Date('2026-01-01T00:00:00Z'))).map((c) => c.requestId)).toEqual([b.id, a.id]);
-    await expect(store.saveIssued(a.id, anIssuedCertificate({ notAfter: 'soon' }))).rejects.toThrow(/not a date/);
+  it('saveIssued writes the certificate into the request hash and nothing else', async () => {
+    const prefix = uniquePrefix('store-issued');
+    prefixes.push(prefix);
+    const store = RedisRequestStore.create({ redis, prefix });
+    const req = aRequest();
+    await store.create(req);
+    const cert = anIssuedCertificate({ notAfter: '2025-03-01T00:00:00.000Z' });
+    await store.saveIssued(req.id, cert);
+    expect(JSON.parse((await redis.hget(`${prefix}:request:${req.id}`, 'issued')) ?? 'null')).toEqual(cert);
+    expect((await redis.keys(`${prefix}:*`)).sort()).toEqual([`${prefix}:open:pending`, `${prefix}:request:${req.id}`].sort());
   });
 
   it('cleanupPrefix removes only its own keys', async () => {
