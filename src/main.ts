@@ -197,7 +197,11 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   // On every (re)connection, since a failover may land on a server configured differently.
   redis.on('ready', () => void warnOnEvictionPolicy(redis, log));
 
-  const csrApi = KubernetesCsrApi.create(kc, { onWatchError: (err) => log.warn({ err }, 'CSR watch error; reconnecting') });
+  const csrApi = KubernetesCsrApi.create(kc, {
+    onWatchError: (err) => log.warn({ err }, 'CSR watch error; reconnecting'),
+    // The creator every trusted CSR must have; without it the adapter asks SelfSubjectReview itself.
+    ...(report.kubernetesIdentity ? { self: report.kubernetesIdentity.username } : {}),
+  });
   api.k8s = csrApi;
 
   const app = createBoltApp({

@@ -4,7 +4,7 @@ import { distinctApprovals, type Approval, type CertificateRequest, type SlackPe
 import { kubernetesUsernameFor } from '../domain/policy/index.js';
 import { containsPrivateKey } from '../domain/private-key.js';
 import { accountProblem } from '../domain/slack-account.js';
-import { APPROVAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
+import { APPROVAL_REASON, CLIENT_USAGES, DENIAL_REASON, type Deps } from './deps.js';
 import { announce } from './announce.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 
@@ -169,8 +169,21 @@ export async function processApprove(deps: Deps, id: string): Promise<void> {
   if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
   if (r.state === 'approving') {
     try {
-      await deps.csrApi.approve(r.csrName, { reason: APPROVAL_REASON, message: approvalMessage(r) });
+      // The object the card showed, and nothing else: no uid recorded means csrbot cannot tell, so it approves nothing.
+      if (r.csrUid === undefined) throw new CsrbotError('CSR_CONTENT_CHANGED', { name: r.csrName, field: 'uid (none recorded at creation)' });
+      const expected = { uid: r.csrUid, csrPem: r.csr.pem, signerName: r.signerName, usages: CLIENT_USAGES, expirationSeconds: r.lifetimeSeconds };
+      await deps.csrApi.approve(r.csrName, { reason: APPROVAL_REASON, message: approvalMessage(r) }, expected);
     } catch (e) {
+      if (isCsrbotError(e) && e.code === 'CSR_CONTENT_CHANGED') {
+        // Swapped or changed after the card went up: refuse, mark the card, tell the admins. Retrying cannot make it the same object.
+        deps.log.warn({ requestId: id, csrName: r.csrName, field: e.details.field }, 'CSR changed after the card was posted; nothing approved');
+        const failed = await deps.store.transition(id, ['approving'], 'failed', { failure: { code: e.code, details: e.details } });
+        if (failed) {
+          await deps.chat.tellAdmins(`:rotating_light: ${e.userMessage}`);
+          await announce(deps, failed, 'failed');
+        }
+        return;
+      }
       if (isCsrbotError(e) && e.code === 'CSR_ALREADY_DECIDED') {
         // Denied outside Slack between the click and now: the cluster's word stands.
         const at = deps.clock.now().toISOString();

@@ -52,6 +52,9 @@ export const Annotations = {
   reason: 'csrbot.io/reason',
 } as const;
 
+/** The key usages of every CSR csrbot creates (client certificates). */
+export const CLIENT_USAGES = ['client auth'];
+
 /** The approval reason csrbot writes, so the watch can tell our approvals from kubectl's. */
 export const APPROVAL_REASON = 'CsrbotApproved';
 export const DENIAL_REASON = 'CsrbotDenied';

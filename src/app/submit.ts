@@ -1,10 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import { csrNameFor, type CertificateRequest } from '../domain/lifecycle.js';
 import { isClusterAdminLevel } from '../domain/privilege.js';
 import { announce } from './announce.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 import { onceOnly } from './once-only.js';
-import { Annotations, type Deps } from './deps.js';
+import { Annotations, CLIENT_USAGES, type Deps } from './deps.js';
 
 /** What a submission carries; `id` is deterministic: the same Slack interaction gives the same id, so a redelivery finds the request it already made. */
 export type NewRequest = Pick<
@@ -27,7 +28,8 @@ export function quorumFor(deps: Pick<Deps, 'settings'>, r: Pick<CertificateReque
 export async function submitRequest(deps: Deps, input: NewRequest): Promise<{ created: boolean; request: CertificateRequest }> {
   const request: CertificateRequest = {
     ...input,
-    csrName: csrNameFor(input.id, input.kubernetesUsername),
+    // The random part is made here once; a redelivery keeps the stored request's (store.create keeps the first).
+    csrName: csrNameFor(input.id, input.kubernetesUsername, randomBytes(5).toString('hex')),
     state: 'pending',
     createdAt: deps.clock.now().toISOString(),
     approvals: [],
@@ -57,11 +59,11 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
   }
   if (r.state === 'pending') {
     try {
-      await deps.csrApi.create({
+      const created = await deps.csrApi.create({
         name: r.csrName,
         csrPem: r.csr.pem,
         signerName: r.signerName,
-        usages: ['client auth'],
+        usages: CLIENT_USAGES,
         expirationSeconds: r.lifetimeSeconds,
         annotations: {
           [Annotations.requestId]: r.id,
@@ -70,6 +72,8 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
           ...(r.reason ? { [Annotations.reason]: r.reason.slice(0, 1000) } : {}),
         },
       });
+      // The approval later writes to this object only (processApprove checks the uid on every attempt).
+      if (r.csrUid === undefined) await deps.store.update(id, { csrUid: created.uid });
     } catch (e) {
       if (isCsrbotError(e) && (e.code === 'CSR_REJECTED_BY_API' || e.code === 'CSR_NAME_TAKEN')) {
         // Retrying cannot change the API server's mind: tell everyone once and stop.

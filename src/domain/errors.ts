@@ -217,7 +217,11 @@ const messages = {
   CLUSTER_UNAUTHORIZED: (d) =>
     `The Kubernetes API at ${str(d.server, 'the configured server')} did not accept csrbot's credentials (${str(d.message, '401')}). ` +
     'Check the token or client certificate in KUBECONFIG (or the mounted ServiceAccount token).',
-  CSR_NAME_TAKEN: (d) => `A different CertificateSigningRequest named ${str(d.name)} already exists in the cluster; csrbot will not reuse the name.`,
+  CSR_NAME_TAKEN: (d) =>
+    `A CertificateSigningRequest named ${str(d.name)} already exists in the cluster and csrbot did not create it as it is${d.field ? ` (its ${str(d.field)} differs)` : ''}; csrbot will not reuse or approve it.`,
+  CSR_CONTENT_CHANGED: (d) =>
+    `The CertificateSigningRequest ${str(d.name)} is no longer the one on the card (its ${str(d.field)} differs): it was deleted and re-created, or changed, after the card was posted. ` +
+    'csrbot approved nothing. Someone who may create and delete CSRs did this: find out who (the API server audit log), and ask the requester to send the CSR again.',
   CLUSTER_CONFLICT: (d) => `The CertificateSigningRequest ${str(d.name)} kept changing while csrbot updated it; try again.`,
   CLUSTER_TIMEOUT: (d) => `The Kubernetes API did not answer in time (${str(d.operation, 'request')}). csrbot will retry.`,
   CLUSTER_ERROR: (d) => `The Kubernetes API answered with an error (${str(d.status, '?')}): ${str(d.message)}`,
@@ -372,6 +376,9 @@ const rules: Record<ErrorCode, CodeRules> = {
   PREFLIGHT_FAILED: startupCheck,
   CSR_NOT_FOUND: forAdmins(),
   CSR_ALREADY_DECIDED: forAdmins(),
+  CSR_CONTENT_CHANGED: forAdmins(
+    () => 'Your request could not be approved: the request in the cluster was changed after the admins saw it. Send the CSR again.',
+  ),
   CSR_NAME_TAKEN: forAdmins(() => 'csrbot could not create the CertificateSigningRequest for your request. The admins can see why; send the CSR again later.'),
   CERTIFICATE_KEY_MISMATCH: forAdmins(() => 'The certificate the cluster issued is not for your key, so it was not delivered. The admins can see why.'),
   ISSUANCE_TIMEOUT: forAdmins(() => 'The cluster approved your request but issued no certificate in time. The admins can see why.'),

@@ -24,7 +24,7 @@ export type RequestState =
  */
 export const transitions: Record<RequestState, readonly RequestState[]> = {
   pending: ['approving', 'denying', 'approved', 'denied', 'failed', 'deleted'],
-  approving: ['approved', 'denied', 'deleted'],
+  approving: ['approved', 'denied', 'deleted', 'failed'], // failed: the CSR was swapped under its name after the card (CSR_CONTENT_CHANGED)
   denying: ['denied', 'approved', 'deleted'],
   approved: ['issued', 'failed', 'deleted'],
   issued: [],
@@ -137,6 +137,8 @@ export interface IssuedCertificate {
 export interface CertificateRequest {
   id: string;
   csrName: string;
+  /** metadata.uid of the CSR csrbot created, recorded at creation: approval writes to that object only. */
+  csrUid?: string;
   state: RequestState;
   requester: SlackPerson;
   kubernetesUsername: string;
@@ -156,8 +158,12 @@ export interface CertificateRequest {
   issued?: IssuedCertificate;
 }
 
-/** Kubernetes object names: lowercase RFC 1123, at most 253; we keep it short and readable. */
-export function csrNameFor(requestId: string, username: string): string {
+/**
+ * Kubernetes object names: lowercase RFC 1123, at most 253; we keep it short and readable.
+ * `nonce` (lowercase hex, made once per request and stored with it) makes the name unpredictable:
+ * the request id derives from what the requester sees, so without it they could create the name first.
+ */
+export function csrNameFor(requestId: string, username: string, nonce?: string): string {
   // Dots become dashes too: a dot next to a dash, two dots, or a dot left at the
   // 40-character cut would make an empty or dash-edged DNS label, which the API refuses.
   const slug =
@@ -166,5 +172,5 @@ export function csrNameFor(requestId: string, username: string): string {
       .replace(/[^a-z0-9]+/g, '-')
       .slice(0, 40)
       .replace(/^-+|-+$/g, '') || 'user';
-  return `csrbot-${slug}-${requestId.toLowerCase().slice(0, 12)}`;
+  return `csrbot-${slug}-${requestId.toLowerCase().slice(0, 12)}${nonce ? `-${nonce.toLowerCase().replace(/[^a-z0-9]/g, '')}` : ''}`;
 }

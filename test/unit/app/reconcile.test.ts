@@ -17,6 +17,7 @@ afterAll(() => pki.cleanup());
 function approvedOutside(t: Submitted, reason = 'KubectlApprove'): CsrObject {
   return {
     name: t.request.csrName,
+    uid: 'uid-1',
     state: 'approved',
     decision: { type: 'Approved', reason, message: 'This CSR was approved by kubectl certificate approve.' },
     annotations: { [Annotations.requestId]: t.id },
@@ -86,6 +87,7 @@ describe('onCsrEvent', () => {
     const t = await submitted(pki);
     const ev: CsrObject = {
       name: t.request.csrName,
+      uid: 'uid-1',
       state: 'denied',
       decision: { type: 'Denied', reason: 'KubectlDeny', message: 'not on-call this week' },
       annotations: { [Annotations.requestId]: t.id },
@@ -103,6 +105,7 @@ describe('onCsrEvent', () => {
     const t = await submitted(pki);
     const before = t.chat.calls.length;
     await onCsrEvent(t.deps, 'MODIFIED', {
+      uid: 'uid-1',
       name: t.request.csrName,
       state: 'denied',
       decision: { type: 'Denied', reason: DENIAL_REASON },
