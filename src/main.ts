@@ -235,12 +235,15 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     clusterAdminQuorum: config.approval.clusterAdminQuorum,
     usernameRule: rule,
     limits: config.limits,
+    allowCsrbotPowers: config.identity.allowCsrbotPowers,
     allowSelfApproval: config.approval.allowSelfApproval,
     issuanceTimeoutSeconds: config.delivery.issuanceTimeoutSeconds,
     delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem: readCaPem, keyPathTemplate: config.delivery.keyPathTemplate },
   };
+  const permissions = KubernetesPermissionsReview.create(kc, { signers: config.policy.allowedSigners });
   const deps: Deps = {
     csrApi,
+    permissions,
     chat,
     directory: chat,
     store: RedisRequestStore.create({ redis, prefix: config.redis.prefix }),
@@ -259,7 +262,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     policy,
     usernameRule: rule,
     metrics,
-    permissions: KubernetesPermissionsReview.create(kc, { signers: config.policy.allowedSigners }),
+    permissions,
     // csrbot's own identity (SelfSubjectReview at start-up) is never issued: one approval would hand out csrbot's powers.
     identity: {
       self: report.kubernetesIdentity?.username,

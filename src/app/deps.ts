@@ -1,6 +1,6 @@
 import type { UsernameRule } from '../domain/policy/index.js';
 import type { Logger } from '../log/logger.js';
-import type { Chat, Clock, CsrApi, Directory, FlowMetrics, Jobs, RequestStore } from '../ports.js';
+import type { Chat, Clock, CsrApi, Directory, FlowMetrics, Jobs, PermissionsReview, RequestStore } from '../ports.js';
 
 /** Settings the use cases read; main.ts derives them from Config. */
 export interface FlowSettings {
@@ -18,6 +18,8 @@ export interface FlowSettings {
    */
   usernameRule?: UsernameRule;
   issuanceTimeoutSeconds: number;
+  /** ALLOW_CSRBOT_POWERS (default false), as the submit job applies it. */
+  allowCsrbotPowers?: boolean;
   /** Per Slack user: open (pending) requests at once, and new requests per hour. Default 3 and 10 (MAX_PENDING_PER_USER, MAX_REQUESTS_PER_HOUR). */
   limits?: { maxPendingPerUser: number; requestsPerHour: number };
   /** How long one run of the issue job watches for the signer before asking to run again later. Default WATCH_WINDOW_MS (3 s). */
@@ -42,6 +44,8 @@ export interface Deps {
   settings: FlowSettings;
   /** Default: nothing recorded. */
   metrics?: FlowMetrics;
+  /** The permission preview, checked by the submit job when intake could not (the cluster was down). */
+  permissions?: PermissionsReview;
 }
 
 /** Annotations csrbot puts on every CSR it creates (the adapter adds its label). */

@@ -108,7 +108,6 @@ export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, per
   }
   const summary = summarizeCsr(parsed, warnings);
   const preview = await previewPermissions(deps, profile.username, summary.groups);
-  if ('problem' in preview) return { ok: false, problems: [preview.problem], warnings };
   if (preview.preview && holdsCsrbotPowers(preview.preview) && !deps.identity?.allowCsrbotPowers) {
     deps.metrics?.intakeRefused('IDENTITY_HOLDS_CSRBOT_POWERS');
     const details = { username: profile.username, groups: summary.groups.length ? summary.groups : undefined, abilities: [...preview.preview.abilities] };
@@ -123,14 +122,16 @@ export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, per
   };
 }
 
-/** The identity's sensitive abilities, when a PermissionsReview is wired; a cluster that does not answer is a problem to retry, never "none". */
-async function previewPermissions(deps: IntakeDeps, username: string, groups: string[]): Promise<{ preview?: PermissionPreview } | { problem: string }> {
+/**
+ * The identity's sensitive abilities, when a PermissionsReview is wired. A cluster that does not answer
+ * leaves it unchecked, never "none": the submit job checks again (and waits out the outage) before the card.
+ */
+async function previewPermissions(deps: IntakeDeps, username: string, groups: string[]): Promise<{ preview?: PermissionPreview }> {
   if (!deps.permissions) return {};
   try {
     return { preview: await deps.permissions.preview({ username, groups }) };
-  } catch (e) {
-    const reason = isCsrbotError(e) ? e.code : 'unexpected error';
-    return { problem: describeError('PERMISSION_PREVIEW_FAILED', { username, reason }) };
+  } catch {
+    return {};
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import { csrNameFor, type CertificateRequest } from '../domain/lifecycle.js';
-import { isClusterAdminLevel } from '../domain/privilege.js';
+import { holdsCsrbotPowers, isClusterAdminLevel } from '../domain/privilege.js';
 import { announce } from './announce.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 import { onceOnly } from './once-only.js';
@@ -56,6 +56,25 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
     // (announce is idempotent: the card re-renders, the requester is told once).
     await announce(deps, await ensureCard(deps, r), 'failed');
     return;
+  }
+  if (r.state === 'pending' && r.csr.permissions === undefined && deps.permissions) {
+    // Intake could not ask the cluster (an outage): ask now, before the CSR exists or a card shows "not checked".
+    let preview;
+    try {
+      preview = await deps.permissions.preview({ username: r.kubernetesUsername, groups: r.csr.groups });
+    } catch (e) {
+      await reportClusterTrouble(deps, r, e);
+      throw e;
+    }
+    if (holdsCsrbotPowers(preview) && !deps.settings.allowCsrbotPowers) {
+      const details = { username: r.kubernetesUsername, groups: r.csr.groups.length ? r.csr.groups : undefined, abilities: [...preview.abilities] };
+      const failed = await deps.store.transition(id, ['pending'], 'failed', { failure: { code: 'IDENTITY_HOLDS_CSRBOT_POWERS', details } });
+      if (failed) await announce(deps, await ensureCard(deps, failed), 'failed');
+      return;
+    }
+    const csr = { ...r.csr, permissions: { abilities: [...preview.abilities] } };
+    await deps.store.update(id, { csr, quorum: quorumFor(deps, { ...r, csr }) });
+    return processSubmit(deps, id);
   }
   if (r.state === 'pending') {
     try {

@@ -175,8 +175,6 @@ const messages = {
     `The identity "${str(d.username)}"${d.groups ? ` with groups ${str(d.groups)}` : ''} would be able to approve certificates (${str(d.abilities)}), ` +
     "like csrbot itself: one approval would hand out the power to mint any identity's credentials, so csrbot refuses it. " +
     'Request a certificate without the group that grants it, or ask an admin to use kubectl for such a credential.',
-  PERMISSION_PREVIEW_FAILED: (d) =>
-    `csrbot could not check what "${str(d.username)}" would be able to do in the cluster (${str(d.reason)}), so it cannot show the admins. Try again in a few minutes.`,
   USERNAME_DOMAIN_NOT_ALLOWED: (d) =>
     `Your Slack email ${str(d.email)} is not in a domain csrbot issues for (${str(d.allowed)}), so it yields no Kubernetes username. ` +
     'Ask an admin to add you to the username mapping file, or use your account in an allowed domain.',

@@ -86,10 +86,43 @@ describe('the permission preview at intake', () => {
     expect((await send(allowed, '/CN=jane/O=csr-approvers')).kind).toBe('draft');
   });
 
-  it('a cluster that does not answer is a problem to retry, never "none"', async () => {
-    const failing: PermissionsReview = { preview: () => Promise.reject(new CsrbotError('CLUSTER_UNREACHABLE', { server: 'https://k8s' })) };
-    const reply = await send(flow({ permissions: failing }), '/CN=jane');
-    expect(problemsOf(reply)).toContain('could not check what "jane" would be able to do');
+  it('a cluster that does not answer at intake leaves it unchecked, never "none": the submit job asks again and waits out the outage', async () => {
+    let down = true;
+    const grants: Record<string, Ability[]> = { 'platform-admins': ['cluster-admin'] };
+    const up = review(grants);
+    const flaky: PermissionsReview = {
+      preview: (i) => (down ? Promise.reject(new CsrbotError('CLUSTER_UNREACHABLE', { server: 'https://k8s' })) : up.preview(i)),
+    };
+    const t = flow({ permissions: flaky, identity: { reserved: [], allowCsrbotPowers: true } }, { allowCsrbotPowers: true });
+    t.deps.permissions = flaky;
+    const reply = await send(t, '/CN=jane/O=platform-admins');
+    expect(reply.kind).toBe('draft');
+    expect((reply as { csr: { permissions?: unknown } }).csr.permissions).toBeUndefined();
+    const outcome = await submitDraft(t.flow, { draftId: (reply as { draftId: string }).draftId, userId: 'UJANE' });
+    if (outcome.kind !== 'submitted') throw new Error(outcome.kind);
+    await expect(t.handlers.submit!(outcome.request.id)).rejects.toMatchObject({ code: 'CLUSTER_UNREACHABLE' });
+    expect(t.csrApi.names).toEqual([]);
+    down = false;
+    await t.handlers.submit!(outcome.request.id);
+    const r = await t.store.get(outcome.request.id);
+    expect(r).toMatchObject({ quorum: 2, csr: { permissions: { abilities: ['cluster-admin'] } } });
+    expect(t.csrApi.names).toEqual([r!.csrName]);
+    expect(JSON.stringify(approvalCard(r!).blocks)).toContain('(cluster-admin)');
+  });
+
+  it("the submit job refuses csrbot's own powers too, when intake could not check them", async () => {
+    let down = true;
+    const up = review({ 'csr-approvers': ['approve-signers', 'update-csr-approval'] });
+    const flaky: PermissionsReview = { preview: (i) => (down ? Promise.reject(new CsrbotError('CLUSTER_TIMEOUT', {})) : up.preview(i)) };
+    const t = flow({ permissions: flaky, identity: { reserved: [], allowCsrbotPowers: false } });
+    t.deps.permissions = flaky;
+    const reply = await send(t, '/CN=jane/O=csr-approvers');
+    const outcome = await submitDraft(t.flow, { draftId: (reply as { draftId: string }).draftId, userId: 'UJANE' });
+    if (outcome.kind !== 'submitted') throw new Error(outcome.kind);
+    down = false;
+    await t.handlers.submit!(outcome.request.id);
+    expect(await t.store.get(outcome.request.id)).toMatchObject({ state: 'failed', failure: { code: 'IDENTITY_HOLDS_CSRBOT_POWERS' } });
+    expect(t.csrApi.names).toEqual([]);
   });
 
   it('cluster-admin level needs a quorum of 2 by default (CLUSTER_ADMIN_QUORUM), others keep APPROVAL_QUORUM', async () => {
