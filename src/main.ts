@@ -15,6 +15,7 @@ import { prometheusMetrics, registerScrapeGauges } from './adapters/http/prometh
 import { healthRoutes, type Phase, type ReadinessProbe } from './adapters/http/routes.js';
 import { KubernetesCsrApi } from './adapters/kubernetes/index.js';
 import { kubernetesProbe } from './adapters/kubernetes/kubernetes-probe.js';
+import { KubernetesPermissionsReview } from './adapters/kubernetes/permissions-review.js';
 import { BullMqJobs } from './adapters/queue/bullmq-jobs.js';
 import { checkMaxmemoryPolicy, checkRedisReachable, createRedisClient, describeTopology, type RedisClient } from './adapters/redis/index.js';
 import { processCard } from './app/card.js';
@@ -47,7 +48,6 @@ import { parsePolicyConfig, parseUsernameMapping, type UsernameRule } from './do
 import { UndoStack } from './lifecycle/undo-stack.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { startupChecks } from './preflight/run-preflight.js';
-import type { PermissionsReview } from './ports.js';
 
 /** Reads a file a setting names; a failure is a configuration problem, reported like the others. */
 function settingFile(setting: string, path: string, what: string): string {
@@ -60,7 +60,9 @@ function settingFile(setting: string, path: string, what: string): string {
 }
 
 function usernameRule(config: Config): UsernameRule {
-  if (config.identity.rule !== 'mapping') return { kind: config.identity.rule };
+  const { rule: kind, allowedEmailDomains } = config.identity;
+  if (kind === 'email' || kind === 'email-local-part') return { kind, allowedDomains: allowedEmailDomains };
+  if (kind !== 'mapping') return { kind };
   const file = config.identity.mappingFile!;
   return {
     kind: 'mapping',
@@ -126,6 +128,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
       sans: config.policy.sanPolicy,
       lifetime: { defaultSeconds: config.policy.defaultLifetimeSeconds, maxSeconds: config.policy.maxLifetimeSeconds },
       allowedSigners: config.policy.allowedSigners,
+      maxCsrBytes: config.policy.maxCsrBytes,
     },
     'environment',
   );
@@ -209,7 +212,11 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   // On every (re)connection, since a failover may land on a server configured differently.
   redis.on('ready', () => void warnOnEvictionPolicy(redis, log));
 
-  const csrApi = KubernetesCsrApi.create(kc, { onWatchError: (err) => log.warn({ err }, 'CSR watch error; reconnecting') });
+  const csrApi = KubernetesCsrApi.create(kc, {
+    onWatchError: (err) => log.warn({ err }, 'CSR watch error; reconnecting'),
+    // The creator every trusted CSR must have; without it the adapter asks SelfSubjectReview itself.
+    ...(report.kubernetesIdentity ? { self: report.kubernetesIdentity.username } : {}),
+  });
   api.k8s = csrApi;
 
   const app = createBoltApp({
@@ -225,6 +232,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     client: app.client,
     adminChannel: config.slack.adminChannel,
     botToken: config.slack.botToken,
+    apiUrl: config.slack.apiUrl,
     onApiError: metrics.slackApiError,
   });
   const queueName = 'csrbot';
@@ -239,21 +247,20 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     adminUsers: config.slack.adminUsers,
     adminGroup: config.slack.adminGroup,
     quorum: config.approval.quorum,
+    clusterAdminQuorum: config.approval.clusterAdminQuorum,
+    usernameRule: rule,
+    limits: config.limits,
+    allowCsrbotPowers: config.identity.allowCsrbotPowers,
     allowSelfApproval: config.approval.allowSelfApproval,
     issuanceTimeoutSeconds: config.delivery.issuanceTimeoutSeconds,
     delivery: { clusterName: config.delivery.clusterName, serverUrl, caPem: readCaPem, keyPathTemplate: config.delivery.keyPathTemplate },
     reminders: { ladder: config.lifecycle.ladder },
     renewal: config.lifecycle.renewal,
   };
-  // >>> PERMISSIONS REVIEW: the single spot to wire the SubjectAccessReview adapter of the
-  // security issue (`PermissionsReview` in ports.ts), e.g. `KubernetesPermissionsReview.create(kc)`.
-  // Until it is wired, every identity counts as privileged and no renewal is approved automatically.
-  const permissions: PermissionsReview | undefined = undefined;
-  if (config.lifecycle.renewal.autoApprove && !permissions) {
-    log.warn('RENEWAL_AUTO_APPROVE=true, but this build has no permission review: every renewal waits for people');
-  }
+  const permissions = KubernetesPermissionsReview.create(kc, { signers: config.policy.allowedSigners });
   const deps: Deps = {
     csrApi,
+    permissions,
     chat,
     directory: chat,
     store: RedisRequestStore.create({ redis, prefix: config.redis.prefix, retentionMs: config.lifecycle.retentionMs }),
@@ -265,7 +272,6 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     log,
     settings,
     metrics,
-    ...(permissions ? { permissions } : {}),
     // Every change people can see refreshes the App Home of the requester and the admins (cosmetic: announce.changed() logs failures).
     onChange: (change) => refreshHomes(deps, change),
   };
@@ -277,7 +283,22 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     reminders: RedisReminderSchedule.create({ redis: redisBackground, prefix: config.redis.prefix }),
     audit: RedisAuditLog.create({ redis: redisBackground, prefix: config.redis.prefix, maxLength: config.lifecycle.auditMaxEvents }),
   };
-  const intake: IntakeDeps = { directory: chat, policy, usernameRule: rule, metrics };
+  if (!report.kubernetesIdentity)
+    log.warn('csrbot could not learn its own Kubernetes identity (SelfSubjectReview); list it in RESERVED_USERNAMES so nobody can request it');
+  const intake: IntakeDeps = {
+    directory: chat,
+    policy,
+    usernameRule: rule,
+    metrics,
+    permissions,
+    // csrbot's own identity (SelfSubjectReview at start-up) is never issued: one approval would hand out csrbot's powers.
+    identity: {
+      self: report.kubernetesIdentity?.username,
+      reserved: config.identity.reservedUsernames,
+      allowCsrbotPowers: config.identity.allowCsrbotPowers,
+      homeTeamId: report.slackIdentity?.teamId,
+    },
+  };
   registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
   const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }) };
 

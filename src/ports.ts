@@ -13,6 +13,8 @@ export type CsrObjectState = 'pending' | 'approved' | 'denied' | 'failed' | 'iss
 /** A CertificateSigningRequest as the use cases see it. */
 export interface CsrObject {
   name: string;
+  /** metadata.uid: a deleted and re-created CSR of the same name has another. */
+  uid: string;
   /** Denied wins, then Failed, then a certificate (issued), then Approved; else pending. */
   state: CsrObjectState;
   certificatePem?: string;
@@ -23,6 +25,15 @@ export interface CsrObject {
   annotations: Record<string, string>;
   /** ISO 8601. */
   createdAt?: string;
+}
+
+/** The CSR csrbot created and the admins saw: its uid and everything the certificate depends on. */
+export interface CsrExpectation {
+  uid: string;
+  csrPem: string;
+  signerName: string;
+  usages: string[];
+  expirationSeconds: number;
 }
 
 /** What csrbot asks the cluster for. The adapter marks it as csrbot's, so listManaged() and watch() find it. */
@@ -50,8 +61,13 @@ export interface CsrApi {
   create(spec: CreateCsr): Promise<CsrObject>;
   /** undefined when there is no such CSR. */
   get(name: string): Promise<CsrObject | undefined>;
-  /** Already approved: no-op (changed false). Already denied: CSR_ALREADY_DECIDED. Missing: CSR_NOT_FOUND. */
-  approve(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }>;
+  /**
+   * Already approved: no-op (changed false). Already denied: CSR_ALREADY_DECIDED. Missing: CSR_NOT_FOUND.
+   * With `expected` (csrbot's flow always passes it), every attempt first checks that the object is the one
+   * csrbot created and the admins saw, and throws CSR_CONTENT_CHANGED otherwise: a CSR swapped under the
+   * name between the card and the click is never approved.
+   */
+  approve(name: string, condition: { reason: string; message: string }, expected?: CsrExpectation): Promise<{ changed: boolean }>;
   deny(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }>;
   /** The CSRs csrbot created, and the version to watch from so nothing is missed or seen twice. */
   listManaged(): Promise<{ items: CsrObject[]; resourceVersion: string }>;
@@ -197,6 +213,8 @@ export interface RequestStore {
    * atomic write as the state, so a decision is never without this record of the work it still needs.
    */
   openSince(bucket: OpenState, before: Date, limit: number): Promise<Array<{ id: string; since: Date }>>;
+  /** This Slack user's requests: created at or after `since`, and pending now (for the per-user limits). */
+  byRequester(userId: string, since: Date): Promise<{ submitted: number; pending: number }>;
   /** Requests waiting for a decision (pending) or for the signer (approved): how many, and since when the longest has waited. */
   openRequests(): Promise<Record<OpenState, OpenRequests>>;
   /** The open requests themselves (both buckets), longest-waiting first. Open requests are few: admins decide them within a day. */

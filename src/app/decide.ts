@@ -1,8 +1,11 @@
 import { checkApprover } from '../domain/approvers.js';
 import { approvalMessage, denialMessage } from '../domain/decision-message.js';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
-import type { CertificateRequest } from '../domain/lifecycle.js';
-import { APPROVAL_REASON, AUTO_RENEWAL_REASON, DENIAL_REASON, type Deps } from './deps.js';
+import { distinctApprovals, type Approval, type CertificateRequest, type SlackPerson } from '../domain/lifecycle.js';
+import { kubernetesUsernameFor } from '../domain/policy/index.js';
+import { containsPrivateKey } from '../domain/private-key.js';
+import { accountProblem } from '../domain/slack-account.js';
+import { APPROVAL_REASON, AUTO_RENEWAL_REASON, CLIENT_USAGES, DENIAL_REASON, type Deps } from './deps.js';
 import { adminGroupMembersFor } from './admins.js';
 import { announce } from './announce.js';
 import { refreshCard } from './card.js';
@@ -16,9 +19,41 @@ export interface DecisionSource {
 }
 
 export type DecisionOutcome =
-  | { kind: 'refused'; code: 'NOT_AN_APPROVER' | 'SELF_APPROVAL' | 'REQUEST_ALREADY_DECIDED' | 'REQUEST_NOT_FOUND' }
+  | {
+      kind: 'refused';
+      code: 'NOT_AN_APPROVER' | 'SELF_APPROVAL' | 'SELF_APPROVAL_SAME_IDENTITY' | 'REQUEST_ALREADY_DECIDED' | 'REQUEST_NOT_FOUND' | 'REASON_HAS_PRIVATE_KEY';
+    }
   | { kind: 'recorded'; approvals: number; quorum: number }
   | { kind: 'decided' };
+
+/** The Kubernetes username this Slack account would get under the username rule; undefined when none (or no rule configured). */
+function kubernetesUsernameOf(deps: Deps, p: SlackPerson): string | undefined {
+  const rule = deps.settings.usernameRule;
+  if (!rule) return undefined;
+  try {
+    return kubernetesUsernameFor({ id: p.userId, username: p.name, email: p.email }, rule);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * At the moment the quorum is reached, the approvals that still count: each
+ * approver is still an admin (SLACK_ADMIN_USERS or the group now), still an
+ * active member, and is one Kubernetes identity, counted once.
+ */
+async function stillValid(deps: Deps, approvals: readonly Approval[]): Promise<Approval[]> {
+  const { adminGroup, adminUsers } = deps.settings;
+  const groupMembers = adminGroup ? await deps.directory.groupMembers(adminGroup) : [];
+  const valid: Approval[] = [];
+  for (const a of distinctApprovals(approvals)) {
+    if (!adminUsers.includes(a.userId) && !groupMembers.includes(a.userId)) continue;
+    const person = await deps.directory.person(a.userId);
+    if (accountProblem(person)) continue;
+    valid.push(a);
+  }
+  return valid;
+}
 
 async function authorise(
   deps: Deps,
@@ -37,6 +72,13 @@ async function authorise(
   if (!verdict.ok) {
     deps.log.warn({ requestId: id, userId: who.userId, why: verdict.why }, 'decision refused');
     return refuse(verdict.why === 'not-admin' ? 'NOT_AN_APPROVER' : 'SELF_APPROVAL', adminGroup ? { group: adminGroup } : {});
+  }
+  if (!allowSelfApproval) {
+    const theirs = kubernetesUsernameOf(deps, await deps.directory.person(who.userId));
+    if (theirs !== undefined && theirs.toLowerCase() === r.kubernetesUsername.toLowerCase()) {
+      deps.log.warn({ requestId: id, userId: who.userId, why: 'same-kubernetes-identity' }, 'decision refused');
+      return refuse('SELF_APPROVAL_SAME_IDENTITY', { username: r.kubernetesUsername, slackUser: who.userId });
+    }
   }
   if (r.state !== 'pending') return refuse('REQUEST_ALREADY_DECIDED', alreadyDecided(r));
   return undefined;
@@ -75,7 +117,15 @@ export async function approveRequest(deps: Deps, id: string, who: DecisionSource
   const refused = await authorise(deps, r, id, who);
   if (refused || !r) return refused ?? { kind: 'refused', code: 'REQUEST_NOT_FOUND' };
   const person = await deps.directory.person(who.userId);
-  const approvals = await deps.store.addApproval(id, { userId: who.userId, name: person.realName || person.name, at: deps.clock.now().toISOString() });
+  const theirs = kubernetesUsernameOf(deps, person);
+  const all = await deps.store.addApproval(id, {
+    userId: who.userId,
+    name: person.realName || person.name,
+    at: deps.clock.now().toISOString(),
+    ...(theirs !== undefined ? { kubernetesUsername: theirs } : {}),
+  });
+  // Counted only when it could decide: re-validated then, so an admin removed since (or a second account) does not count.
+  const approvals = distinctApprovals(all).length < r.quorum ? distinctApprovals(all) : await stillValid(deps, all);
   if (approvals.length < r.quorum) {
     await refreshCard(deps, { ...r, approvals });
     return { kind: 'recorded', approvals: approvals.length, quorum: r.quorum };
@@ -98,6 +148,11 @@ export async function denyRequest(deps: Deps, id: string, who: DecisionSource, r
   const r = await deps.store.get(id);
   const refused = await authorise(deps, r, id, who);
   if (refused || !r) return refused ?? { kind: 'refused', code: 'REQUEST_NOT_FOUND' };
+  if (containsPrivateKey(reason)) {
+    // Stored nowhere, said plainly: the request stays pending for a deny without it.
+    await deps.chat.tellUser(who.channel, who.userId, new CsrbotError('REASON_HAS_PRIVATE_KEY').userMessage);
+    return { kind: 'refused', code: 'REASON_HAS_PRIVATE_KEY' };
+  }
   const person = await deps.directory.person(who.userId);
   const won = await deps.store.transition(id, ['pending'], 'denying', {
     decision: { by: [{ userId: who.userId, name: person.realName || person.name }], at: deps.clock.now().toISOString(), reason },
@@ -127,13 +182,27 @@ export async function processApprove(deps: Deps, id: string): Promise<void> {
   if (!r) throw new CsrbotError('REQUEST_NOT_FOUND', { id });
   if (r.state === 'approving') {
     try {
+      // The object the card showed, and nothing else: no uid recorded means csrbot cannot tell, so it approves nothing.
+      if (r.csrUid === undefined) throw new CsrbotError('CSR_CONTENT_CHANGED', { name: r.csrName, field: 'uid (none recorded at creation)' });
+      const expected = { uid: r.csrUid, csrPem: r.csr.pem, signerName: r.signerName, usages: CLIENT_USAGES, expirationSeconds: r.lifetimeSeconds };
       await deps.csrApi.approve(
         r.csrName,
         r.decision?.auto
           ? { reason: AUTO_RENEWAL_REASON, message: `Renewal of ${r.renewalOf ?? '?'} approved by csrbot under ${r.decision.auto}` }
           : { reason: APPROVAL_REASON, message: approvalMessage(r.approvals) },
+        expected,
       );
     } catch (e) {
+      if (isCsrbotError(e) && e.code === 'CSR_CONTENT_CHANGED') {
+        // Swapped or changed after the card went up: refuse, mark the card, tell the admins. Retrying cannot make it the same object.
+        deps.log.warn({ requestId: id, csrName: r.csrName, field: e.details.field }, 'CSR changed after the card was posted; nothing approved');
+        const failed = await deps.store.transition(id, ['approving'], 'failed', { failure: { code: e.code, details: e.details } });
+        if (failed) {
+          await deps.chat.tellAdmins(`:rotating_light: ${e.userMessage}`);
+          await announce(deps, failed, 'failed');
+        }
+        return;
+      }
       if (isCsrbotError(e) && e.code === 'CSR_ALREADY_DECIDED') {
         // Denied outside Slack between the click and now: the cluster's word stands.
         const at = deps.clock.now().toISOString();

@@ -1,3 +1,4 @@
+import type { UsernameRule } from '../domain/policy/index.js';
 import type { Logger } from '../log/logger.js';
 import type { ReminderLadder } from '../domain/reminders.js';
 import type { RenewalPolicy } from '../domain/renewal-policy.js';
@@ -20,8 +21,21 @@ export interface FlowSettings {
   adminUsers: string[];
   adminGroup?: string;
   quorum: number;
+  /** Approvals needed when the identity would be cluster-admin level (CLUSTER_ADMIN_QUORUM); default 2. */
+  clusterAdminQuorum?: number;
   allowSelfApproval: boolean;
+  /**
+   * How Slack accounts map to Kubernetes usernames (USERNAME_RULE). With it,
+   * self-approval and the quorum compare Kubernetes identities, not just Slack
+   * ids: a second account of the requester's identity neither approves nor
+   * counts twice.
+   */
+  usernameRule?: UsernameRule;
   issuanceTimeoutSeconds: number;
+  /** ALLOW_CSRBOT_POWERS (default false), as the submit job applies it. */
+  allowCsrbotPowers?: boolean;
+  /** Per Slack user: open (pending) requests at once, and new requests per hour. Default 3 and 10 (MAX_PENDING_PER_USER, MAX_REQUESTS_PER_HOUR). */
+  limits?: { maxPendingPerUser: number; requestsPerHour: number };
   /** How long one run of the issue job watches for the signer before asking to run again later. Default WATCH_WINDOW_MS (3 s). */
   signerWatchMs?: number;
   delivery: {
@@ -55,8 +69,8 @@ export interface Deps {
   /** Default: nothing recorded. */
   metrics?: FlowMetrics;
   /**
-   * What an identity could do in the cluster, for the renewal policy. Absent:
-   * every identity counts as privileged, so no renewal is approved automatically.
+   * What an identity could do in the cluster: the card's permission preview (checked by the submit job
+   * when intake could not) and the renewal policy. Absent: every identity counts as privileged.
    */
   permissions?: PermissionsReview;
   /**
@@ -83,6 +97,9 @@ export const Annotations = {
   /** `renewal of <serial>` on a renewal's CSR. */
   renewalOf: 'csrbot.io/renewal-of',
 } as const;
+
+/** The key usages of every CSR csrbot creates (client certificates). */
+export const CLIENT_USAGES = ['client auth'];
 
 /** The approval reason csrbot writes, so the watch can tell our approvals from kubectl's. */
 export const APPROVAL_REASON = 'CsrbotApproved';

@@ -1,4 +1,6 @@
+import { describeError, isCsrbotError } from '../domain/errors.js';
 import type { CertificateRequest } from '../domain/lifecycle.js';
+import { containsPrivateKey } from '../domain/private-key.js';
 import type { DraftStore, Upload } from '../ports.js';
 import type { Deps } from './deps.js';
 import { checkCsr, requesterProfile, type IntakeDeps } from './intake.js';
@@ -27,13 +29,40 @@ export const REASON_MAX_CHARS = 500;
 const looksLikePem = (t: string) => /-----BEGIN [A-Z0-9 ]+-----/.test(t);
 
 /**
+ * Why this new request may not be recorded: a reason holding key material
+ * (csrbot never stores a private key, and says so instead of failing), or the
+ * requester's pending cap or hourly rate. A request that already exists (a
+ * second click, a redelivery) is never refused here.
+ */
+async function refusalBeforeSubmit(flow: IntakeFlow, id: string, userId: string, reason: string | undefined): Promise<string | undefined> {
+  const { deps } = flow;
+  if (await deps.store.get(id)) return undefined;
+  if (reason !== undefined && containsPrivateKey(reason)) return describeError('REASON_HAS_PRIVATE_KEY', { where: 'reason' });
+  const { maxPendingPerUser, requestsPerHour } = deps.settings.limits ?? DEFAULT_LIMITS;
+  const since = new Date(deps.clock.now().getTime() - 3600_000);
+  const mine = await deps.store.byRequester(userId, since);
+  if (mine.pending >= maxPendingPerUser) return describeError('REQUEST_LIMIT_PENDING', { pending: mine.pending, limit: maxPendingPerUser });
+  if (mine.submitted >= requestsPerHour) return describeError('REQUEST_LIMIT_RATE', { submitted: mine.submitted, limit: requestsPerHour });
+  return undefined;
+}
+
+export const DEFAULT_LIMITS = { maxPendingPerUser: 3, requestsPerHour: 10 } as const;
+
+/**
  * A CSR sent in a DM, as a file or pasted: checked at once. The reply is
  * every problem with its fix, or a summary with Submit. The draft id comes
  * from the message, so a redelivered event answers once.
  */
 export async function receiveCsr(flow: IntakeFlow, m: DmMessage): Promise<void> {
   const { deps } = flow;
-  const input = m.file ? await deps.chat.readUpload(m.file) : m.text && looksLikePem(m.text) ? m.text : undefined;
+  let input: string | Uint8Array | undefined;
+  try {
+    input = m.file ? await deps.chat.readUpload(m.file) : m.text && looksLikePem(m.text) ? m.text : undefined;
+  } catch (e) {
+    if (!(isCsrbotError(e) && e.code === 'UPLOAD_HOST_REFUSED')) throw e;
+    deps.log.warn({ user: m.userId, origin: e.details.origin }, 'upload from a host that is not Slack refused');
+    return deps.chat.replyInDm(m.channel, { kind: 'problems', problems: [e.userMessage], warnings: [] });
+  }
   if (input === undefined) return deps.chat.replyInDm(m.channel, { kind: 'how-to' });
   const person = await deps.directory.person(m.userId);
   const result = await checkCsr(flow.intake, input, person);
@@ -73,6 +102,11 @@ export async function submitDraft(
     await flow.deps.chat.replyInDm(draft.dmChannel, { kind: 'problems', problems: result.problems, warnings: result.warnings });
     return { kind: 'refused' };
   }
+  const refusal = await refusalBeforeSubmit(flow, a.draftId, a.userId, reason);
+  if (refusal) {
+    await flow.deps.chat.replyInDm(draft.dmChannel, { kind: 'problems', problems: [refusal], warnings: [] });
+    return { kind: 'refused' };
+  }
   const { request } = await submitRequest(flow.deps, {
     id: a.draftId,
     requester: draft.requester,
@@ -108,14 +142,18 @@ export async function submitForm(
   const person = await flow.deps.directory.person(a.userId);
   const result = await checkCsr(flow.intake, a.pem, person, a.lifetimeSeconds ?? flow.intake.policy.lifetime.defaultSeconds);
   if (!result.ok) return { kind: 'refused', problems: result.problems };
+  const id = requestIdFrom(a.teamId ?? person.teamId, a.viewId);
+  const reason = a.reason?.trim().slice(0, REASON_MAX_CHARS) || undefined;
+  const refusal = await refusalBeforeSubmit(flow, id, a.userId, reason);
+  if (refusal) return { kind: 'refused', problems: [refusal] };
   const { request } = await submitRequest(flow.deps, {
-    id: requestIdFrom(a.teamId ?? person.teamId, a.viewId),
+    id,
     requester: person,
     kubernetesUsername: result.username,
     csr: result.csr,
     signerName: result.signerName,
     lifetimeSeconds: result.lifetimeSeconds,
-    reason: a.reason?.trim().slice(0, REASON_MAX_CHARS) || undefined,
+    reason,
   });
   return { kind: 'submitted', request };
 }

@@ -3,7 +3,9 @@ import { describeError, isCsrbotError } from '../domain/errors.js';
 import { SYSTEM_AUTHENTICATED } from '../domain/kubernetes-rules.js';
 import type { CsrSummary, SlackPerson } from '../domain/lifecycle.js';
 import { allowedGroupsFor, evaluatePolicy, kubernetesUsernameFor, opensslCommandsFor, type PolicyConfig, type UsernameRule } from '../domain/policy/index.js';
-import type { Directory, FlowMetrics } from '../ports.js';
+import { accountProblem } from '../domain/slack-account.js';
+import { holdsCsrbotPowers, type PermissionPreview } from '../domain/privilege.js';
+import type { Directory, FlowMetrics, PermissionsReview } from '../ports.js';
 
 export interface IntakeDeps {
   directory: Directory;
@@ -11,6 +13,29 @@ export interface IntakeDeps {
   metrics?: FlowMetrics;
   policy: PolicyConfig;
   usernameRule: UsernameRule;
+  /** What the identity could do in the cluster; without it the card says "not checked". */
+  permissions?: PermissionsReview;
+  /** Who csrbot never issues for, and whether an identity holding csrbot's own approve powers may be requested. */
+  identity?: IdentityRules;
+}
+
+export interface IdentityRules {
+  /** csrbot's own username (learned at start-up), which no request may name. */
+  self?: string;
+  /** RESERVED_USERNAMES: never issued, compared case-insensitively. */
+  reserved: readonly string[];
+  /** ALLOW_CSRBOT_POWERS (default false). */
+  allowCsrbotPowers: boolean;
+  /** The bot's own Slack workspace (auth.test team_id); requesters from other teams are refused. Unknown: not checked. */
+  homeTeamId?: string;
+}
+
+/** Why csrbot never issues for this username, or undefined. Case-insensitive: a near-duplicate of a reserved name is refused too. */
+export function reservedBecause(rules: IdentityRules | undefined, username: string): string | undefined {
+  const u = username.toLowerCase();
+  if (rules?.self !== undefined && rules.self.toLowerCase() === u) return "it is csrbot's own identity";
+  if (rules?.reserved.some((r) => r.toLowerCase() === u)) return 'it is on RESERVED_USERNAMES';
+  return undefined;
 }
 
 export type IntakeResult =
@@ -28,6 +53,8 @@ export async function requesterProfile(
   deps: IntakeDeps,
   person: SlackPerson,
 ): Promise<{ username: string; groups: string[]; usergroups: string[] } | { problem: string }> {
+  const account = accountProblem(person, deps.identity?.homeTeamId);
+  if (account) return { problem: describeError(account.code, account.details) };
   try {
     const username = kubernetesUsernameFor({ id: person.userId, username: person.name, email: person.email }, deps.usernameRule);
     const usergroups = await usergroupsOf(deps, person.userId);
@@ -55,7 +82,7 @@ export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, per
   const profile = await requesterProfile(deps, person);
   let parsed: ParsedCsr;
   try {
-    parsed = parseCsr(input, { minRsaBits: deps.policy.minRsaBits });
+    parsed = parseCsr(input, { minRsaBits: deps.policy.minRsaBits, maxCsrBytes: deps.policy.maxCsrBytes });
   } catch (e) {
     if (!isCsrbotError(e)) throw e;
     // The parser only knows generic commands; this user gets theirs, with their username and groups.
@@ -67,6 +94,11 @@ export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, per
     return { ok: false, problems: [describeError(e.code, details)], warnings: [] };
   }
   if ('problem' in profile) return { ok: false, problems: [profile.problem], warnings: [] };
+  const reserved = reservedBecause(deps.identity, profile.username);
+  if (reserved) {
+    deps.metrics?.intakeRefused('IDENTITY_RESERVED');
+    return { ok: false, problems: [describeError('IDENTITY_RESERVED', { username: profile.username, why: reserved })], warnings: [] };
+  }
   const verdict = evaluatePolicy(parsed, { username: profile.username, slackUsergroups: profile.usergroups, expirationSeconds: lifetimeSeconds }, deps.policy);
   const warnings = verdict.warnings.map((w) => w.message);
   if (verdict.verdict === 'refuse') {
@@ -74,13 +106,33 @@ export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, per
     const problems = verdict.errors.map((e) => e.message);
     return { ok: false, problems, warnings };
   }
+  const summary = summarizeCsr(parsed, warnings);
+  const preview = await previewPermissions(deps, profile.username, summary.groups);
+  if (preview.preview && holdsCsrbotPowers(preview.preview) && !deps.identity?.allowCsrbotPowers) {
+    deps.metrics?.intakeRefused('IDENTITY_HOLDS_CSRBOT_POWERS');
+    const details = { username: profile.username, groups: summary.groups.length ? summary.groups : undefined, abilities: [...preview.preview.abilities] };
+    return { ok: false, problems: [describeError('IDENTITY_HOLDS_CSRBOT_POWERS', details)], warnings };
+  }
   return {
     ok: true,
     username: profile.username,
     signerName: verdict.signerName,
     lifetimeSeconds: verdict.expirationSeconds,
-    csr: summarizeCsr(parsed, warnings),
+    csr: preview.preview ? { ...summary, permissions: { abilities: [...preview.preview.abilities] } } : summary,
   };
+}
+
+/**
+ * The identity's sensitive abilities, when a PermissionsReview is wired. A cluster that does not answer
+ * leaves it unchecked, never "none": the submit job checks again (and waits out the outage) before the card.
+ */
+async function previewPermissions(deps: IntakeDeps, username: string, groups: string[]): Promise<{ preview?: PermissionPreview }> {
+  if (!deps.permissions) return {};
+  try {
+    return { preview: await deps.permissions.preview({ username, groups }) };
+  } catch {
+    return {};
+  }
 }
 
 /** The public facts about a checked CSR that the card, the store and the kubeconfig need. */

@@ -1,17 +1,27 @@
+import { randomBytes } from 'node:crypto';
 import { CsrbotError, isCsrbotError } from '../domain/errors.js';
 import { csrNameFor, type CertificateRequest } from '../domain/lifecycle.js';
+import { holdsCsrbotPowers, isClusterAdminLevel } from '../domain/privilege.js';
 import { announce, changed } from './announce.js';
 import { recordAudit } from './audit.js';
 import { considerAutoRenewal } from './auto-renewal.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 import { onceOnly } from './once-only.js';
-import { Annotations, type Deps } from './deps.js';
+import { Annotations, CLIENT_USAGES, type Deps } from './deps.js';
 
 /** What a submission carries; `id` is deterministic: the same Slack interaction gives the same id, so a redelivery finds the request it already made. */
 export type NewRequest = Pick<
   CertificateRequest,
   'id' | 'requester' | 'kubernetesUsername' | 'csr' | 'signerName' | 'lifetimeSeconds' | 'reason' | 'dmChannel' | 'renewalOf'
 >;
+
+/** APPROVAL_QUORUM, raised to CLUSTER_ADMIN_QUORUM (default 2) for an identity that would be cluster-admin. */
+export function quorumFor(deps: Pick<Deps, 'settings'>, r: Pick<CertificateRequest, 'kubernetesUsername' | 'csr'>): number {
+  const { quorum, clusterAdminQuorum = 2 } = deps.settings;
+  const p = r.csr.permissions;
+  const adminLevel = p !== undefined && isClusterAdminLevel({ identity: { username: r.kubernetesUsername, groups: r.csr.groups }, abilities: p.abilities });
+  return adminLevel ? Math.max(quorum, clusterAdminQuorum) : quorum;
+}
 
 /**
  * Records the request and hands the slow part (cluster, card) to a durable
@@ -20,11 +30,12 @@ export type NewRequest = Pick<
 export async function submitRequest(deps: Deps, input: NewRequest): Promise<{ created: boolean; request: CertificateRequest }> {
   const request: CertificateRequest = {
     ...input,
-    csrName: csrNameFor(input.id, input.kubernetesUsername),
+    // The random part is made here once; a redelivery keeps the stored request's (store.create keeps the first).
+    csrName: csrNameFor(input.id, input.kubernetesUsername, randomBytes(5).toString('hex')),
     state: 'pending',
     createdAt: deps.clock.now().toISOString(),
     approvals: [],
-    quorum: deps.settings.quorum,
+    quorum: quorumFor(deps, input),
   };
   const result = await deps.store.create(request);
   await deps.jobs.enqueue('submit', input.id);
@@ -57,13 +68,32 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
     await announce(deps, await ensureCard(deps, r), 'failed');
     return;
   }
+  if (r.state === 'pending' && r.csr.permissions === undefined && deps.permissions) {
+    // Intake could not ask the cluster (an outage): ask now, before the CSR exists or a card shows "not checked".
+    let preview;
+    try {
+      preview = await deps.permissions.preview({ username: r.kubernetesUsername, groups: r.csr.groups });
+    } catch (e) {
+      await reportClusterTrouble(deps, r, e);
+      throw e;
+    }
+    if (holdsCsrbotPowers(preview) && !deps.settings.allowCsrbotPowers) {
+      const details = { username: r.kubernetesUsername, groups: r.csr.groups.length ? r.csr.groups : undefined, abilities: [...preview.abilities] };
+      const failed = await deps.store.transition(id, ['pending'], 'failed', { failure: { code: 'IDENTITY_HOLDS_CSRBOT_POWERS', details } });
+      if (failed) await announce(deps, await ensureCard(deps, failed), 'failed');
+      return;
+    }
+    const csr = { ...r.csr, permissions: { abilities: [...preview.abilities] } };
+    await deps.store.update(id, { csr, quorum: quorumFor(deps, { ...r, csr }) });
+    return processSubmit(deps, id);
+  }
   if (r.state === 'pending') {
     try {
-      await deps.csrApi.create({
+      const created = await deps.csrApi.create({
         name: r.csrName,
         csrPem: r.csr.pem,
         signerName: r.signerName,
-        usages: ['client auth'],
+        usages: CLIENT_USAGES,
         expirationSeconds: r.lifetimeSeconds,
         annotations: {
           [Annotations.requestId]: r.id,
@@ -73,6 +103,8 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
           ...(r.renewalOf ? { [Annotations.renewalOf]: `renewal of ${r.renewalOf}` } : {}),
         },
       });
+      // The approval later writes to this object only (processApprove checks the uid on every attempt).
+      if (r.csrUid === undefined) await deps.store.update(id, { csrUid: created.uid });
     } catch (e) {
       if (isCsrbotError(e) && (e.code === 'CSR_REJECTED_BY_API' || e.code === 'CSR_NAME_TAKEN')) {
         // Retrying cannot change the API server's mind: tell everyone once and stop.

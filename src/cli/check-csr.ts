@@ -130,7 +130,7 @@ export function checkCsr(argv: string[], io: CliIo): number {
 
   let csr: ParsedCsr;
   try {
-    csr = parseCsr(bytes, { minRsaBits: config.minRsaBits });
+    csr = parseCsr(bytes, { minRsaBits: config.minRsaBits, maxCsrBytes: config.maxCsrBytes });
   } catch (e) {
     if (!(e instanceof CsrbotError)) throw e;
     const exit = exitCodeFor(e.code);

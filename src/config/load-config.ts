@@ -22,7 +22,13 @@ export interface Config {
   /** port: HTTP mode's Slack endpoint (/slack/events only). opsPort: /healthz, /readyz, /metrics in both modes. */
   http: { port: number; opsPort: number };
   logLevel: RawConfig['LOG_LEVEL'];
-  identity: { rule: RawConfig['USERNAME_RULE']; mappingFile?: string };
+  identity: {
+    rule: RawConfig['USERNAME_RULE'];
+    mappingFile?: string;
+    allowedEmailDomains: string[];
+    reservedUsernames: string[];
+    allowCsrbotPowers: boolean;
+  };
   policy: {
     allowedGroups: string[];
     groupMappings: Record<string, string[]>;
@@ -30,8 +36,11 @@ export interface Config {
     defaultLifetimeSeconds: number;
     maxLifetimeSeconds: number;
     allowedSigners: string[];
+    maxCsrBytes: number;
   };
-  approval: { quorum: number; allowSelfApproval: boolean };
+  /** Per Slack user. */
+  limits: { maxPendingPerUser: number; requestsPerHour: number };
+  approval: { quorum: number; clusterAdminQuorum: number; allowSelfApproval: boolean };
   delivery: { clusterName: string; serverUrl?: string; caFile?: string; keyPathTemplate: string; issuanceTimeoutSeconds: number };
   jobs: { lockDurationMs: number; stalledIntervalMs: number; concurrency: number; retryMaxDelayMs: number };
   lifecycle: {
@@ -77,7 +86,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     kubernetes: { kubeconfigPath: c.KUBECONFIG },
     http: { port: c.PORT, opsPort: c.OPS_PORT },
     logLevel: c.LOG_LEVEL,
-    identity: { rule: c.USERNAME_RULE, mappingFile: c.USERNAME_MAPPING_FILE },
+    identity: {
+      rule: c.USERNAME_RULE,
+      mappingFile: c.USERNAME_MAPPING_FILE,
+      allowedEmailDomains: c.ALLOWED_EMAIL_DOMAINS,
+      reservedUsernames: c.RESERVED_USERNAMES,
+      allowCsrbotPowers: c.ALLOW_CSRBOT_POWERS,
+    },
     policy: {
       allowedGroups: c.ALLOWED_GROUPS,
       groupMappings: c.GROUP_MAPPINGS,
@@ -85,8 +100,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       defaultLifetimeSeconds: c.CERT_DEFAULT_LIFETIME,
       maxLifetimeSeconds: c.CERT_MAX_LIFETIME,
       allowedSigners: c.ALLOWED_SIGNERS,
+      maxCsrBytes: c.CSR_MAX_BYTES,
     },
-    approval: { quorum: c.APPROVAL_QUORUM, allowSelfApproval: c.ALLOW_SELF_APPROVAL },
+    limits: { maxPendingPerUser: c.MAX_PENDING_PER_USER, requestsPerHour: c.MAX_REQUESTS_PER_HOUR },
+    approval: { quorum: c.APPROVAL_QUORUM, clusterAdminQuorum: c.CLUSTER_ADMIN_QUORUM, allowSelfApproval: c.ALLOW_SELF_APPROVAL },
     delivery: {
       clusterName: c.CLUSTER_NAME,
       serverUrl: c.CLUSTER_SERVER_URL,

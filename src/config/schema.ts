@@ -14,6 +14,16 @@ const list = (v: string | undefined): string[] =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 
+/** http://127.0.0.1:port/, http://[::1]/, http://localhost/: a test emulator on this machine. */
+export function isLoopbackUrl(v: string): boolean {
+  try {
+    const host = new URL(v).hostname;
+    return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  } catch {
+    return false;
+  }
+}
+
 const duration = /^(\d+)(s|m|h|d)?$/;
 /** Parse "600", "10m", "24h", "7d" into seconds. */
 export function parseDurationSeconds(v: string): number | undefined {
@@ -79,7 +89,11 @@ export const envSchema = z
     SLACK_API_URL: z
       .string()
       .default('https://slack.com/api/')
-      .refine((v) => /^https?:\/\/.+\/$/.test(v), 'SLACK_API_URL must be an http(s) URL ending with "/", e.g. https://slack.com/api/'),
+      .refine((v) => /^https?:\/\/.+\/$/.test(v), 'SLACK_API_URL must be an http(s) URL ending with "/", e.g. https://slack.com/api/')
+      .refine(
+        (v) => v.startsWith('https://') || isLoopbackUrl(v),
+        'SLACK_API_URL must use https:// (the bot token travels with every call); plain http:// is allowed only for a loopback test server (127.0.0.1, ::1, localhost).',
+      ),
     SLACK_ADMIN_CHANNEL: z
       .string({
         message:
@@ -111,6 +125,16 @@ export const envSchema = z
       .enum(['email', 'email-local-part', 'slack-username', 'mapping'], { message: 'USERNAME_RULE must be email, email-local-part, slack-username or mapping' })
       .default('email'),
     USERNAME_MAPPING_FILE: z.string().optional(),
+    ALLOWED_EMAIL_DOMAINS: z
+      .string()
+      .optional()
+      .transform((v) => list(v).map((d) => d.toLowerCase().replace(/^@/, '')))
+      .refine(
+        (ds) => ds.every((d) => /^[a-z0-9.-]+\.[a-z]{2,}$/.test(d)),
+        'ALLOWED_EMAIL_DOMAINS must be a comma-separated list of domains, e.g. example.com,corp.example.com',
+      ),
+    RESERVED_USERNAMES: z.string().optional().transform(list),
+    ALLOW_CSRBOT_POWERS: bool(false),
 
     // What a request may ask for
     ALLOWED_GROUPS: z.string().optional().transform(list),
@@ -132,7 +156,15 @@ export const envSchema = z
         }
         return out;
       }),
-    SAN_POLICY: z.enum(['warn', 'refuse'], { message: 'SAN_POLICY must be warn or refuse' }).default('warn'),
+    SAN_POLICY: z.enum(['warn', 'refuse'], { message: 'SAN_POLICY must be warn or refuse' }).default('refuse'),
+    CSR_MAX_BYTES: z.coerce
+      .number({ message: 'CSR_MAX_BYTES must be a number of bytes' })
+      .int()
+      .min(1024)
+      .max(65536, 'CSR_MAX_BYTES must be at most 65536')
+      .default(16384),
+    MAX_PENDING_PER_USER: z.coerce.number({ message: 'MAX_PENDING_PER_USER must be a number' }).int().min(1).max(100).default(3),
+    MAX_REQUESTS_PER_HOUR: z.coerce.number({ message: 'MAX_REQUESTS_PER_HOUR must be a number' }).int().min(1).max(1000).default(10),
     CERT_DEFAULT_LIFETIME: durationSetting('CERT_DEFAULT_LIFETIME', '24h'),
     CERT_MAX_LIFETIME: durationSetting('CERT_MAX_LIFETIME', '7d'),
     ALLOWED_SIGNERS: z
@@ -145,6 +177,7 @@ export const envSchema = z
 
     // Who may approve, and how
     APPROVAL_QUORUM: z.coerce.number().int().min(1, 'APPROVAL_QUORUM must be at least 1').max(10).default(1),
+    CLUSTER_ADMIN_QUORUM: z.coerce.number().int().min(1, 'CLUSTER_ADMIN_QUORUM must be at least 1').max(10).default(2),
     ALLOW_SELF_APPROVAL: bool(false),
 
     // What the user receives
@@ -257,6 +290,12 @@ export function crossFieldProblems(env: Record<string, string | undefined>): { p
       path: 'OPS_PORT',
       message:
         'OPS_PORT and PORT are the same port. In HTTP mode PORT serves only Slack (/slack/events) and OPS_PORT serves /healthz, /readyz and /metrics: give them different ports.',
+    });
+  }
+  if (env.USERNAME_RULE === 'email-local-part' && !env.ALLOWED_EMAIL_DOMAINS) {
+    out.push({
+      path: 'ALLOWED_EMAIL_DOMAINS',
+      message: `USERNAME_RULE=${env.USERNAME_RULE} drops the email domain, so jane@example.com and jane@partner.org would both be "jane". Set ALLOWED_EMAIL_DOMAINS to the domain(s) whose people may request, e.g. example.com.`,
     });
   }
   if (env.USERNAME_RULE === 'mapping' && !env.USERNAME_MAPPING_FILE) {

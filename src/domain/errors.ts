@@ -6,6 +6,8 @@
  * Areas own their section of the table. Keep codes SCREAMING_SNAKE and stable:
  * tests, metrics and logs refer to them.
  */
+import { visible } from './visible.js';
+
 export type Details = Record<string, string | number | boolean | string[] | undefined>;
 
 export class CsrbotError extends Error {
@@ -63,7 +65,11 @@ function tlsProblemText(target: 'kubernetes' | 'slack', d: Details): string {
       return `The TLS connection failed (${why}). To fix, check the server's certificate${target === 'kubernetes' ? ' and the CA in KUBECONFIG' : ''}.`;
   }
 }
-const str = (v: unknown, fallback = ''): string => (v === undefined ? fallback : Array.isArray(v) ? v.join(', ') : String(v));
+/** A detail as text. Single values have controls escaped (a CN's newline must not fake a line); lists are joined after. */
+const one = (v: unknown): string => visible(String(v));
+const str = (v: unknown, fallback = ''): string => (v === undefined ? fallback : Array.isArray(v) ? v.map(one).join(', ') : one(v));
+/** Multi-line text csrbot composed (commands, problem lists): its own newlines stay, anything else invisible is escaped. */
+const block = (v: unknown, fallback = ''): string => (v === undefined ? fallback : String(v).split('\n').map(one).join('\n'));
 
 /** code -> user-facing text. The only place such text is written. */
 const messages = {
@@ -71,26 +77,26 @@ const messages = {
   // Details used here: `found` names what the input was; `commands` holds the
   // exact openssl commands for this user (opensslCommandsFor); a caller that
   // knows the user may re-render with describeError(code, {...details, commands}).
-  CSR_EMPTY: (d) => `That is empty: there is no certificate request in it. Make a key and a request with:\n${str(d.commands)}\nthen send the .csr file.`,
+  CSR_EMPTY: (d) => `That is empty: there is no certificate request in it. Make a key and a request with:\n${block(d.commands)}\nthen send the .csr file.`,
   CSR_TOO_LARGE: (d) =>
-    `That input is ${str(d.bytes)} bytes; a certificate request is at most a few KB and csrbot reads at most ${str(d.limit)} bytes. ` +
+    `That is ${str(d.bytes)} bytes; a certificate request is at most a few KB and csrbot accepts at most ${str(d.limit)} bytes. ` +
     'Send only the .csr file made by `openssl req`, not a bundle or a log.',
   CSR_PRIVATE_KEY: (d) =>
     `That is a PRIVATE KEY (${str(d.found, 'private key')}), not a certificate request. This key is now exposed: anyone who can read ` +
     'what you sent has it. Delete the message (or file) you shared it in now, and never use that key again. ' +
-    `Make a new key and a request, and send only the .csr file (the .key never leaves your machine):\n${str(d.commands)}`,
+    `Make a new key and a request, and send only the .csr file (the .key never leaves your machine):\n${block(d.commands)}`,
   CSR_IS_CERTIFICATE: (d) =>
     `That is a certificate${d.subject ? ` (${str(d.subject)})` : ''}, not a certificate request. csrbot issues certificates from requests: ` +
-    `make a request from your key and send the .csr file:\n${str(d.commands)}`,
+    `make a request from your key and send the .csr file:\n${block(d.commands)}`,
   CSR_IS_PUBLIC_KEY: (d) =>
-    `That is a public key, not a certificate request. A request is signed with your private key; make one (keep the key to yourself):\n${str(d.commands)}`,
+    `That is a public key, not a certificate request. A request is signed with your private key; make one (keep the key to yourself):\n${block(d.commands)}`,
   CSR_UNEXPECTED_PEM: (d) =>
-    `That is a PEM block labelled "${str(d.label)}", not a certificate request (label CERTIFICATE REQUEST). Make a request with:\n${str(d.commands)}`,
+    `That is a PEM block labelled "${str(d.label)}", not a certificate request (label CERTIFICATE REQUEST). Make a request with:\n${block(d.commands)}`,
   CSR_NOT_PEM: (d) =>
     `That is ${str(d.found, 'text')} without a -----BEGIN CERTIFICATE REQUEST----- block, so it is not a certificate request. ` +
-    `Send the whole .csr file, or make one with:\n${str(d.commands)}`,
+    `Send the whole .csr file, or make one with:\n${block(d.commands)}`,
   CSR_GARBAGE: (d) =>
-    `That is ${str(d.found, 'binary data')} that is neither a PEM nor a DER certificate request. Send the .csr file made by:\n${str(d.commands)}`,
+    `That is ${str(d.found, 'binary data')} that is neither a PEM nor a DER certificate request. Send the .csr file made by:\n${block(d.commands)}`,
   CSR_BAD_BASE64: () =>
     'The certificate request block contains characters that are not base64 (was it edited, or reformatted by a chat client?). ' +
     'Send the .csr file as a file attachment instead of pasting it, or paste it inside a ``` code block.',
@@ -99,46 +105,54 @@ const messages = {
     '-----BEGIN CERTIFICATE REQUEST----- and ends with -----END CERTIFICATE REQUEST-----. Attaching the file avoids copy-paste losses.',
   CSR_MALFORMED: (d) =>
     `That looks like a certificate request but it is damaged: ${str(d.reason, 'its structure is invalid')}. ` +
-    `Make a fresh one with openssl:\n${str(d.commands)}`,
+    `Make a fresh one with openssl:\n${block(d.commands)}`,
   CSR_MULTIPLE: (d) =>
     `That contains ${str(d.found, 'several PEM blocks')}. Send exactly one certificate request per message ` +
     '(Kubernetes would silently use only the first, which may not be the one you meant).',
   CSR_BAD_SIGNATURE: (d) =>
     `The request's self-signature does not verify${d.subject ? ` (subject ${str(d.subject)})` : ''}: it was altered after openssl signed it, ` +
-    `or signed with a different key. Make it again and send it unmodified (skip the first command if you still have your key):\n${str(d.commands)}`,
+    `or signed with a different key. Make it again and send it unmodified (skip the first command if you still have your key):\n${block(d.commands)}`,
   CSR_WEAK_KEY: (d) =>
-    `The request uses a weak key: ${str(d.key)} (at least ${str(d.minimum)} is required). Make a new, stronger key and request:\n${str(d.commands)}`,
+    `The request uses a weak key: ${str(d.key)} (at least ${str(d.minimum)} is required). Make a new, stronger key and request:\n${block(d.commands)}`,
   CSR_UNSUPPORTED_KEY: (d) =>
     `The request uses a ${str(d.key)} key, which Kubernetes client certificates do not support here (use RSA 2048+, ECDSA P-256/P-384/P-521 or Ed25519). ` +
-    `Make a new key and request:\n${str(d.commands)}`,
+    `Make a new key and request:\n${block(d.commands)}`,
   CSR_UNSUPPORTED_SIGNATURE: (d) =>
     `The request is signed with ${str(d.algorithm, 'an unsupported algorithm')}${d.reason ? ` (${str(d.reason)})` : ''}; ` +
     'Kubernetes accepts SHA-256/384/512 with RSA (PKCS#1 v1.5, or PSS with salt length = digest length), ECDSA and Ed25519. ' +
-    `Make the request again with a modern digest:\n${str(d.commands)}`,
+    `Make the request again with a modern digest:\n${block(d.commands)}`,
   // Policy findings (src/domain/policy): errors block, warnings go on the admin card.
   CSR_NO_CN: (d) =>
-    `The request has no common name (CN), and Kubernetes takes your username from the CN. Make it again with your username as CN:\n${str(d.commands)}`,
+    `The request has no common name (CN), and Kubernetes takes your username from the CN. Make it again with your username as CN:\n${block(d.commands)}`,
   CSR_AMBIGUOUS_CN: (d) =>
-    `The request has several common names (${str(d.commonNames)}); Kubernetes would silently use the last one. Use exactly one CN:\n${str(d.commands)}`,
+    `The request has several common names (${str(d.commonNames)}); Kubernetes would silently use the last one. Use exactly one CN:\n${block(d.commands)}`,
   CSR_CN_MISMATCH: (d) =>
     `The request's CN is "${str(d.cn)}" but your Kubernetes username is "${str(d.expected)}": you can only request a certificate for yourself. ` +
-    `Make the request again with:\n${str(d.commands)}`,
+    `Make the request again with:\n${block(d.commands)}`,
   CSR_SYSTEM_CN: (d) =>
-    `The CN "${str(d.cn)}" is in the reserved system: namespace (used by cluster components); csrbot never requests it. Use your own username:\n${str(d.commands)}`,
+    `The CN "${str(d.cn)}" is in the reserved system: namespace (used by cluster components); csrbot never requests it. Use your own username:\n${block(d.commands)}`,
   CSR_SYSTEM_MASTERS: (d) =>
     'The request asks for O=system:masters, which is unrestricted cluster-admin that no RBAC rule can take away; csrbot always refuses it. ' +
-    `Ask for the group you need instead, e.g.:\n${str(d.commands)}`,
+    `Ask for the group you need instead, e.g.:\n${block(d.commands)}`,
   CSR_SYSTEM_GROUP: (d) =>
-    `The request asks for the reserved group(s) ${str(d.groups)}: system: groups belong to cluster components and are always refused. Remove them:\n${str(d.commands)}`,
+    `The request asks for the reserved group(s) ${str(d.groups)}: system: groups belong to cluster components and are always refused. Remove them:\n${block(d.commands)}`,
   CSR_GROUP_NOT_ALLOWED: (d) =>
     `You may not request the group(s) ${str(d.groups)}. Groups you may request: ${str(d.allowed, 'none')}. ` +
-    `Ask an admin to grant the group, or make the request without it:\n${str(d.commands)}`,
+    `Ask an admin to grant the group, or make the request without it:\n${block(d.commands)}`,
   CSR_LEGACY_STRING: (d) =>
     `The ${str(d.field)} "${str(d.value)}" is encoded as ${str(d.stringType)}, which Kubernetes does not read as this text. ` +
-    `Make the request again with openssl's -utf8 flag:\n${str(d.commands)}`,
+    `Make the request again with openssl's -utf8 flag:\n${block(d.commands)}`,
+  CSR_CONTROL_CHARACTERS: (d) =>
+    `The request contains control or invisible characters (shown escaped): ${str(d.values)}. Names must be plain text; make the request again with:\n${block(d.commands)}`,
+  CSR_STRING_TYPE_DROPPED: (d) =>
+    `The ${str(d.field)} "${str(d.value)}" is encoded as ${str(d.stringType)}, which Kubernetes does not read: the certificate would carry no such ${str(d.field)} ` +
+    `(${d.field === 'CN' ? 'and so no username' : 'so not this group'}). Make the request again with openssl, which writes UTF8String with -utf8:\n${block(d.commands)}`,
+  CSR_USER_UID: (d) =>
+    `The request carries a Kubernetes user UID attribute ("${str(d.value)}", OID 1.3.6.1.4.1.57683.2). csrbot does not issue UIDs: ` +
+    `the admins could not see or vouch for it. Make the request again without it:\n${block(d.commands)}`,
   CSR_SANS_PRESENT: (d) =>
     `The request asks for subject alternative names (${str(d.sans)}). Client certificates authenticate by CN and O only; ` +
-    `${d.refused ? 'this policy refuses SANs. Make the request again without -addext subjectAltName:' : 'SANs would be copied into the certificate for no purpose. To leave them out:'}\n${str(d.commands)}`,
+    `${d.refused ? 'this policy refuses SANs. Make the request again without -addext subjectAltName:' : 'SANs would be copied into the certificate for no purpose. To leave them out:'}\n${block(d.commands)}`,
   CSR_LIFETIME_INVALID: (d) => `The requested lifetime "${str(d.requested)}" is not a whole number of seconds. Ask for e.g. 86400 (one day).`,
   CSR_LIFETIME_TOO_SHORT: (d) =>
     `The requested lifetime ${str(d.requested)} s is below the Kubernetes minimum of ${str(d.minimum)} s (10 minutes). Ask for at least ${str(d.minimum)} s.`,
@@ -154,8 +168,37 @@ const messages = {
     'Ask an admin to add a line for you to the mapping file.',
   USERNAME_INVALID: (d) =>
     `The Kubernetes username "${str(d.username)}" derived for ${str(d.slackUser, 'you')} cannot be used: ${str(d.reason)}. Ask an admin to map you to a valid username.`,
-  USERNAME_MAPPING_INVALID: (d) => `The username mapping file ${str(d.source, '')} is invalid; fix these entries:\n${str(d.problems)}`,
-  POLICY_CONFIG_INVALID: (d) => `The CSR policy ${str(d.source, '')} is invalid; fix these settings:\n${str(d.problems)}`,
+  IDENTITY_RESERVED: (d) =>
+    `The Kubernetes username "${str(d.username)}" is reserved${d.why ? ` (${str(d.why)})` : ''}: csrbot never requests a certificate for it. ` +
+    'If this is really your username, ask an admin to map you to a personal one.',
+  IDENTITY_HOLDS_CSRBOT_POWERS: (d) =>
+    `The identity "${str(d.username)}"${d.groups ? ` with groups ${str(d.groups)}` : ''} would be able to approve certificates (${str(d.abilities)}), ` +
+    "like csrbot itself: one approval would hand out the power to mint any identity's credentials, so csrbot refuses it. " +
+    'Request a certificate without the group that grants it, or ask an admin to use kubectl for such a credential.',
+  USERNAME_DOMAIN_NOT_ALLOWED: (d) =>
+    `Your Slack email ${str(d.email)} is not in a domain csrbot issues for (${str(d.allowed)}), so it yields no Kubernetes username. ` +
+    'Ask an admin to add you to the username mapping file, or use your account in an allowed domain.',
+  UPLOAD_HOST_REFUSED: (d) =>
+    `csrbot did not download that file: Slack named ${str(d.origin)} as its location, and csrbot sends its token only to ${str(d.allowed)}. Paste the CSR's text instead.`,
+  REASON_HAS_PRIVATE_KEY: () =>
+    'The reason contains a PRIVATE KEY block. csrbot never stores private keys, so nothing was saved. ' +
+    'Write the reason again without it, and treat that key as exposed: make a new one.',
+  REQUEST_LIMIT_PENDING: (d) =>
+    `You already have ${str(d.pending)} requests waiting for the admins (the limit is ${str(d.limit)}). Wait for a decision on those, then ask again.`,
+  REQUEST_LIMIT_RATE: (d) => `You made ${str(d.submitted)} requests in the last hour (the limit is ${str(d.limit)}). Try again later.`,
+  SLACK_ACCOUNT_DELETED: (d) => `The Slack account ${str(d.slackUser)} is deactivated; csrbot issues no certificates for it.`,
+  SLACK_ACCOUNT_BOT: () => 'Bots and app users cannot request certificates from csrbot; a person must ask, with their own account.',
+  SLACK_ACCOUNT_GUEST: (d) =>
+    `Your Slack account is a ${str(d.guest)} guest, and csrbot issues cluster credentials only to full members of this workspace. ` +
+    'Ask a workspace admin to make you a full member, or ask an admin to get you access another way.',
+  SLACK_ACCOUNT_OTHER_TEAM: (d) =>
+    `Your Slack account belongs to another workspace or organisation (${str(d.team)}), and csrbot issues cluster credentials only to members of its own workspace. ` +
+    'Ask the admins of this cluster through your own organisation.',
+  SELF_APPROVAL_SAME_IDENTITY: (d) =>
+    `This request is for the Kubernetes username "${str(d.username)}", which is yours too (from your account ${str(d.slackUser)}): ` +
+    'you cannot approve a certificate for your own identity from any Slack account. Ask another admin.',
+  USERNAME_MAPPING_INVALID: (d) => `The username mapping file ${str(d.source, '')} is invalid; fix these entries:\n${block(d.problems)}`,
+  POLICY_CONFIG_INVALID: (d) => `The CSR policy ${str(d.source, '')} is invalid; fix these settings:\n${block(d.problems)}`,
 
   // ---- Kubernetes (src/adapters/kubernetes) -----------------------------
   CLUSTER_UNREACHABLE: (d) =>
@@ -172,7 +215,11 @@ const messages = {
   CLUSTER_UNAUTHORIZED: (d) =>
     `The Kubernetes API at ${str(d.server, 'the configured server')} did not accept csrbot's credentials (${str(d.message, '401')}). ` +
     'Check the token or client certificate in KUBECONFIG (or the mounted ServiceAccount token).',
-  CSR_NAME_TAKEN: (d) => `A different CertificateSigningRequest named ${str(d.name)} already exists in the cluster; csrbot will not reuse the name.`,
+  CSR_NAME_TAKEN: (d) =>
+    `A CertificateSigningRequest named ${str(d.name)} already exists in the cluster and csrbot did not create it as it is${d.field ? ` (its ${str(d.field)} differs)` : ''}; csrbot will not reuse or approve it.`,
+  CSR_CONTENT_CHANGED: (d) =>
+    `The CertificateSigningRequest ${str(d.name)} is no longer the one on the card (its ${str(d.field)} differs): it was deleted and re-created, or changed, after the card was posted. ` +
+    'csrbot approved nothing. Someone who may create and delete CSRs did this: find out who (the API server audit log), and ask the requester to send the CSR again.',
   CLUSTER_CONFLICT: (d) => `The CertificateSigningRequest ${str(d.name)} kept changing while csrbot updated it; try again.`,
   CLUSTER_TIMEOUT: (d) => `The Kubernetes API did not answer in time (${str(d.operation, 'request')}). csrbot will retry.`,
   CLUSTER_ERROR: (d) => `The Kubernetes API answered with an error (${str(d.status, '?')}): ${str(d.message)}`,
@@ -239,7 +286,7 @@ const messages = {
   PORT_IN_USE: (d) =>
     `${str(d.setting)} ${str(d.port)} cannot be opened (${str(d.reason)}). To fix, stop what listens there or set ${str(d.setting)} to a free port` +
     `${d.setting === 'OPS_PORT' ? " (and the probes' port with it)" : ''}.`,
-  PREFLIGHT_FAILED: (d) => `csrbot cannot start; fix these problems (csrbot doctor runs the same checks):\n${str(d.problems)}`,
+  PREFLIGHT_FAILED: (d) => `csrbot cannot start; fix these problems (csrbot doctor runs the same checks):\n${block(d.problems)}`,
 
   // ---- The request flow (src/app) -----------------------------------------
   NOT_AN_APPROVER: (d) =>
@@ -259,7 +306,7 @@ const messages = {
     `The cluster approved ${str(d.name)} but its signer issued no certificate within ${str(d.timeout)}. Check that kube-controller-manager runs the csrsigning controller with --cluster-signing-cert-file/--cluster-signing-key-file.`,
 
   // ---- Configuration ------------------------------------------------------
-  CONFIG_INVALID: (d) => `csrbot cannot start; fix these settings:\n${str(d.problems)}`,
+  CONFIG_INVALID: (d) => `csrbot cannot start; fix these settings:\n${block(d.problems)}`,
 } satisfies Record<string, Render>;
 
 export type ErrorCode = keyof typeof messages;
@@ -333,6 +380,9 @@ const rules: Record<ErrorCode, CodeRules> = {
   PREFLIGHT_FAILED: startupCheck,
   CSR_NOT_FOUND: forAdmins(),
   CSR_ALREADY_DECIDED: forAdmins(),
+  CSR_CONTENT_CHANGED: forAdmins(
+    () => 'Your request could not be approved: the request in the cluster was changed after the admins saw it. Send the CSR again.',
+  ),
   CSR_NAME_TAKEN: forAdmins(() => 'csrbot could not create the CertificateSigningRequest for your request. The admins can see why; send the CSR again later.'),
   CERTIFICATE_KEY_MISMATCH: forAdmins(() => 'The certificate the cluster issued is not for your key, so it was not delivered. The admins can see why.'),
   ISSUANCE_TIMEOUT: forAdmins(() => 'The cluster approved your request but issued no certificate in time. The admins can see why.'),

@@ -5,6 +5,7 @@
  * transition, and only the winner announces it.
  */
 import type { Details, ErrorCode } from './errors.js';
+import type { Ability } from './privilege.js';
 
 export type RequestState =
   | 'pending' // CSR being created / card being posted / waiting for admins
@@ -24,7 +25,7 @@ export type RequestState =
  */
 export const transitions: Record<RequestState, readonly RequestState[]> = {
   pending: ['approving', 'denying', 'approved', 'denied', 'failed', 'deleted', 'expired'],
-  approving: ['approved', 'denied', 'deleted'],
+  approving: ['approved', 'denied', 'deleted', 'failed'], // failed: the CSR was swapped under its name after the card (CSR_CONTENT_CHANGED)
   denying: ['denied', 'approved', 'deleted'],
   approved: ['issued', 'failed', 'deleted'],
   issued: [],
@@ -60,6 +61,12 @@ export interface SlackPerson {
   name: string;
   realName?: string;
   email?: string;
+  /** A bot or app user (users.info is_bot / is_app_user). */
+  isBot?: boolean;
+  /** Deactivated in Slack. */
+  deleted?: boolean;
+  /** A guest: multi-channel (is_restricted) or single-channel (is_ultra_restricted). */
+  guest?: 'multi-channel' | 'single-channel';
 }
 
 /** One admin's Approve click. The id is the record; the name is kept only to render cards and the cluster's condition message. */
@@ -67,6 +74,19 @@ export interface Approval {
   userId: string;
   name: string;
   at: string;
+  /** The approver's own Kubernetes username under the username rule, when it yields one: two accounts of one identity count once. */
+  kubernetesUsername?: string;
+}
+
+/** Approvals by distinct people: by Kubernetes identity where known, else by Slack id. */
+export function distinctApprovals(approvals: readonly Approval[]): Approval[] {
+  const seen = new Set<string>();
+  return approvals.filter((a) => {
+    const key = a.kubernetesUsername !== undefined ? `k8s:${a.kubernetesUsername.toLowerCase()}` : `slack:${a.userId}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** Someone who decided in Slack: compared by id, the name only rendered. */
@@ -97,6 +117,11 @@ export interface CsrSummary {
   keyDescription: string; // e.g. "RSA 2048", "ECDSA P-256", "Ed25519"
   fingerprint: string; // SHA-256 of the SPKI
   warnings: string[];
+  /**
+   * What the certificate's identity (username, groups, system:authenticated)
+   * could do cluster-wide when it was checked; absent when not checked.
+   */
+  permissions?: { abilities: Ability[] };
 }
 
 export interface IssuedCertificate {
@@ -116,6 +141,8 @@ export interface IssuedCertificate {
 export interface CertificateRequest {
   id: string;
   csrName: string;
+  /** metadata.uid of the CSR csrbot created, recorded at creation: approval writes to that object only. */
+  csrUid?: string;
   state: RequestState;
   requester: SlackPerson;
   kubernetesUsername: string;
@@ -143,8 +170,12 @@ export interface CertificateRequest {
   renewalOf?: string;
 }
 
-/** Kubernetes object names: lowercase RFC 1123, at most 253; we keep it short and readable. */
-export function csrNameFor(requestId: string, username: string): string {
+/**
+ * Kubernetes object names: lowercase RFC 1123, at most 253; we keep it short and readable.
+ * `nonce` (lowercase hex, made once per request and stored with it) makes the name unpredictable:
+ * the request id derives from what the requester sees, so without it they could create the name first.
+ */
+export function csrNameFor(requestId: string, username: string, nonce?: string): string {
   // Dots become dashes too: a dot next to a dash, two dots, or a dot left at the
   // 40-character cut would make an empty or dash-edged DNS label, which the API refuses.
   const slug =
@@ -153,5 +184,5 @@ export function csrNameFor(requestId: string, username: string): string {
       .replace(/[^a-z0-9]+/g, '-')
       .slice(0, 40)
       .replace(/^-+|-+$/g, '') || 'user';
-  return `csrbot-${slug}-${requestId.toLowerCase().slice(0, 12)}`;
+  return `csrbot-${slug}-${requestId.toLowerCase().slice(0, 12)}${nonce ? `-${nonce.toLowerCase().replace(/[^a-z0-9]/g, '')}` : ''}`;
 }

@@ -25,6 +25,8 @@ export interface SlackIdentity {
   botUserId: string;
   botName: string;
   team: string;
+  /** The workspace's id (T...): requesters from any other team are refused. */
+  teamId?: string;
 }
 
 const NAMES = ['slack-token', 'slack-scopes', 'slack-app-token', 'slack-admin-channel', 'slack-admin-group'] as const;
@@ -50,7 +52,12 @@ export async function checkSlack(o: SlackCheckOptions): Promise<{ results: Check
       .map((n) => skip(n, why));
     return { results: [fromError('slack-token', f.error, f.transient), ...rest] };
   }
-  const identity: SlackIdentity = { botUserId: auth.user_id ?? '', botName: auth.user ?? 'csrbot', team: auth.team ?? '' };
+  const identity: SlackIdentity = {
+    botUserId: auth.user_id ?? '',
+    botName: auth.user ?? 'csrbot',
+    team: auth.team ?? '',
+    ...(auth.team_id ? { teamId: auth.team_id } : {}),
+  };
   const results: CheckResult[] = [
     pass('slack-token', `bot @${identity.botName} (${identity.botUserId}) in workspace ${identity.team} (${auth.team_id ?? '?'})`),
   ];

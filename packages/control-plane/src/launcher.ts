@@ -191,7 +191,8 @@ export async function startControlPlane(opts: StartOptions): Promise<string> {
         `--kubeconfig=${kcmKubeconfig}`,
         `--authentication-kubeconfig=${kcmKubeconfig}`,
         `--authorization-kubeconfig=${kcmKubeconfig}`,
-        '--controllers=csrsigning,csrapproving,csrcleaner',
+        // clusterrole-aggregation fills view/edit/admin with rules; without it the permission preview of them proves nothing.
+        '--controllers=csrsigning,csrapproving,csrcleaner,clusterrole-aggregation',
         `--cluster-signing-cert-file=${pki.caCert}`,
         `--cluster-signing-key-file=${pki.caKey}`,
         '--cluster-signing-duration=24h',

@@ -13,6 +13,12 @@ export interface AddUserOptions {
   realName?: string;
   /** Default false. */
   isAdmin?: boolean;
+  /** A guest: multi-channel (is_restricted) or single-channel (is_ultra_restricted). Default: a full member. */
+  guest?: 'multi-channel' | 'single-channel';
+  /** A Slack Connect user from another organisation: their team id. Default: this workspace. */
+  teamId?: string;
+  /** Deactivated. Default false. */
+  deleted?: boolean;
 }
 
 /** What a message or ephemeral says. */
@@ -55,12 +61,13 @@ export class Conversations {
     const realName = o.realName ?? o.name;
     const user: SlackUser = {
       id,
-      team_id: this.id.teamId,
+      team_id: o.teamId ?? this.id.teamId,
       name: o.name,
       real_name: realName,
-      deleted: false,
+      deleted: o.deleted ?? false,
       is_bot: false,
       is_admin: o.isAdmin ?? false,
+      ...(o.guest ? { is_restricted: true, is_ultra_restricted: o.guest === 'single-channel' } : {}),
       is_app_user: false,
       tz: 'Europe/Amsterdam',
       tz_offset: 3600,

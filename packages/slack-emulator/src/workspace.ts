@@ -11,6 +11,8 @@ export interface SlackUser {
   is_bot: boolean;
   is_admin: boolean;
   is_app_user: boolean;
+  is_restricted?: boolean;
+  is_ultra_restricted?: boolean;
   tz: string;
   tz_offset: number;
   updated: number;

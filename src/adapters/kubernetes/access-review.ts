@@ -29,6 +29,8 @@ export function requiredAccess(signers: readonly string[] = [CLIENT_SIGNER]): Ac
     ...signers.map((name) => ({ verb: 'approve', group: certificates, resource: 'signers', name })),
     // Offboarding lists the bindings that name a departed holder.
     ...['rolebindings', 'clusterrolebindings'].map((resource) => ({ verb: 'list', group: 'rbac.authorization.k8s.io', resource })),
+    // The permission preview (permissions-review.ts).
+    { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' },
   ];
 }
 

@@ -1,7 +1,8 @@
 import { CertificatesV1Api, Watch } from '@kubernetes/client-node';
 import type { ConfigurationOptions, KubeConfig, V1CertificateSigningRequest, V1CertificateSigningRequestCondition } from '@kubernetes/client-node';
 import { CsrbotError } from '../../domain/errors.js';
-import type { CreateCsr, CsrApi, CsrEventType, CsrObject, WatchFilter } from '../../ports.js';
+import type { CreateCsr, CsrApi, CsrEventType, CsrExpectation, CsrObject, WatchFilter } from '../../ports.js';
+import { selfSubjectReview } from './self-subject-review.js';
 import { requestDeadline } from './request-deadline.js';
 import { toCsrObject } from './to-csr-object.js';
 import { toCsrbotError } from './to-csrbot-error.js';
@@ -19,6 +20,8 @@ export interface KubernetesCsrApiOptions {
   maxConflictRetries?: number;
   /** Called when a watch connection fails; the watch keeps reconnecting until stopped. Default: nothing. */
   onWatchError?: (error: CsrbotError) => void;
+  /** csrbot's own username, the creator (spec.username) of every CSR it may trust. Default: asked once with SelfSubjectReview. */
+  self?: string;
 }
 
 const csrPath = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
@@ -34,6 +37,7 @@ export class KubernetesCsrApi implements CsrApi {
   private readonly timeoutMs: number;
   private readonly maxConflictRetries: number;
   private readonly onWatchError: (error: CsrbotError) => void;
+  private self: Promise<string> | undefined;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -44,6 +48,29 @@ export class KubernetesCsrApi implements CsrApi {
     this.timeoutMs = opts.requestTimeoutMs ?? 10_000;
     this.maxConflictRetries = opts.maxConflictRetries ?? 5;
     this.onWatchError = opts.onWatchError ?? (() => undefined);
+    if (opts.self !== undefined) this.self = Promise.resolve(opts.self);
+  }
+
+  /** Who csrbot is to the API server; a failure is asked again next time. */
+  private whoAmI(): Promise<string> {
+    this.self ??= selfSubjectReview(this.kc, { timeoutMs: this.timeoutMs }).then((i) => i.username);
+    return this.self.catch((e: unknown) => {
+      this.self = undefined;
+      throw e;
+    });
+  }
+
+  /** Why `csr` is not exactly what csrbot created with `want` (by csrbot), or undefined. */
+  private async difference(csr: V1CertificateSigningRequest, want: Omit<CsrExpectation, 'uid'> & { uid?: string }): Promise<string | undefined> {
+    const s = csr.spec;
+    if (want.uid !== undefined && csr.metadata?.uid !== want.uid) return 'uid';
+    if (normalizePem(Buffer.from(s.request, 'base64').toString('utf8')) !== normalizePem(want.csrPem)) return 'spec.request';
+    if (s.signerName !== want.signerName) return 'spec.signerName';
+    if ([...(s.usages ?? [])].sort().join(',') !== [...want.usages].sort().join(',')) return 'spec.usages';
+    if (s.expirationSeconds !== want.expirationSeconds) return 'spec.expirationSeconds';
+    if (csr.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) return 'metadata.labels';
+    if (s.username !== (await this.whoAmI())) return 'spec.username';
+    return undefined;
   }
 
   static create(kc: KubeConfig, opts: KubernetesCsrApiOptions = {}): KubernetesCsrApi {
@@ -80,10 +107,11 @@ export class KubernetesCsrApi implements CsrApi {
     } catch (e) {
       const err = this.fail(e, { operation: 'create', name: spec.name, verb: 'create', resource: 'certificatesigningrequests' });
       if (err.code !== 'CLUSTER_CONFLICT') throw err;
+      // The name is taken. Only csrbot's own earlier create (a retry) may be reused: every field, and the creator, must match.
+      // Anything else (a pre-created object with a longer lifetime, say) would be approved in the card's name.
       const existing = await this.read(spec.name);
-      if (normalizePem(Buffer.from(existing.spec.request, 'base64').toString('utf8')) !== normalizePem(spec.csrPem)) {
-        throw new CsrbotError('CSR_NAME_TAKEN', { name: spec.name }, { cause: e });
-      }
+      const differs = await this.difference(existing, spec).catch(() => 'spec.username');
+      if (differs) throw new CsrbotError('CSR_NAME_TAKEN', { name: spec.name, field: differs }, { cause: e });
       return toCsrObject(existing);
     }
   }
@@ -107,18 +135,26 @@ export class KubernetesCsrApi implements CsrApi {
   }
 
   /** Approves as `kubectl certificate approve` does: GET, append the condition, PUT /approval. */
-  approve(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }> {
-    return this.decide(name, 'Approved', condition);
+  approve(name: string, condition: { reason: string; message: string }, expected?: CsrExpectation): Promise<{ changed: boolean }> {
+    return this.decide(name, 'Approved', condition, expected);
   }
 
   deny(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }> {
     return this.decide(name, 'Denied', condition);
   }
 
-  private async decide(name: string, type: 'Approved' | 'Denied', input: { reason: string; message: string }): Promise<{ changed: boolean }> {
+  private async decide(
+    name: string,
+    type: 'Approved' | 'Denied',
+    input: { reason: string; message: string },
+    expected?: CsrExpectation,
+  ): Promise<{ changed: boolean }> {
     const attempted = type === 'Approved' ? 'approve' : 'deny';
     for (let attempt = 1; ; attempt++) {
       const csr = await this.read(name);
+      // On every attempt: a 409 means the object changed, and what holds the name now may be another one.
+      const differs = expected && (await this.difference(csr, expected));
+      if (differs) throw new CsrbotError('CSR_CONTENT_CHANGED', { name, field: differs });
       const decided = toCsrObject(csr).decision;
       if (decided?.type === type) return { changed: false };
       if (decided) throw new CsrbotError('CSR_ALREADY_DECIDED', { name, decision: decided.type.toLowerCase(), attempted, by: decided.message });

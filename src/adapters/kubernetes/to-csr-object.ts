@@ -17,7 +17,7 @@ export function toCsrObject(obj: V1CertificateSigningRequest): CsrObject {
   const state: CsrObject['state'] =
     decided?.type === 'Denied' ? 'denied' : failed ? 'failed' : certificatePem ? 'issued' : decided?.type === 'Approved' ? 'approved' : 'pending';
 
-  const csr: CsrObject = { name: obj.metadata?.name ?? '', state, annotations: obj.metadata?.annotations ?? {} };
+  const csr: CsrObject = { name: obj.metadata?.name ?? '', uid: obj.metadata?.uid ?? '', state, annotations: obj.metadata?.annotations ?? {} };
   if (certificatePem) csr.certificatePem = certificatePem;
   if (failed) csr.failureMessage = failed.message ?? failed.reason ?? 'the signer failed';
   else if (state === 'denied' && decided?.message) csr.failureMessage = decided.message;

@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { CertificateRequest, SlackPerson } from '../../domain/lifecycle.js';
 import { MAX_INPUT_BYTES } from '../../domain/csr/index.js';
+import { CsrbotError } from '../../domain/errors.js';
 import type { Chat, DeliveredFiles, Directory, HomeContent, IntakeReply, ReminderNotice, RequesterNotice, Upload } from '../../ports.js';
 import { reminderMessage } from './blocks/reminder.js';
 import { approvalCard } from './blocks/approval-card.js';
@@ -9,6 +10,9 @@ import { clip } from './blocks/format.js';
 import { intakeProblems } from './blocks/intake-problems.js';
 import { requesterNotice } from './blocks/notices.js';
 import { requestSummary } from './blocks/request-summary.js';
+
+/** Where Slack (and GovSlack) serve url_private_download. */
+export const SLACK_FILE_ORIGINS = ['https://files.slack.com', 'https://files.slack-gov.com'] as const;
 
 const HOW_TO = 'Send me your CSR file (or paste the PEM), or run `/cert request`. Only the `.csr`: your private key stays with you. `/cert help` for more.';
 
@@ -23,11 +27,22 @@ export class SlackChat implements Chat, Directory {
     private readonly adminChannel: string,
     private readonly botToken: string,
     private readonly onApiError: (failure: SlackApiFailure) => void,
+    private readonly fileOrigins: readonly string[],
   ) {}
 
-  /** `botToken` is sent only to fetch uploads, which Slack serves only with it. onApiError: every failed Web API call, for metrics. Default: nothing. */
-  static create(deps: { client: WebClient; adminChannel: string; botToken: string; onApiError?: (failure: SlackApiFailure) => void }): SlackChat {
-    return new SlackChat(deps.client, deps.adminChannel, deps.botToken, deps.onApiError ?? (() => undefined));
+  /**
+   * `botToken` is sent only to fetch uploads, which Slack serves only with it, and only to Slack's file hosts
+   * (or `apiUrl`'s origin, where a test emulator serves them). onApiError: every failed Web API call, for metrics. Default: nothing.
+   */
+  static create(deps: {
+    client: WebClient;
+    adminChannel: string;
+    botToken: string;
+    apiUrl?: string;
+    onApiError?: (failure: SlackApiFailure) => void;
+  }): SlackChat {
+    const origins = [...SLACK_FILE_ORIGINS, ...(deps.apiUrl ? [new URL(deps.apiUrl).origin] : [])];
+    return new SlackChat(deps.client, deps.adminChannel, deps.botToken, deps.onApiError ?? (() => undefined), origins);
   }
 
   /** Runs one Web API call, reporting its failure before passing it on. */
@@ -49,6 +64,9 @@ export class SlackChat implements Chat, Directory {
     }
     if ((f.size ?? 0) > MAX_INPUT_BYTES) return new Uint8Array(MAX_INPUT_BYTES + 1); // parseCsr names the limit
     if (!f.url) throw new Error(`Slack gave no download URL for file ${file.id}`);
+    // The bot token goes only where Slack serves files: a url_private_download naming any other host gets nothing.
+    const origin = URL.canParse(f.url) ? new URL(f.url).origin : f.url;
+    if (!this.fileOrigins.includes(origin)) throw new CsrbotError('UPLOAD_HOST_REFUSED', { origin, allowed: [...this.fileOrigins] });
     const res = await fetch(f.url, { headers: { Authorization: `Bearer ${this.botToken}` }, redirect: 'manual' });
     if (!res.ok) throw new Error(`downloading ${f.name ?? f.id} failed with HTTP ${res.status}`);
     return new Uint8Array(await res.arrayBuffer());
@@ -170,6 +188,9 @@ export class SlackChat implements Chat, Directory {
       name: u?.name ?? userId,
       realName: u?.real_name || u?.profile?.real_name || undefined,
       email: u?.profile?.email || undefined,
+      ...(u?.is_bot || u?.is_app_user ? { isBot: true } : {}),
+      ...(u?.deleted ? { deleted: true } : {}),
+      ...(u?.is_ultra_restricted ? { guest: 'single-channel' as const } : u?.is_restricted ? { guest: 'multi-channel' as const } : {}),
     };
   }
 

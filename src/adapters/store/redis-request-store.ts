@@ -8,6 +8,7 @@
  *                                   corrupt empty arrays on a round trip.
  *   request:<id>:approvals    HASH  userId -> Approval JSON; HSETNX so each approver counts once
  *   request:<id>:once:<what>  STRING one-time flags (SET NX; forget() deletes)
+ *   by-requester:<userId>     ZSET  request id scored by createdAt (epoch ms): per-user rate and pending limits
  *   open:pending              ZSET  request id scored by when it entered the state (epoch ms):
  *   open:approved                   created, decided. Written by the same scripts that change
  *                                   `state`, so /metrics can tell how long the oldest request has
@@ -72,7 +73,7 @@ local function index_open(o, id, openIndex, score)
 end
 `;
 
-// KEYS: request, approvals, open:pending, open:approved.
+// KEYS: request, approvals, open:pending, open:approved, by-requester.
 // ARGV: id, openIndex, score, nFields, field/json pairs..., approval userId/json pairs...
 const CREATE = `${SNAPSHOT}${INDEX_OPEN}
 if redis.call('EXISTS', KEYS[1]) == 1 then return {0, snapshot()} end
@@ -81,6 +82,7 @@ local i = 5
 for _ = 1, n do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]); i = i + 2 end
 while i <= #ARGV do redis.call('HSETNX', KEYS[2], ARGV[i], ARGV[i + 1]); i = i + 2 end
 index_open(3, ARGV[1], tonumber(ARGV[2]), ARGV[3])
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[1])
 return {1, snapshot()}
 `;
 
@@ -130,6 +132,16 @@ redis.call('HSET', KEYS[1], 'issued', ARGV[1])
 return 1
 `;
 
+// KEYS: by-requester, open:pending. ARGV: since (epoch ms). Pending requests are few: the scan is over them, not the user's history.
+const BY_REQUESTER = `
+local submitted = redis.call('ZCOUNT', KEYS[1], ARGV[1], '+inf')
+local pending = 0
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if redis.call('ZSCORE', KEYS[1], id) then pending = pending + 1 end
+end
+return {submitted, pending}
+`;
+
 type Snapshot = [fields: string[], approvals: string[]];
 
 export class RedisRequestStore implements RequestStore {
@@ -150,7 +162,7 @@ export class RedisRequestStore implements RequestStore {
     const approvals = request.approvals.map((a): [string, string] => [a.userId, encodeApproval(a)]);
     const [created, snap] = (await this.run(
       CREATE,
-      [this.requestKey(request.id), this.approvalsKey(request.id), ...this.openKeys()],
+      [this.requestKey(request.id), this.approvalsKey(request.id), ...this.openKeys(), this.byRequesterKey(request.requester.userId)],
       [request.id, openIndex(request.state), sinceMs(request.createdAt), fields.length, ...fields.flat(), ...approvals.flat()],
     )) as [number, Snapshot];
     return { created: created === 1, request: decode(snap) };
@@ -240,6 +252,11 @@ export class RedisRequestStore implements RequestStore {
     return out;
   }
 
+  async byRequester(userId: string, since: Date): Promise<{ submitted: number; pending: number }> {
+    const [submitted, pending] = (await this.run(BY_REQUESTER, [this.byRequesterKey(userId), this.openKeys()[0]], [since.getTime()])) as [number, number];
+    return { submitted, pending };
+  }
+
   async openRequests(): Promise<Record<OpenState, OpenRequests>> {
     const [pending, approved] = this.openKeys();
     const res = await this.redis.multi().zcard(pending).zrange(pending, '0', '0', 'WITHSCORES').zcard(approved).zrange(approved, '0', '0', 'WITHSCORES').exec();
@@ -275,6 +292,9 @@ export class RedisRequestStore implements RequestStore {
   }
   private onceKey(id: string, what: string): string {
     return `${this.requestKey(id)}:once:${what}`;
+  }
+  private byRequesterKey(userId: string): string {
+    return `${this.prefix}:by-requester:${userId}`;
   }
   /** In OPEN_STATES order, which is the order of openIndex. */
   private openKeys(): [pending: string, approved: string] {

@@ -163,7 +163,7 @@ export function bitStringBytes(n: Node | undefined): Uint8Array | undefined {
 export type StringType = 'UTF8String' | 'PrintableString' | 'IA5String' | 'T61String' | 'BMPString' | 'UniversalString' | 'VisibleString' | 'NumericString';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const SURROGATE = /[\ud800-\udfff]/;
 
 /**
  * Decodes a directory string to real text. Returns undefined for encodings
@@ -193,8 +193,9 @@ export function directoryString(n: Node | undefined): { value: string; type: Str
       // Teletex in practice carries Latin-1 (that is what openssl writes).
       return { value: v, type: 'T61String' };
     case Tag.BMP_STRING:
-      // forge already turned each UCS-2 pair into one UTF-16 code unit.
-      return LONE_SURROGATE.test(v) ? undefined : { value: v, type: 'BMPString' };
+      // forge already turned each UCS-2 pair into one UTF-16 code unit. BMPString is UCS-2: Go refuses any
+      // surrogate, paired or not (the x509 oracle showed a paired one, an emoji, accepted here and refused there).
+      return SURROGATE.test(v) ? undefined : { value: v, type: 'BMPString' };
     case Tag.UNIVERSAL_STRING: {
       if (v.length % 4 !== 0) return undefined;
       let out = '';

@@ -2,6 +2,7 @@
  * The exact openssl commands a user runs to make an acceptable request. Shown
  * by the Slack flow to users without a CSR, and inside refusal messages.
  */
+import { visible } from '../visible.js';
 
 export interface OpensslCommands {
   /** Makes a new private key (ECDSA P-256 unless asked otherwise). */
@@ -49,7 +50,8 @@ export function opensslReqCommand(
 
 /** The -subj argument: /CN=<user>/O=<g1>/O=<g2>, with openssl's separators escaped. */
 export function opensslSubject(username: string, groups: readonly string[] = []): string {
-  const esc = (v: string) => v.replace(/[\\/+]/g, (c) => `\\${c}`);
+  // A control character in a name the user sent is shown escaped, never pasted into a command as-is.
+  const esc = (v: string) => visible(v).replace(/[\\/+]/g, (c) => `\\${c}`);
   return `/CN=${esc(username)}${groups.map((g) => `/O=${esc(g)}`).join('')}`;
 }
 

@@ -34,7 +34,12 @@ import type { Extension, ParsedCsr, Subject, SubjectAltNames, SubjectAttribute }
 export interface ParseOptions {
   /** Smallest RSA modulus accepted, in bits. Default 2048. */
   minRsaBits?: number;
+  /** Largest CSR accepted, in DER bytes. Default MAX_CSR_BYTES (16 KiB). */
+  maxCsrBytes?: number;
 }
+
+/** A real CSR is under 2 KiB; 300 OUs make 87 KB that would sit in Redis and etcd. */
+export const MAX_CSR_BYTES = 16 * 1024;
 
 /**
  * Reads one CSR from PEM text (surrounding text, CRLF and the NEW CERTIFICATE
@@ -53,6 +58,8 @@ export function parseCsr(input: string | Uint8Array, options: ParseOptions = {})
 
 function parse(input: string | Uint8Array, options: ParseOptions): ParsedCsr {
   const { der, form } = readCsrBytes(input);
+  const maxBytes = options.maxCsrBytes ?? MAX_CSR_BYTES;
+  if (der.byteLength > maxBytes) fail('CSR_TOO_LARGE', { bytes: der.byteLength, limit: maxBytes });
   let root: Node;
   try {
     root = parseDer(der);

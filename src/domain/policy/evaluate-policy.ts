@@ -7,6 +7,7 @@ import { describeError, type Details, type ErrorCode } from '../errors.js';
 import { opensslCommandsFor, opensslReqCommand } from '../csr/openssl-commands.js';
 import { formatSans, type ParsedCsr } from '../csr/types.js';
 import { MIN_EXPIRATION_SECONDS, SYSTEM_MASTERS, isSystemName as isSystem } from '../kubernetes-rules.js';
+import { hasInvisible } from '../visible.js';
 import { defaultPolicyConfig, type PolicyConfig } from './policy-config.js';
 
 export interface PolicyRequest {
@@ -42,7 +43,11 @@ export interface PolicyVerdict {
   signerName: string;
 }
 
+/** The user-UID subject attribute kube-apiserver reads when AllowParsingUserUIDFromCertAuth is on. */
+export const USER_UID_OID = '1.3.6.1.4.1.57683.2';
 const LEGACY_TYPES = new Set(['T61String', 'UniversalString']);
+/** String types Kubernetes (Go's encoding/asn1) does not read in a name: csr/go-oracle.test.ts shows each vanishes from the certificate. */
+const GO_DROPS = new Set(['VisibleString', 'UniversalString']);
 
 /** Groups this requester may ask for, or 'any' when the allowlist is not checked. */
 export function allowedGroupsFor(config: PolicyConfig, slackUsergroups: readonly string[] = []): readonly string[] | 'any' {
@@ -67,7 +72,8 @@ export function evaluatePolicy(csr: ParsedCsr, request: PolicyRequest = {}, conf
   const commands = opensslReqCommand(fixUser, groups.filter(permitted));
 
   // --- who ---
-  if (commonNames.length === 0) add('error', 'CSR_NO_CN', { commands });
+  // An empty CN is no username: kube-apiserver refuses a certificate whose CN is empty.
+  if (commonNames.length === 0 || (commonNames.length === 1 && commonNames[0] === '')) add('error', 'CSR_NO_CN', { commands });
   else if (commonNames.length > 1) add('error', 'CSR_AMBIGUOUS_CN', { commonNames, commands });
   if (commonName !== undefined && isSystem(commonName)) add('error', 'CSR_SYSTEM_CN', { cn: commonName, commands });
   else if (request.username !== undefined && commonName !== undefined && commonName !== request.username) {
@@ -84,10 +90,24 @@ export function evaluatePolicy(csr: ParsedCsr, request: PolicyRequest = {}, conf
 
   // --- how the names are written ---
   for (const a of csr.subject.attributes) {
-    if ((a.name === 'CN' || a.name === 'O') && LEGACY_TYPES.has(a.stringType) && /[^\x20-\x7e]/.test(a.value)) {
+    // Go's encoding/asn1 leaves these values nil and pkix.Name skips them: the issued certificate would lack this CN or O.
+    if ((a.name === 'CN' || a.name === 'O') && GO_DROPS.has(a.stringType)) {
+      add('error', 'CSR_STRING_TYPE_DROPPED', { field: a.name, value: a.value, stringType: a.stringType, commands });
+    } else if ((a.name === 'CN' || a.name === 'O') && LEGACY_TYPES.has(a.stringType) && /[^\x20-\x7e]/.test(a.value)) {
       add('error', 'CSR_LEGACY_STRING', { field: a.name, value: a.value, stringType: a.stringType, commands });
     }
   }
+
+  // --- text that would act instead of show (a newline faking a line on the card, a bidi override) ---
+  const hidden = [
+    ...csr.subject.attributes.filter((a) => hasInvisible(a.value)).map((a) => `${a.name}=${a.value}`),
+    ...formatSans(csr.sans).filter(hasInvisible),
+  ];
+  if (hidden.length > 0) add('error', 'CSR_CONTROL_CHARACTERS', { values: hidden, commands });
+
+  // --- kube-apiserver 1.37's user UID attribute: the in-tree signer drops it, another signer might not; never shown, so never accepted ---
+  const uid = csr.subject.attributes.find((a) => a.oid === USER_UID_OID);
+  if (uid) add('error', 'CSR_USER_UID', { value: uid.value, commands });
 
   // --- key strength (the parser enforces 2048; a policy may demand more) ---
   if (csr.publicKey.algorithm === 'RSA' && csr.publicKey.bits < config.minRsaBits) {

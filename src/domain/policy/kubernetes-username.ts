@@ -17,7 +17,18 @@ export interface SlackIdentity {
 /** Slack user id or (lowercased) email -> Kubernetes username. */
 export type UsernameMapping = ReadonlyMap<string, string>;
 
-export type UsernameRule = { kind: 'email' } | { kind: 'email-local-part' } | { kind: 'slack-username' } | { kind: 'mapping'; mapping: UsernameMapping };
+export type UsernameRule =
+  | { kind: 'email'; allowedDomains?: readonly string[] }
+  | { kind: 'email-local-part'; allowedDomains?: readonly string[] }
+  | { kind: 'slack-username' }
+  | { kind: 'mapping'; mapping: UsernameMapping };
+
+/** ALLOWED_EMAIL_DOMAINS: an email outside them yields no username (two domains could share a local part). */
+function checkDomain(email: string, allowed: readonly string[] | undefined, slackUser: string): void {
+  if (!allowed || allowed.length === 0) return;
+  const domain = email.slice(email.lastIndexOf('@') + 1);
+  if (!allowed.includes(domain)) throw new CsrbotError('USERNAME_DOMAIN_NOT_ALLOWED', { slackUser, email, allowed: [...allowed] });
+}
 
 /**
  * The Kubernetes username for a Slack user. Default rule: the profile email,
@@ -30,10 +41,12 @@ export function kubernetesUsernameFor(user: SlackIdentity, rule: UsernameRule = 
   switch (rule.kind) {
     case 'email':
       if (!email) throw new CsrbotError('USERNAME_NO_EMAIL', { slackUser: user.id });
+      checkDomain(email, rule.allowedDomains, user.id);
       name = email;
       break;
     case 'email-local-part':
       if (!email) throw new CsrbotError('USERNAME_NO_EMAIL', { slackUser: user.id });
+      checkDomain(email, rule.allowedDomains, user.id);
       name = email.slice(0, email.lastIndexOf('@') >= 0 ? email.lastIndexOf('@') : undefined);
       break;
     case 'slack-username':
@@ -91,13 +104,22 @@ export function parseUsernameMapping(text: string, source = 'mapping'): Username
     });
   }
   const map = new Map<string, string>();
+  // One Slack account per Kubernetes identity: two keys with one target would let a second account approve "someone else's" request.
+  const owner = new Map<string, string>();
   for (const [rawKey, value, where] of entries) {
     const key = rawKey.includes('@') ? rawKey.toLowerCase() : rawKey;
     if (!/^[UW][A-Z0-9]+$/.test(key) && !/^[^@\s]+@[^@\s]+$/.test(key)) problems.push(`- ${where}: "${rawKey}" is neither a Slack user id (U…) nor an email`);
     else if (typeof value !== 'string') problems.push(`- ${where}: the username must be a string`);
     else if (usernameProblem(value)) problems.push(`- ${where}: "${value}": ${usernameProblem(value)}`);
     else if (map.has(key) && map.get(key) !== value) problems.push(`- ${where}: "${rawKey}" is mapped twice`);
-    else map.set(key, value);
+    else if (owner.has(value.toLowerCase()) && owner.get(value.toLowerCase()) !== key)
+      problems.push(
+        `- ${where}: "${value}" is already the username of "${owner.get(value.toLowerCase())}"; each Kubernetes username belongs to one Slack account`,
+      );
+    else {
+      map.set(key, value);
+      owner.set(value.toLowerCase(), key);
+    }
   }
   if (problems.length > 0) throw new CsrbotError('USERNAME_MAPPING_INVALID', { source, problems: problems.join('\n') });
   return map;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CsrbotError } from '../errors.js';
+import { MAX_CSR_BYTES } from '../csr/parse-csr.js';
 import { CLIENT_SIGNER, MIN_EXPIRATION_SECONDS, isSystemName } from '../kubernetes-rules.js';
 
 export interface PolicyConfig {
@@ -19,15 +20,18 @@ export interface PolicyConfig {
   allowedSigners: readonly string[];
   /** Smallest RSA modulus in bits. Default 2048 (cannot be lowered). */
   minRsaBits: number;
+  /** Largest CSR (DER bytes) accepted. Default 16 KiB: a real one is under 2 KiB; a bigger one only fills Redis and etcd. */
+  maxCsrBytes: number;
 }
 
 export const defaultPolicyConfig: PolicyConfig = Object.freeze({
   allowedGroups: [],
   usergroupGroups: {},
-  sans: 'warn',
+  sans: 'refuse',
   lifetime: { defaultSeconds: 86_400, maxSeconds: 7 * 86_400 },
   allowedSigners: [CLIENT_SIGNER],
   minRsaBits: 2048,
+  maxCsrBytes: MAX_CSR_BYTES,
 });
 
 const group = z
@@ -47,6 +51,7 @@ const schema = z
       .min(1)
       .optional(),
     minRsaBits: z.number().int().min(2048, 'must be at least 2048').max(16384).optional(),
+    maxCsrBytes: z.number().int().min(1024, 'must be at least 1024').max(65536, 'must be at most 65536').optional(),
   })
   .strict();
 
@@ -67,6 +72,7 @@ export function parsePolicyConfig(doc: unknown, source = 'policy'): PolicyConfig
         lifetime,
         allowedSigners: c.allowedSigners ?? defaultPolicyConfig.allowedSigners,
         minRsaBits: c.minRsaBits ?? defaultPolicyConfig.minRsaBits,
+        maxCsrBytes: c.maxCsrBytes ?? defaultPolicyConfig.maxCsrBytes,
       };
     }
   }

@@ -83,6 +83,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     ...(redisUrl ? { REDIS_URL: redisUrl } : o.redisEnv),
     REDIS_PREFIX: prefix,
     USERNAME_RULE: 'email-local-part',
+    ALLOWED_EMAIL_DOMAINS: 'example.com',
     ALLOWED_GROUPS: 'dev-team',
     KEY_PATH_TEMPLATE: join(keyDir, '{user}.key'),
     JOB_LOCK_DURATION: '5s',

@@ -89,7 +89,7 @@ describe('the Kubernetes start-up checks', () => {
       env: await envWith(kubeconfigPaths().csrbot),
     });
     expect(out).toMatch(/^kubernetes-identity\s+ok\s+csrbot is "csrbot" \(groups: system:authenticated\)/m);
-    expect(out).toMatch(/^kubernetes-permissions\s+ok\s+has all 8 permissions csrbot uses: create certificatesigningrequests/m);
+    expect(out).toMatch(/^kubernetes-permissions\s+ok\s+has all 9 permissions csrbot uses: create certificatesigningrequests/m);
     expect(out.replace(/\s+/g, ' ')).toContain('update certificatesigningrequests/approval, approve signers/kubernetes.io/kube-apiserver-client');
     expect(out).not.toMatch(/\s(FAIL|WARN)\s/);
     expect(code).toBe(0);
@@ -99,7 +99,7 @@ describe('the Kubernetes start-up checks', () => {
     const user = `system:serviceaccount:${namespace}:partial`;
     const stderr = expectRefusal(await runBot(await envWith(await serviceAccountKubeconfig('partial'))));
     expect(stderr).toContain(
-      `kubernetes-permissions: csrbot's Kubernetes identity "${user}" may not: update certificatesigningrequests/approval, approve signers/kubernetes.io/kube-apiserver-client, list rolebindings, list clusterrolebindings.`,
+      `kubernetes-permissions: csrbot's Kubernetes identity "${user}" may not: update certificatesigningrequests/approval, approve signers/kubernetes.io/kube-apiserver-client, list rolebindings, list clusterrolebindings, create subjectaccessreviews.`,
     );
     expect(stderr).toContain(`kubectl apply -k deploy/rbac`);
     expect(stderr).toContain(`kubectl create clusterrolebinding csrbot-partial --clusterrole=csrbot --serviceaccount=${namespace}:partial`);
@@ -108,7 +108,7 @@ describe('the Kubernetes start-up checks', () => {
   it('refuse an identity with no role at all, listing every permission', async () => {
     const stderr = expectRefusal(await runBot(await envWith(await serviceAccountKubeconfig('nobody'))));
     expect(stderr).toContain(
-      'may not: create certificatesigningrequests, get certificatesigningrequests, list certificatesigningrequests, watch certificatesigningrequests, update certificatesigningrequests/approval, approve signers/kubernetes.io/kube-apiserver-client, list rolebindings, list clusterrolebindings.',
+      'may not: create certificatesigningrequests, get certificatesigningrequests, list certificatesigningrequests, watch certificatesigningrequests, update certificatesigningrequests/approval, approve signers/kubernetes.io/kube-apiserver-client, list rolebindings, list clusterrolebindings, create subjectaccessreviews.',
     );
   });
 

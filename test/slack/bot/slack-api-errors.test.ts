@@ -2,6 +2,8 @@
 // method, and on csrbot_slack_auth_failures_total, which the
 // CsrbotSlackAuthFailing alert watches.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { prometheusMetrics } from '../../../src/adapters/http/prometheus-metrics.js';
 import { SlackChat, slackErrorOf } from '../../../src/adapters/slack/slack-chat.js';
@@ -41,6 +43,36 @@ describe('Slack Web API errors', () => {
     await chat.person(emu.botUserId);
     await expect(chat.postCard(aRequest())).rejects.toThrow();
     expect(errors).toEqual([{ method: 'chat.postMessage', error: 'channel_not_found', auth: false }]);
+  });
+
+  it('users.info tells guests, other teams, bots and deactivated accounts apart, so intake can refuse each', async () => {
+    const chat = SlackChat.create({ client: webClient(emu), adminChannel: emu.adminChannelId, botToken: emu.botToken });
+    const add = (name: string, o: Parameters<SlackEmulator['addUser']>[0]) => emu.addUser({ ...o, name }).id;
+    expect(await chat.person(add('full', { name: '' }))).not.toHaveProperty('guest');
+    expect(await chat.person(add('mcg', { name: '', guest: 'multi-channel' }))).toMatchObject({ guest: 'multi-channel' });
+    expect(await chat.person(add('scg', { name: '', guest: 'single-channel' }))).toMatchObject({ guest: 'single-channel' });
+    expect(await chat.person(add('connect', { name: '', teamId: 'T0PARTNER' }))).toMatchObject({ teamId: 'T0PARTNER' });
+    expect(await chat.person(add('gone', { name: '', deleted: true }))).toMatchObject({ deleted: true });
+    expect(await chat.person(emu.botUserId)).toMatchObject({ isBot: true });
+  });
+
+  it('sends the bot token only to Slack file hosts: an upload URL on any other host is refused and never fetched', async () => {
+    const seen: string[] = [];
+    const other = createServer((req, res) => {
+      seen.push(String(req.headers.authorization ?? ''));
+      res.end('-----BEGIN CERTIFICATE REQUEST-----');
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    try {
+      const port = (other.address() as AddressInfo).port;
+      const chat = SlackChat.create({ client: webClient(emu), adminChannel: emu.adminChannelId, botToken: emu.botToken, apiUrl: emu.apiUrl });
+      const err = await chat.readUpload({ id: 'F1', url: `http://127.0.0.1:${port}/files-pri/T1-F1/download/jane.csr`, size: 900 }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'UPLOAD_HOST_REFUSED' });
+      expect((err as Error).message).toContain('https://files.slack.com');
+      expect(seen).toEqual([]);
+    } finally {
+      other.close();
+    }
   });
 
   it('labels stay a small set: anything unexpected is "unknown"', () => {

@@ -96,6 +96,52 @@ export function csrApiContract(name: string, open: () => Promise<CsrApiHarness>)
       expect(await api.get(spec.name)).toEqual(first);
     });
 
+    const expectation = (spec: CreateCsr, uid: string) => ({
+      uid,
+      csrPem: spec.csrPem,
+      signerName: spec.signerName,
+      usages: spec.usages,
+      expirationSeconds: spec.expirationSeconds,
+    });
+
+    it('swap after the card: a CSR deleted and re-created under the name (cluster-ops/platform-admins) is never approved', async () => {
+      const spec = aSpec('swap');
+      const shown = await api.create(spec);
+      expect(shown.uid).not.toBe('');
+      await h.remove(spec.name);
+      const evil = { ...spec, csrPem: pki.userKey('/CN=cluster-ops/O=platform-admins').csrPem };
+      await h.createUnmanaged(evil);
+      await expect(api.approve(spec.name, approval, expectation(spec, shown.uid))).rejects.toMatchObject({
+        code: 'CSR_CONTENT_CHANGED',
+        details: { name: spec.name, field: 'uid' },
+      });
+      // The same request bytes re-created by someone else (another uid, another creator) are refused too.
+      await h.remove(spec.name);
+      await h.createUnmanaged(spec);
+      await expect(api.approve(spec.name, approval, expectation(spec, shown.uid))).rejects.toMatchObject({ code: 'CSR_CONTENT_CHANGED' });
+      const now = await api.get(spec.name);
+      expect(now?.state).toBe('pending');
+      expect(now?.decision).toBeUndefined();
+      // The object csrbot created, unchanged, is approved.
+      const mine = aSpec('swap-ok');
+      const created = await api.create(mine);
+      expect(await api.approve(mine.name, approval, expectation(mine, created.uid))).toEqual({ changed: true });
+    });
+
+    it('pre-created name: an object csrbot did not create is never reused, even with the same request', async () => {
+      for (const [what, over] of [
+        ['same', {}],
+        ['longer', { expirationSeconds: 365 * 86400 }],
+      ] as const) {
+        const spec = aSpec(`squat-${what}`);
+        await h.createUnmanaged({ ...spec, ...over });
+        await expect(api.create(spec)).rejects.toMatchObject({ code: 'CSR_NAME_TAKEN', details: { name: spec.name } });
+        const squatted = await api.get(spec.name);
+        expect(squatted?.state).toBe('pending');
+        expect(squatted?.decision).toBeUndefined();
+      }
+    });
+
     it('get of a missing CSR is undefined; approving or denying it is CSR_NOT_FOUND', async () => {
       const missing = uniqueName('missing');
       expect(await api.get(missing)).toBeUndefined();

@@ -287,6 +287,19 @@ export function requestStoreContract(name: string, open: () => Promise<StoreHarn
       expect(open[1]).toEqual(await store.get(older.id));
     });
 
+    it("counts one requester's requests since a time, and those pending now, for the per-user limits", async () => {
+      const who = `U0LIM${Date.now().toString(36).toUpperCase()}`;
+      const requester = { userId: who, teamId: 'T01', name: 'lim' };
+      const old = aRequest({ requester, createdAt: '2025-01-01T00:00:00.000Z' });
+      const recent = aRequest({ requester, createdAt: '2025-01-01T05:00:00.000Z' });
+      const someoneElse = aRequest({ createdAt: '2025-01-01T05:00:00.000Z' });
+      for (const r of [old, recent, someoneElse]) await store.create(r);
+      expect(await store.byRequester(who, new Date('2025-01-01T04:00:00.000Z'))).toEqual({ submitted: 1, pending: 2 });
+      await store.transition(old.id, ['pending'], 'denied', { decision: { by: [], outside: 'kubectl', at: '2025-01-02T00:00:00.000Z' } });
+      expect(await store.byRequester(who, new Date('2024-01-01T00:00:00.000Z'))).toEqual({ submitted: 2, pending: 1 });
+      expect(await store.byRequester('U0NOBODY', new Date(0))).toEqual({ submitted: 0, pending: 0 });
+    });
+
     it('refuses ids that could reach other keys', async () => {
       await expect(store.create(aRequest({ id: 'a:approvals' }))).rejects.toThrow(/Invalid request id/);
       await expect(store.get('')).rejects.toThrow(/Invalid request id/);

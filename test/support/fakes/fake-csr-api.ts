@@ -14,7 +14,8 @@
  * and watch events (fire() sends any event).
  */
 import { CsrbotError, type Details, type ErrorCode } from '../../../src/domain/errors.js';
-import type { CreateCsr, CsrApi, CsrEventType, CsrObject, WatchFilter } from '../../../src/ports.js';
+import { randomUUID } from 'node:crypto';
+import type { CreateCsr, CsrApi, CsrEventType, CsrExpectation, CsrObject, WatchFilter } from '../../../src/ports.js';
 
 export type CsrApiMethod = 'create' | 'get' | 'approve' | 'deny' | 'listManaged';
 type Watcher = (type: CsrEventType, csr: CsrObject) => void;
@@ -37,6 +38,17 @@ const copy = <T>(v: T): T => structuredClone(v);
 const now = () => new Date().toISOString();
 // As the adapter compares: line endings and surrounding space do not make another request.
 const samePem = (a: string, b: string) => a.replace(/\r\n/g, '\n').trim() === b.replace(/\r\n/g, '\n').trim();
+
+/** As KubernetesCsrApi compares: why `s` is not what csrbot created with `want`, or undefined. */
+function differenceOf(s: Stored, want: Omit<CsrExpectation, 'uid'> & { uid?: string }): string | undefined {
+  if (want.uid !== undefined && s.obj.uid !== want.uid) return 'uid';
+  if (!samePem(s.spec.csrPem, want.csrPem)) return 'spec.request';
+  if (s.spec.signerName !== want.signerName) return 'spec.signerName';
+  if ([...s.spec.usages].sort().join(',') !== [...want.usages].sort().join(',')) return 'spec.usages';
+  if (s.spec.expirationSeconds !== want.expirationSeconds) return 'spec.expirationSeconds';
+  if (!s.managed) return 'spec.username';
+  return undefined;
+}
 
 export class FakeCsrApi implements CsrApi {
   /** Every create() call's spec, in order (idempotent repeats included). */
@@ -101,7 +113,11 @@ export class FakeCsrApi implements CsrApi {
   }
 
   private store(spec: CreateCsr, managed: boolean): Stored {
-    const s: Stored = { spec: copy(spec), obj: { name: spec.name, state: 'pending', annotations: { ...spec.annotations }, createdAt: now() }, managed };
+    const s: Stored = {
+      spec: copy(spec),
+      obj: { name: spec.name, uid: randomUUID(), state: 'pending', annotations: { ...spec.annotations }, createdAt: now() },
+      managed,
+    };
     this.objects.set(spec.name, s);
     this.changed('ADDED', s);
     return s;
@@ -112,7 +128,9 @@ export class FakeCsrApi implements CsrApi {
     this.creates.push(copy(spec));
     const existing = this.objects.get(spec.name);
     if (existing) {
-      if (!samePem(existing.spec.csrPem, spec.csrPem)) throw new CsrbotError('CSR_NAME_TAKEN', { name: spec.name });
+      // As the adapter: only csrbot's own earlier create, identical in every field, is reused.
+      const differs = differenceOf(existing, spec);
+      if (differs) throw new CsrbotError('CSR_NAME_TAKEN', { name: spec.name, field: differs });
       return copy(existing.obj);
     }
     return copy(this.store(spec, true).obj);
@@ -123,8 +141,14 @@ export class FakeCsrApi implements CsrApi {
     return this.object(name);
   }
 
-  async approve(name: string, condition: { reason: string; message: string }): Promise<{ changed: boolean }> {
+  /** The expectation each approve() call carried, in order. */
+  readonly approveExpectations: Array<CsrExpectation | undefined> = [];
+
+  async approve(name: string, condition: { reason: string; message: string }, expected?: CsrExpectation): Promise<{ changed: boolean }> {
     this.enter('approve');
+    this.approveExpectations.push(expected && copy(expected));
+    const differs = expected && differenceOf(this.must(name), expected);
+    if (differs) throw new CsrbotError('CSR_CONTENT_CHANGED', { name, field: differs });
     const changed = this.decide(name, 'Approved', condition);
     this.approvals.push({ name, ...condition, changed });
     return { changed };
@@ -220,6 +244,12 @@ export class FakeCsrApi implements CsrApi {
     s.obj.state = 'failed';
     s.obj.failureMessage = message;
     this.changed('MODIFIED', s);
+  }
+
+  /** Someone with create/delete rights swaps the object under `name` for `spec` (a new uid), e.g. between the card and the click. */
+  swap(spec: CreateCsr, managed = false): void {
+    this.remove(spec.name);
+    this.store(spec, managed);
   }
 
   /** `kubectl delete csr` or garbage collection. */

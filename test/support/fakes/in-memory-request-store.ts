@@ -114,6 +114,14 @@ export class InMemoryRequestStore implements RequestStore {
       .map(([id, o]) => ({ id, since: new Date(o.since) }));
   }
 
+  async byRequester(userId: string, since: Date): Promise<{ submitted: number; pending: number }> {
+    const mine = [...this.requests.entries()].map(([id, s]) => ({ id, r: decode(s) })).filter(({ r }) => r.requester.userId === userId);
+    return {
+      submitted: mine.filter(({ r }) => Date.parse(r.createdAt) >= since.getTime()).length,
+      pending: mine.filter(({ id }) => this.open.get(id)?.state === 'pending').length,
+    };
+  }
+
   async openRequests(): Promise<Record<OpenState, OpenRequests>> {
     const stats = (state: OpenState): OpenRequests => {
       const since = [...this.open.values()].filter((o) => o.state === state).map((o) => o.since);

@@ -20,6 +20,7 @@ afterAll(() => pki.cleanup());
 function approvedOutside(t: Submitted, reason = 'KubectlApprove'): CsrObject {
   return {
     name: t.request.csrName,
+    uid: 'uid-1',
     state: 'approved',
     decision: { type: 'Approved', reason, message: 'This CSR was approved by kubectl certificate approve.' },
     annotations: { [Annotations.requestId]: t.id },
@@ -91,6 +92,7 @@ describe('onCsrEvent', () => {
     const t = await submitted(pki);
     const ev: CsrObject = {
       name: t.request.csrName,
+      uid: 'uid-1',
       state: 'denied',
       decision: { type: 'Denied', reason: 'KubectlDeny', message: 'not on-call this week' },
       annotations: { [Annotations.requestId]: t.id },

@@ -27,7 +27,7 @@ describe('submitRequest', () => {
     expect(first.created).toBe(true);
     expect(again.created).toBe(false);
     expect(first.request).toMatchObject({ state: 'pending', quorum: 2, approvals: [], createdAt: '2030-01-02T03:04:05.000Z' });
-    expect(first.request.csrName).toMatch(/^csrbot-jane-req-0001$/);
+    expect(first.request.csrName).toMatch(/^csrbot-jane-req-0001-[0-9a-f]{10}$/);
     expect(t.jobs.enqueued).toEqual([{ kind: 'submit', requestId: 'req-0001' }]);
   });
 });
@@ -116,7 +116,7 @@ describe('processSubmit', () => {
     expect(t.chat.cards).toHaveLength(0);
 
     await t.jobs.runAll(t.handlers);
-    expect(t.csrApi.names).toEqual(['csrbot-jane-req-0001']);
+    expect(t.csrApi.names).toEqual([expect.stringMatching(/^csrbot-jane-req-0001-[0-9a-f]{10}$/)]);
     expect(t.chat.cards).toHaveLength(1);
     expect(t.chat.noticesOf('submitted')).toHaveLength(1);
     expect(t.chat.noticesOf('delayed')).toHaveLength(1);

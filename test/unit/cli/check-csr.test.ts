@@ -18,6 +18,7 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
       lifetime: { defaultSeconds: 3600, maxSeconds: 7200 },
     }),
     'bad-policy.json': '{"sans": "sometimes"}',
+    'warn-sans.json': '{"allowedGroups": "any", "sans": "warn"}',
   };
   const io: CliIo = {
     readFile: (p) => (p in files ? new TextEncoder().encode(files[p]) : new Uint8Array(readFileSync(resolve(p)))),
@@ -74,10 +75,17 @@ describe('csrbot check-csr', () => {
     expect((await run('check-csr', `${FIX}/p256.csr`, '--policy', 'policy.json', '--lifetime', '9000')).out).toContain('CSR_LIFETIME_TOO_LONG');
   });
 
-  it('prints warnings but exits 0', async () => {
-    const r = await run('check-csr', `${FIX}/sans.csr`);
+  it('prints warnings but exits 0 (SANs under a policy that only warns)', async () => {
+    const r = await run('check-csr', `${FIX}/sans.csr`, '--policy', 'warn-sans.json');
     expect(r.code).toBe(0);
     expect(r.out).toContain('WARNING CSR_SANS_PRESENT');
+  });
+
+  it('refuses SANs by default', async () => {
+    const r = await run('check-csr', `${FIX}/sans.csr`);
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('CSR_SANS_PRESENT');
+    expect(r.out).toContain('this policy refuses SANs');
   });
 
   it.each([

@@ -29,7 +29,7 @@ describe('loadConfig', () => {
     expect(c.slack.adminUsers).toEqual(['U0ADMIN1', 'U0ADMIN2']);
     expect(c.policy.allowedSigners).toEqual(['kubernetes.io/kube-apiserver-client']);
     expect(c.policy.defaultLifetimeSeconds).toBe(86400);
-    expect(c.approval).toEqual({ quorum: 1, allowSelfApproval: false });
+    expect(c.approval).toEqual({ quorum: 1, clusterAdminQuorum: 2, allowSelfApproval: false });
     expect(c.delivery.keyPathTemplate).toBe('{user}.key');
   });
 
@@ -85,12 +85,35 @@ describe('loadConfig', () => {
     expect(c.policy.groupMappings).toEqual({ S1: ['dev', 'ops'], S2: ['sre'] });
     expect(c.policy.defaultLifetimeSeconds).toBe(3600);
     expect(c.policy.maxLifetimeSeconds).toBe(7 * 86400);
-    expect(c.approval).toEqual({ quorum: 2, allowSelfApproval: true });
+    expect(c.approval).toEqual({ quorum: 2, clusterAdminQuorum: 2, allowSelfApproval: true });
   });
 
   it('refuses a default lifetime above the maximum or below the API minimum', () => {
     expect(problemsOf({ ...valid, CERT_DEFAULT_LIFETIME: '2d', CERT_MAX_LIFETIME: '1d' })).toContain('longer than CERT_MAX_LIFETIME');
     expect(problemsOf({ ...valid, CERT_DEFAULT_LIFETIME: '5m' })).toContain('at least 10m');
+  });
+
+  it('reads the identity safeguards: reserved names, csrbot powers, the cluster-admin quorum, email domains', () => {
+    const c = loadConfig({
+      ...valid,
+      RESERVED_USERNAMES: 'break-glass, admin',
+      ALLOW_CSRBOT_POWERS: 'true',
+      CLUSTER_ADMIN_QUORUM: '3',
+      ALLOWED_EMAIL_DOMAINS: '@Example.com,corp.example.com',
+    });
+    expect(c.identity).toMatchObject({
+      reservedUsernames: ['break-glass', 'admin'],
+      allowCsrbotPowers: true,
+      allowedEmailDomains: ['example.com', 'corp.example.com'],
+    });
+    expect(c.approval.clusterAdminQuorum).toBe(3);
+    expect(loadConfig(valid).identity).toMatchObject({ reservedUsernames: [], allowCsrbotPowers: false, allowedEmailDomains: [] });
+  });
+
+  it('USERNAME_RULE=email-local-part needs ALLOWED_EMAIL_DOMAINS: the dropped domain would merge two people', () => {
+    expect(problemsOf({ ...valid, USERNAME_RULE: 'email-local-part' })).toMatch(/ALLOWED_EMAIL_DOMAINS: .*jane@example.com and jane@partner.org/);
+    expect(loadConfig({ ...valid, USERNAME_RULE: 'email-local-part', ALLOWED_EMAIL_DOMAINS: 'example.com' }).identity.rule).toBe('email-local-part');
+    expect(problemsOf({ ...valid, ALLOWED_EMAIL_DOMAINS: 'not a domain' })).toContain('ALLOWED_EMAIL_DOMAINS must be');
   });
 
   it('treats empty strings as unset', () => {

@@ -16,6 +16,7 @@ const LEGAL = new Set([
   'approving->approved', // our approval is in the cluster
   'approving->denied', // kubectl denied before our approval landed: the cluster's word stands
   'approving->deleted',
+  'approving->failed', // the CSR under the name is not the one on the card: nothing approved
   'denying->denied', // our denial is in the cluster
   'denying->approved', // kubectl approved before our denial landed: the cluster's word stands
   'denying->deleted',

@@ -5,6 +5,7 @@ import { SIGNER_GRACE_MS, signerVerdict } from '../../../src/preflight/signer-ch
 const now = new Date('2026-12-03T12:00:00Z');
 const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
 const csr = (name: string, state: CsrObject['state'], approvedMsAgo?: number): CsrObject => ({
+  uid: `uid-${name}`,
   name,
   state,
   ...(approvedMsAgo === undefined ? {} : { decision: { type: 'Approved', reason: 'CsrbotApproved', at: ago(approvedMsAgo) } }),

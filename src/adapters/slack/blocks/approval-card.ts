@@ -1,5 +1,6 @@
 import { describeFor } from '../../../domain/errors.js';
 import type { CertificateRequest } from '../../../domain/lifecycle.js';
+import { CSRBOT_POWERS, type Ability } from '../../../domain/privilege.js';
 import { Actions } from '../ids.js';
 import { clip, decidedBy, esc, fingerprintText, humanDuration } from './format.js';
 import type { KnownBlock } from './types.js';
@@ -15,6 +16,31 @@ const stateLine: Record<CertificateRequest['state'], string> = {
   deleted: ':wastebasket: CSR deleted in the cluster',
   expired: ':alarm_clock: Expired: nobody decided before Kubernetes discards an undecided CSR (24 h)',
 };
+
+/** How the card names each sensitive ability. */
+const abilityText: Record<Ability, string> = {
+  'cluster-admin': 'everything in every API group (cluster-admin)',
+  'approve-signers': 'approve certificates for the signers csrbot uses',
+  'update-csr-approval': 'approve or deny CertificateSigningRequests',
+  impersonate: 'impersonate other users, groups or service accounts',
+  'escalate-or-bind': 'grant roles it does not hold (escalate/bind)',
+  'read-secrets': 'read Secrets',
+  'exec-into-pods': 'exec into pods',
+  'create-pods': "create pods (and so run as any service account's token)",
+  'nodes-proxy': "reach kubelets' API (nodes/proxy)",
+};
+/** The abilities that mint or take over identities: red, not amber. */
+const critical = new Set<Ability>(['cluster-admin', 'impersonate', 'escalate-or-bind', ...CSRBOT_POWERS]);
+
+/** The permission preview, worded so "none" cannot be read as "none anywhere". */
+export function permissionLines(r: Pick<CertificateRequest, 'csr'>): string {
+  const p = r.csr.permissions;
+  if (!p) return '*This identity would be able to:* _not checked_';
+  if (p.abilities.length === 0)
+    return '*This identity would be able to:* none of the checked abilities cluster-wide (namespaced grants are not visible to this check)';
+  const lines = p.abilities.map((a) => `${critical.has(a) ? ':rotating_light:' : ':warning:'} ${abilityText[a]}`);
+  return `*This identity would be able to:*\n${lines.join('\n')}`;
+}
 
 /**
  * The admin card, rendered from the request alone: posting and every update
@@ -41,6 +67,7 @@ export function approvalCard(r: CertificateRequest): { text: string; blocks: Kno
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: clip(`${r.renewalOf ? 'Renewal' : 'Certificate request'}: ${r.kubernetesUsername}`, 150) } },
     { type: 'section', text: { type: 'mrkdwn', text: clip(facts, 3000) } },
+    { type: 'section', text: { type: 'mrkdwn', text: clip(permissionLines(r), 3000) } },
   ];
   if (r.csr.warnings.length) {
     blocks.push({

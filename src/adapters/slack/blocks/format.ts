@@ -1,7 +1,8 @@
 import type { Decision } from '../../../domain/lifecycle.js';
-/** Small text helpers shared by the builders. Slack mrkdwn needs &, <, > escaped. */
+import { visible } from '../../../domain/visible.js';
+/** Small text helpers shared by the builders. Slack mrkdwn needs &, <, > escaped; control and bidi characters are shown, never obeyed. */
 export function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return visible(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Cuts to Slack's limit with an ellipsis, counting characters as Slack does. */

@@ -34,9 +34,14 @@ describe('RedisRequestStore layout', () => {
     expect(await redis.hget(`${prefix}:request:${req.id}`, 'state')).toBe('"pending"');
     expect(await redis.hget(`${prefix}:request:${req.id}`, 'approvals')).toBeNull();
     expect(await redis.hkeys(`${prefix}:request:${req.id}:approvals`)).toEqual(['U1']);
-    // Nothing else: no index by CSR name (the CSR's annotation points at the request).
+    // Nothing else: no index by CSR name (the CSR's annotation points at the request); by-requester counts for the per-user limits.
     expect((await redis.keys(`${prefix}:*`)).sort()).toEqual(
-      [`${prefix}:open:pending`, `${prefix}:request:${req.id}`, `${prefix}:request:${req.id}:approvals`].sort(),
+      [
+        `${prefix}:open:pending`,
+        `${prefix}:request:${req.id}`,
+        `${prefix}:request:${req.id}:approvals`,
+        `${prefix}:by-requester:${req.requester.userId}`,
+      ].sort(),
     );
   });
 
@@ -49,7 +54,9 @@ describe('RedisRequestStore layout', () => {
     const cert = anIssuedCertificate({ notAfter: '2025-03-01T00:00:00.000Z' });
     await store.saveIssued(req.id, cert);
     expect(JSON.parse((await redis.hget(`${prefix}:request:${req.id}`, 'issued')) ?? 'null')).toEqual(cert);
-    expect((await redis.keys(`${prefix}:*`)).sort()).toEqual([`${prefix}:open:pending`, `${prefix}:request:${req.id}`].sort());
+    expect((await redis.keys(`${prefix}:*`)).sort()).toEqual(
+      [`${prefix}:open:pending`, `${prefix}:request:${req.id}`, `${prefix}:by-requester:${req.requester.userId}`].sort(),
+    );
     await expect(store.saveIssued(req.id, anIssuedCertificate({ notAfter: 'soon' }))).rejects.toThrow(/not a date/);
   });
 

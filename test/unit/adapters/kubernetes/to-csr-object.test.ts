@@ -23,9 +23,10 @@ const cond = (type: string, status = 'True', message?: string, reason?: string):
 });
 
 describe('toCsrObject', () => {
-  it('pending without conditions: name, annotations and creation time, nothing else', () => {
+  it('pending without conditions: name, uid, annotations and creation time, nothing else', () => {
     expect(toCsrObject(base())).toEqual({
       name: 'jane-1',
+      uid: 'u1',
       state: 'pending',
       annotations: { 'csrbot.io/request-id': 'req-1' },
       createdAt: '2026-01-01T00:00:00.000Z',

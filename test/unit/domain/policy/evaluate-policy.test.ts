@@ -82,8 +82,9 @@ describe('evaluatePolicy', () => {
     expect(v.warnings).toEqual([]);
   });
 
-  it('warns about SANs by default and refuses them by config', () => {
-    const warn = evaluatePolicy(csr('sans.csr'), { username: 'jane' }, config());
+  it('refuses SANs by default and only warns when configured to', () => {
+    expect(evaluatePolicy(csr('sans.csr'), { username: 'jane' }, config()).verdict).toBe('refuse');
+    const warn = evaluatePolicy(csr('sans.csr'), { username: 'jane' }, config({ sans: 'warn' }));
     expect(warn.verdict).toBe('accept');
     expect(codes(warn.warnings)).toEqual(['CSR_SANS_PRESENT']);
     expect(warn.warnings[0]!.details.sans).toEqual([
@@ -137,7 +138,7 @@ describe('parsePolicyConfig', () => {
     expect(parsePolicyConfig({ allowedGroups: ['dev'], lifetime: { maxSeconds: 3600, defaultSeconds: 1800 } })).toMatchObject({
       allowedGroups: ['dev'],
       lifetime: { maxSeconds: 3600, defaultSeconds: 1800 },
-      sans: 'warn',
+      sans: 'refuse',
     });
   });
 

@@ -1,0 +1,3 @@
+module csrbot.test/x509-oracle
+
+go 1.26
