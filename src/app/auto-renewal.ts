@@ -31,7 +31,9 @@ export async function considerAutoRenewal(deps: Deps, r: CertificateRequest): Pr
   const identity = { username: r.kubernetesUsername, groups: r.csr.groups };
   let privileged: boolean | undefined;
   try {
-    privileged = deps.permissions ? isPrivileged(await deps.permissions.preview(identity)) : undefined;
+    // The preview the card shows, made at intake or by the submit job for this very request; asked only if absent.
+    const abilities = r.csr.permissions?.abilities ?? (deps.permissions ? (await deps.permissions.preview(identity)).abilities : undefined);
+    privileged = abilities ? isPrivileged({ identity, abilities }) : undefined;
   } catch (err) {
     deps.log.warn({ err, requestId: r.id }, 'permission review failed; the renewal goes to people');
   }
