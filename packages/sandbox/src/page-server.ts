@@ -113,8 +113,12 @@ export async function startPageServer(sandbox: RunningSandbox, port: number): Pr
     const kc = new KubeConfig();
     kc.loadFromFile(sandbox.cluster.readerKubeconfig);
     const list = await kc.makeApiClient(CertificatesV1Api).listCertificateSigningRequest();
-    for (const item of list.items) delete item.metadata?.managedFields;
-    return dumpYaml({ apiVersion: 'v1', kind: 'List', items: list.items, metadata: { resourceVersion: '' } });
+    // As kubectl prints them: each item with its kind (a list response leaves it out), no managedFields.
+    const items = list.items.map((item) => {
+      delete item.metadata?.managedFields;
+      return { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', ...item };
+    });
+    return dumpYaml({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } });
   };
 
   const api = async (path: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
