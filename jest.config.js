@@ -40,7 +40,12 @@ export default {
     { ...common, displayName: 'slack', testMatch: ['<rootDir>/test/slack/**/*.test.ts'] },
     { ...common, displayName: 'redis', testMatch: ['<rootDir>/test/redis/**/*.test.ts'] },
     // The local sandbox as `npm start` opens it (its own control plane: the binaries come from the cluster cache), in Chromium.
-    { ...common, displayName: 'sandbox', testMatch: ['<rootDir>/test/sandbox/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'sandbox',
+      testMatch: ['<rootDir>/test/sandbox/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/sandbox/global-setup.ts',
+    },
     {
       ...common,
       displayName: 'cluster',

@@ -126,52 +126,58 @@ describe('the sandbox', () => {
       await p.waitForSelector(`[data-persona=${persona}].current`);
     };
 
-    await page.goto(sandbox.url);
-    await as(page, 'jane', 'dm');
-    await page.click('text=Make me a demo key and CSR');
-    await page.locator('#demo-commands', { hasText: 'openssl req -new -key' }).waitFor();
-    expect(await page.locator('#csr-text').inputValue()).toContain('BEGIN CERTIFICATE REQUEST');
-    await shot('1-demo-csr');
-    await page.click('#send-csr');
-    await page.locator('[data-action=csrbot_submit_request]').click();
-    await page.locator('#view').getByText('was sent to the admins').waitFor();
-    await shot('2-submitted');
+    // On failure, what the page showed is in the artifacts too.
+    const failed = (e: unknown) => shot('failure').then(() => Promise.reject(e as Error));
 
-    await as(page, 'mallory', 'admin');
-    await page.locator('[data-action=csrbot_approve]').click();
-    await page.locator('#confirm').getByRole('button', { name: 'Approve' }).click();
-    await page.locator('.msg.ephemeral').getByText('Only csrbot admins can decide').waitFor();
-    await shot('3-non-admin-refused');
+    try {
+      await page.goto(sandbox.url);
+      await as(page, 'jane', 'dm');
+      await page.click('text=Make me a demo key and CSR');
+      await page.locator('#demo-commands', { hasText: 'openssl req -new -key' }).waitFor();
+      expect(await page.locator('#csr-text').inputValue()).toContain('BEGIN CERTIFICATE REQUEST');
+      await shot('1-demo-csr');
+      await page.click('#send-csr');
+      await page.locator('[data-action=csrbot_submit_request]').click();
+      await page.locator('#view').getByText('was sent to the admins').waitFor();
+      await shot('2-submitted');
 
-    await as(page, 'alice', 'admin');
-    // Mallory's refusal was for her eyes only.
-    await page.locator('[data-action=csrbot_approve]').waitFor();
-    expect(await page.locator('.msg.ephemeral').count()).toBe(0);
-    await page.locator('[data-action=csrbot_approve]').click();
-    await page.locator('#confirm').getByRole('button', { name: 'Approve' }).click();
-    await page.locator('#view').getByText('Approved and issued').waitFor({ timeout: 60_000 });
-    await shot('4-approved');
+      await as(page, 'mallory', 'admin');
+      await page.locator('[data-action=csrbot_approve]').click();
+      await page.locator('#confirm').getByRole('button', { name: 'Approve' }).click();
+      await page.locator('.msg.ephemeral').getByText('Only csrbot admins can decide').waitFor();
+      await shot('3-non-admin-refused');
 
-    await as(page, 'jane', 'dm');
-    const link = page.locator('a[download$="kubeconfig"]');
-    await link.waitFor({ timeout: 60_000 });
-    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
-    const saved = join(ARTIFACTS, download.suggestedFilename());
-    await download.saveAs(saved);
-    expect(readFileSync(saved, 'utf8')).toContain('client-certificate-data');
-    await page.locator('button.try-it').click();
-    await page.locator('.whoami .username', { hasText: 'jane' }).waitFor();
-    expect(await page.locator('.whoami .username').textContent()).toBe('jane');
-    await page.locator('.whoami .groups', { hasText: 'dev-team' }).waitFor();
-    await page.locator('.whoami .groups', { hasText: 'system:authenticated' }).waitFor();
-    await shot('5-try-it');
-    copyFileSync(join(ARTIFACTS, '5-try-it.png'), SCREENSHOT_FOR_README);
+      await as(page, 'alice', 'admin');
+      // Mallory's refusal was for her eyes only.
+      await page.locator('[data-action=csrbot_approve]').waitFor();
+      expect(await page.locator('.msg.ephemeral').count()).toBe(0);
+      await page.locator('[data-action=csrbot_approve]').click();
+      await page.locator('#confirm').getByRole('button', { name: 'Approve' }).click();
+      await page.locator('#view').getByText('Approved and issued').waitFor({ timeout: 60_000 });
+      await shot('4-approved');
 
-    await page.click('.tab[data-tab=k8s]');
-    await page.locator('#csr-yaml', { hasText: 'kind: CertificateSigningRequest' }).waitFor();
-    await page.locator('#csr-yaml', { hasText: 'type: Approved' }).waitFor();
-    await shot('6-kubectl-get-csr');
+      await as(page, 'jane', 'dm');
+      const link = page.locator('a[download$="kubeconfig"]');
+      await link.waitFor({ timeout: 60_000 });
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      const saved = join(ARTIFACTS, download.suggestedFilename());
+      await download.saveAs(saved);
+      expect(readFileSync(saved, 'utf8')).toContain('client-certificate-data');
+      await page.locator('button.try-it').click();
+      await page.locator('.whoami .username', { hasText: 'jane' }).waitFor();
+      expect(await page.locator('.whoami .username').textContent()).toBe('jane');
+      await page.locator('.whoami .groups', { hasText: 'dev-team' }).waitFor();
+      await page.locator('.whoami .groups', { hasText: 'system:authenticated' }).waitFor();
+      await shot('5-try-it');
+      copyFileSync(join(ARTIFACTS, '5-try-it.png'), SCREENSHOT_FOR_README);
 
+      await page.click('.tab[data-tab=k8s]');
+      await page.locator('#csr-yaml', { hasText: 'kind: CertificateSigningRequest' }).waitFor();
+      await page.locator('#csr-yaml', { hasText: 'type: Approved' }).waitFor();
+      await shot('6-kubectl-get-csr');
+    } catch (e) {
+      await failed(e);
+    }
     expect(consoleErrors).toEqual([]);
   }, 180_000);
 

@@ -118,7 +118,8 @@ export async function startPageServer(sandbox: RunningSandbox, port: number): Pr
       delete item.metadata?.managedFields;
       return { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', ...item };
     });
-    return dumpYaml({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } });
+    // Through JSON: dates as kubectl prints them, no undefined fields (which YAML cannot hold).
+    return dumpYaml(JSON.parse(JSON.stringify({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } })));
   };
 
   const api = async (path: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -205,6 +206,7 @@ export async function startPageServer(sandbox: RunningSandbox, port: number): Pr
       return;
     }
     if (path === '/api/events') return events(req, res);
+    if (path === '/favicon.ico') return void res.writeHead(204).end();
     api(path, req, res).catch((e: unknown) => {
       if (res.headersSent) return res.end();
       json(res, e instanceof BadRequest ? 400 : 500, { error: (e as Error).message });

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { repoRoot } from '@csrbot/control-plane';
+import { readDotEnv } from '../../../src/config/load-config.js';
 import { sandboxRefusals } from './guards.js';
 import { startPageServer } from './page-server.js';
 import { startSandbox, type RunningSandbox } from './runner.js';
@@ -59,5 +60,6 @@ async function runSandbox(): Promise<void> {
   }
 }
 
-if (sandboxRefusals(process.env).length > 0) runBot();
+// The bot reads .env under the environment; a Slack setting in either means the bot, never the sandbox.
+if (sandboxRefusals(await readDotEnv()).length > 0) runBot();
 else await runSandbox();
