@@ -443,6 +443,8 @@ $('#send-csr').addEventListener('click', async () => {
   if (!content) return toast('paste a CSR, upload one, or make a demo one first', true);
   await post('/api/upload', { filename: `${ui.as}.csr`, content: `${content}\n` });
   $('#csr-text').value = '';
+  $('#demo-commands').hidden = true;
+  $('#csr-box').open = false; // the conversation gets the room now
 });
 
 for (const t of document.querySelectorAll('.tab'))

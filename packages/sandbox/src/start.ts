@@ -3,7 +3,7 @@
  * configured (and not in production, nor in a pod), the local sandbox. The
  * image never comes here: its CMD runs dist/main.js directly.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { repoRoot } from '@csrbot/control-plane';
 import { readDotEnv } from '../../../src/config/load-config.js';
 import { sandboxRefusals } from './guards.js';
@@ -14,8 +14,11 @@ import type { GuardedServer } from './guarded-server.js';
 
 const REAL_SLACK = 'to connect real Slack instead, set SLACK_BOT_TOKEN and SLACK_ADMIN_CHANNEL (see README "Configuration")';
 
-/** csrbot as today: the built entry point, this process's stdio, signals passed on, its exit code ours. */
+/** csrbot as today: built, then the built entry point with this process's stdio, signals passed on, its exit code ours. */
 function runBot(): void {
+  // Only the bot needs dist/: the sandbox runs src/main.ts, so its first page does not wait for a build.
+  const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
   const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], { cwd: repoRoot, stdio: 'inherit' });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
