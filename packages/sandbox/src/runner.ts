@@ -50,9 +50,8 @@ export interface RunningSandbox {
 
 export type Say = (line: string) => void;
 
-const goHint =
-  'Go >= 1.26 builds the sandbox control plane (https://go.dev/dl/; then export PATH=$PATH:/usr/local/go/bin). ' +
-  'Or point SANDBOX_KUBECONFIG at a local kind or k3d cluster (its server must be on 127.0.0.1) to use it instead.';
+/** Where the control plane's own hint says KUBECONFIG_TEST (the tests' way), the sandbox's way is SANDBOX_KUBECONFIG. */
+const sandboxClusterHint = 'Or point SANDBOX_KUBECONFIG at a local kind or k3d cluster (its server must be on 127.0.0.1) to use it instead of building one.';
 
 /** Runs `step` while printing "<what>... 12s" every few seconds, so a slow first build does not look hung. */
 async function withProgress<T>(say: Say, what: string, step: () => Promise<T>): Promise<T> {
@@ -81,7 +80,7 @@ async function startCluster(dir: string, kubeconfig: string | undefined, say: Sa
     try {
       return await ensureBinaries();
     } catch (e) {
-      throw new Error(`${(e as Error).message.split('. Or set KUBECONFIG_TEST')[0]}\n${goHint}`, { cause: e });
+      throw new Error(`${(e as Error).message.split(' Or set KUBECONFIG_TEST')[0]}\n${sandboxClusterHint}`, { cause: e });
     }
   });
   const stateFile = await withProgress(say, 'step 2/4: starting etcd, kube-apiserver and kube-controller-manager on 127.0.0.1', () =>
