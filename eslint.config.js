@@ -14,6 +14,23 @@ export default tseslint.config(
     },
   },
   {
+    // The sandbox page runs in the browser, as plain JS served as is.
+    files: ['packages/sandbox/page/**/*.js'],
+    languageOptions: {
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        localStorage: 'readonly',
+        location: 'readonly',
+        history: 'readonly',
+        fetch: 'readonly',
+        EventSource: 'readonly',
+        Node: 'readonly',
+        encodeURIComponent: 'readonly',
+      },
+    },
+  },
+  {
     // domain/ is the pure core: it must not reach for SDKs or I/O.
     files: ['src/domain/**/*.ts'],
     rules: {

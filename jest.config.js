@@ -8,6 +8,7 @@
 //   slack    the Slack emulator and the Bolt app against it (real Redis)
 //   redis    the Redis layer against a real Redis (test/support/redis.ts finds or starts one), and its own
 //            Redis Cluster and Sentinel (ports 7000-7099)
+//   sandbox  `npm start`'s local sandbox end to end in Chromium (playwright-core), and its guards
 //   cluster  real kube-apiserver + kube-controller-manager + etcd, real Redis; the e2e failover and
 //            crash suites start their own Cluster/Sentinel (failover 7020-7034, crash 7100-7199)
 const tsTransform = {
@@ -39,6 +40,13 @@ export default {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, displayName: 'slack', testMatch: ['<rootDir>/test/slack/**/*.test.ts'] },
     { ...common, displayName: 'redis', testMatch: ['<rootDir>/test/redis/**/*.test.ts'] },
+    // The local sandbox as `npm start` opens it (its own control plane: the binaries come from the cluster cache), in Chromium.
+    {
+      ...common,
+      displayName: 'sandbox',
+      testMatch: ['<rootDir>/test/sandbox/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/sandbox/global-setup.ts',
+    },
     {
       ...common,
       displayName: 'cluster',

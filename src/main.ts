@@ -171,7 +171,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
       },
     },
   ];
-  const ops = await startOpsServer({ port: config.http.opsPort, routes: healthRoutes(probes, registry, { phase: () => phase }) });
+  const ops = await startOpsServer({ port: config.http.opsPort, host: config.http.opsHost, routes: healthRoutes(probes, registry, { phase: () => phase }) });
   undo.push('ops port', () => ops.close());
   log.info({ opsPort: ops.port, mode }, 'ops port open; running start-up checks');
 

@@ -20,7 +20,7 @@ export interface Config {
   redis: RedisSettings;
   kubernetes: { kubeconfigPath?: string };
   /** port: HTTP mode's Slack endpoint (/slack/events only). opsPort: /healthz, /readyz, /metrics in both modes. */
-  http: { port: number; opsPort: number };
+  http: { port: number; opsPort: number; opsHost?: string };
   logLevel: RawConfig['LOG_LEVEL'];
   identity: {
     rule: RawConfig['USERNAME_RULE'];
@@ -84,7 +84,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     redis: redisSettings(c),
     kubernetes: { kubeconfigPath: c.KUBECONFIG },
-    http: { port: c.PORT, opsPort: c.OPS_PORT },
+    http: { port: c.PORT, opsPort: c.OPS_PORT, ...(c.OPS_HOST ? { opsHost: c.OPS_HOST } : {}) },
     logLevel: c.LOG_LEVEL,
     identity: {
       rule: c.USERNAME_RULE,

@@ -114,6 +114,10 @@ export const envSchema = z
     KUBECONFIG: z.string().optional(),
     PORT: z.coerce.number({ message: 'PORT must be a number' }).int().min(1).max(65535, 'PORT must be between 1 and 65535').default(3000),
     OPS_PORT: z.coerce.number({ message: 'OPS_PORT must be a number' }).int().min(1).max(65535, 'OPS_PORT must be between 1 and 65535').default(9090),
+    OPS_HOST: z
+      .string()
+      .regex(/^[A-Za-z0-9.:[\]-]+$/, 'OPS_HOST must be an address to bind the ops port to, e.g. 127.0.0.1 or ::; unset it for every interface.')
+      .optional(),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
         message: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',

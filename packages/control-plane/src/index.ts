@@ -25,3 +25,5 @@ export type { Pki } from './pki.js';
 export { isAlive } from './processes.js';
 export { repoRoot } from './paths.js';
 export { freePort } from './free-port.js';
+export { REDIS_HOST, answersPing, missingRedisBinaries, redisInstallHint, startRedisServer } from './redis-server.js';
+export type { RedisServer, RedisServerOptions } from './redis-server.js';

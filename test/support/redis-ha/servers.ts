@@ -3,23 +3,24 @@
  * loopback only, data in a temp dir, killed by stop() and, if the test
  * process dies first, by a watchdog.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { REDIS_HOST, missingRedisBinaries, redisInstallHint, startRedisServer } from '@csrbot/control-plane';
 
-export const HOST = '127.0.0.1';
+export const HOST = REDIS_HOST;
 
 /** These tests start their own servers; without the binaries they fail (never skip) and say how to get them. */
 export function requireRedisBinaries(): void {
-  const missing = ['redis-server', 'redis-cli'].filter((bin) => spawnSync(bin, ['--version'], { stdio: 'ignore' }).status !== 0);
+  const missing = missingRedisBinaries(['redis-server', 'redis-cli']);
   if (missing.length > 0) {
     throw new Error(
       `The Redis Cluster and Sentinel tests start their own servers and need ${missing.join(' and ')}, which ${missing.length > 1 ? 'are' : 'is'} not on PATH. ` +
-        'To resolve: apt-get install redis-server redis-tools (macOS: brew install redis).',
+        redisInstallHint,
     );
   }
 }
@@ -104,32 +105,22 @@ export class ServerSet {
 
   /** Starts `redis-server --port <port> <args>` and waits until it answers PING. */
   async start(name: string, port: number, args: string[]): Promise<Server> {
-    const dir = join(this.dir, String(port));
-    mkdirSync(dir, { recursive: true });
-    const child = spawn('redis-server', this.argv(port, dir, args), { cwd: dir, stdio: 'ignore' });
-    if (child.pid === undefined) throw new Error(`could not start redis-server for ${name}`);
-    appendFileSync(join(this.dir, 'pids'), `${child.pid}\n`);
-    const server: Server = { name, port, args, dir, child };
-    this.servers.set(port, server);
-    await waitUntil(`${name} on port ${port} to answer PING`, async () => {
-      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${this.logTail(port)}`);
-      return (await withNode(port, (r) => r.ping())) === 'PONG' ? true : undefined;
-    });
-    return server;
-  }
-
-  private argv(port: number, dir: string, args: string[]): string[] {
     const sentinel = args.includes('--sentinel');
     // A sentinel takes its config file first; a data node takes flags only.
-    const head = sentinel ? [args[0]!, '--sentinel'] : [];
-    const rest = sentinel ? args.slice(1).filter((a) => a !== '--sentinel') : args;
-    return [
-      ...head,
-      ...['--port', String(port), '--bind', HOST, '--dir', dir, '--logfile', join(dir, 'redis.log'), '--daemonize', 'no'],
+    const server = await startRedisServer({
+      port,
+      dir: join(this.dir, String(port)),
+      leadingArgs: sentinel ? [args[0]!, '--sentinel'] : [],
       // No persistence; a replica's full sync starts at once instead of after the 5 s default delay.
-      ...(sentinel ? [] : ['--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0']),
-      ...rest,
-    ];
+      args: sentinel ? args.slice(1).filter((a) => a !== '--sentinel') : ['--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', ...args],
+      timeoutMs: 30_000,
+    }).catch((e: unknown) => {
+      throw new Error(`${name}: ${(e as Error).message}`, { cause: e });
+    });
+    appendFileSync(join(this.dir, 'pids'), `${server.child.pid}\n`);
+    const s: Server = { name, port, args, dir: server.dir, child: server.child };
+    this.servers.set(port, s);
+    return s;
   }
 
   /**

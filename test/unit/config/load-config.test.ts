@@ -47,6 +47,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...valid, SLACK_APP_TOKEN: 'xapp-1-A1-1-abc', PORT: '9090' }).http).toEqual({ port: 9090, opsPort: 9090 });
   });
 
+  it('binds the ops port to every interface unless OPS_HOST names one address', () => {
+    expect(loadConfig(valid).http.opsHost).toBeUndefined();
+    expect(loadConfig({ ...valid, OPS_HOST: '127.0.0.1' }).http.opsHost).toBe('127.0.0.1');
+    expect(problemsOf({ ...valid, OPS_HOST: 'http://x/' })).toContain('OPS_HOST must be an address');
+  });
+
   it('lists every missing setting at once, each with how to fix it', () => {
     const text = problemsOf({});
     expect(text).toContain('SLACK_BOT_TOKEN is missing');
