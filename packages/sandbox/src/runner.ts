@@ -112,6 +112,8 @@ function botEnv(o: { emu: SlackEmulator; redis: RedisServer; kubeconfig: string;
     REDIS_URL: o.redis.url,
     REDIS_PREFIX: `sandbox-${randomBytes(6).toString('hex')}`,
     USERNAME_RULE: 'email-local-part',
+    // The rule drops the domain, so csrbot needs to know whose domain it is (every persona is @example.com).
+    ALLOWED_EMAIL_DOMAINS: 'example.com',
     ALLOWED_GROUPS: SANDBOX_GROUP,
     KEY_PATH_TEMPLATE: join(o.dir, 'keys', '{user}.key'),
     CLUSTER_NAME: 'csrbot-sandbox',
