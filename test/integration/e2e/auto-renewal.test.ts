@@ -51,10 +51,10 @@ function addRequester(w: World, name: string): UserDriver {
   return w.emu.addUser({ name, email: `${name}@example.com`, realName: name });
 }
 
-/** `user` requests a certificate for their own name by the normal flow, and alice approves it. */
-async function issue(w: World, user: UserDriver): Promise<Issued> {
+/** `user` requests a certificate for their own name (in `group`) by the normal flow, and alice approves it. */
+async function issue(w: World, user: UserDriver, group = 'dev-team'): Promise<Issued> {
   const since = mark(w);
-  const card = await requestViaDm(w, user, janesKeyAndCsr(w, { cn: user.name, o: ['dev-team'] }).csrPem);
+  const card = await requestViaDm(w, user, janesKeyAndCsr(w, { cn: user.name, o: [group] }).csrPem);
   await w.alice.click(card, 'csrbot_approve');
   return issuedBy(w, await waitForNewDm(w, user, since, isCertificateDm));
 }
@@ -130,9 +130,11 @@ describe('automatic renewal on the real control plane (RENEWAL_AUTO_APPROVE=true
   let w: World;
   const rbac = () => w.admin.makeApiClient(RbacAuthorizationV1Api);
   const created: { roles: string[]; bindings: string[] } = { roles: [], bindings: [] };
+  // A group of this test's own (bound to read secrets below), allowed besides dev-team.
+  const privilegedGroup = uniqueName('e2e-ops');
 
   beforeAll(async () => {
-    w = await startWorld({ env: { ...ENV, RENEWAL_AUTO_APPROVE: 'true', RENEWAL_MAX_AUTO: '1' } });
+    w = await startWorld({ env: { ...ENV, RENEWAL_AUTO_APPROVE: 'true', RENEWAL_MAX_AUTO: '1', ALLOWED_GROUPS: `dev-team,${privilegedGroup}` } });
   });
   afterAll(async () => {
     for (const name of created.bindings) await rbac().deleteClusterRoleBinding({ name });
@@ -191,43 +193,52 @@ describe('automatic renewal on the real control plane (RENEWAL_AUTO_APPROVE=true
     expect(hasAction('csrbot_approve')(currentCard(w, second))).toBe(true);
   }, 90_000);
 
-  it('an identity that can read secrets cluster-wide (per the real SubjectAccessReview) is refused automatic renewal, with the reason', async () => {
-    const name = uniqueName('jp').replace(/[^a-z0-9-]/g, '');
-    const holder = addRequester(w, name);
-    const first = await issue(w, holder);
-
-    // After issuance, the identity gains `get secrets` cluster-wide.
+  /** Grants `get secrets` cluster-wide to a user or group, and waits until the apiserver's authorizer answers "allowed" for `probe`. */
+  async function grantReadSecrets(subject: { kind: 'User' | 'Group'; name: string }, probe: { user: string; groups: string[] }): Promise<void> {
     const role = uniqueName('e2e-read-secrets');
     await rbac().createClusterRole({ body: { metadata: { name: role }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] } });
     created.roles.push(role);
-    const binding = uniqueName('e2e-read-secrets');
     await rbac().createClusterRoleBinding({
       body: {
-        metadata: { name: binding },
+        metadata: { name: role },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
-        subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name }],
+        subjects: [{ ...subject, apiGroup: 'rbac.authorization.k8s.io' }],
       },
     });
-    created.bindings.push(binding);
-    // RBAC takes effect through the authorizer's informer: the renewal starts once the apiserver answers "allowed".
+    created.bindings.push(role);
+    // RBAC takes effect through the authorizer's informer: the renewal starts once the binding is in force.
     const authz = w.admin.makeApiClient(AuthorizationV1Api);
     await eventually(
       async () =>
-        (await authz.createSubjectAccessReview({ body: { spec: { user: name, resourceAttributes: { verb: 'get', resource: 'secrets' } } } })).status?.allowed,
+        (await authz.createSubjectAccessReview({ body: { spec: { ...probe, resourceAttributes: { verb: 'get', resource: 'secrets' } } } })).status?.allowed,
       (allowed) => allowed === true,
-      `the binding of ${name} to ${role} in force`,
+      `the binding of ${subject.kind} ${subject.name} to ${role} in force`,
     );
+  }
 
-    const since = mark(w);
-    await renewFromList(w, holder, first.serial);
-    const card = await expectCardForPeople(w, first.serial, since);
-    // The card shows why, from the same preview the verdict used.
-    expect(JSON.stringify(card.blocks)).toMatch(/secrets/i);
-    const refused = await waitForAudit(w, (e) => e.type === 'auto-approval-refused' && e.serial === first.serial);
-    expect(refused).toMatchObject({ requestId: `renew-${first.serial}`, via: 'csrbot', detail: 'the identity is privileged' });
-    expect((await auditExport(w)).filter((e) => e.type === 'auto-approved' && e.serial === first.serial)).toEqual([]);
-    await waitForQuiet(w);
-  }, 60_000);
+  it.each(['User', 'Group'] as const)(
+    'an identity that can read secrets cluster-wide through a %s binding (per the real SubjectAccessReview) is refused automatic renewal, with the reason',
+    async (kind) => {
+      const name = uniqueName('jp').replace(/[^a-z0-9-]/g, '');
+      const holder = addRequester(w, name);
+      const group = kind === 'Group' ? privilegedGroup : 'dev-team';
+      const first = await issue(w, holder, group);
+
+      // After issuance, the identity gains `get secrets` cluster-wide.
+      await grantReadSecrets(kind === 'User' ? { kind, name } : { kind, name: group }, { user: name, groups: [group] });
+
+      const since = mark(w);
+      await renewFromList(w, holder, first.serial);
+      const card = await expectCardForPeople(w, first.serial, since);
+      // The card shows why, from the same preview the verdict used.
+      expect(JSON.stringify(card.blocks)).toContain('read Secrets');
+      const refused = await waitForAudit(w, (e) => e.type === 'auto-approval-refused' && e.serial === first.serial);
+      expect(refused).toMatchObject({ requestId: `renew-${first.serial}`, via: 'csrbot', detail: 'the identity is privileged' });
+      expect((await auditExport(w)).filter((e) => e.type === 'auto-approved' && e.serial === first.serial)).toEqual([]);
+      await waitForQuiet(w);
+    },
+    60_000,
+  );
 });
 
 describe('automatic renewal off (the default) on the real control plane', () => {
