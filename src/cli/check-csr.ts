@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { formatSans, kubernetesIdentityOf, opensslCommandsFor, parseCsr, type ParsedCsr } from '../domain/csr/index.js';
 import { CsrbotError, describeError, type ErrorCode } from '../domain/errors.js';
 import { defaultPolicyConfig, evaluatePolicy, parsePolicyConfigText, type Finding, type PolicyConfig, type PolicyVerdict } from '../domain/policy/index.js';
+import { CLIENT_SIGNER } from '../domain/kubernetes-rules.js';
 import { EXIT_NO_INPUT, EXIT_USAGE, type CliIo } from './io.js';
 
 export const CHECK_CSR_USAGE = `Usage: csrbot check-csr <file> [options]
@@ -21,7 +22,7 @@ Options:
   --policy <policy.json>    a csrbot policy file (allowed groups, SANs, lifetime, signers)
   --slack-usergroups <ids>  the requester's Slack user group ids, for the policy's mappings
   --lifetime <seconds>      requested certificate lifetime (default: the policy's)
-  --signer <name>           requested signer (default: kubernetes.io/kube-apiserver-client)
+  --signer <name>           requested signer (default: ${CLIENT_SIGNER})
   --json                    print the result as JSON
   -h, --help                show this help
 

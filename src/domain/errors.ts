@@ -6,6 +6,7 @@
  * Areas own their section of the table. Keep codes SCREAMING_SNAKE and stable:
  * tests, metrics and logs refer to them.
  */
+import { CLIENT_SIGNER } from './kubernetes-rules.js';
 import { visible } from './visible.js';
 
 export type Details = Record<string, string | number | boolean | string[] | undefined>;
@@ -276,7 +277,7 @@ const messages = {
     `To fix, apply deploy/rbac (kubectl apply -k deploy/rbac) and bind its ClusterRole to this identity: ${str(d.bind)}`,
   CLUSTER_SIGNER_NOT_ISSUING: (d) =>
     `${str(d.count)} of csrbot's approved requests got no certificate from the signer (the oldest, ${str(d.oldest)}, approved ${str(d.minutes)} minutes ago). ` +
-    `This cluster's ${str(d.signer, 'kubernetes.io/kube-apiserver-client')} signer may not issue at all (some managed services never sign it): see "Where it works" in docs/operations.md. ` +
+    `This cluster's ${str(d.signer, CLIENT_SIGNER)} signer may not issue at all (some managed services never sign it): see "Where it works" in docs/operations.md. ` +
     'To fix on a cluster you run, give kube-controller-manager --cluster-signing-cert-file/--cluster-signing-key-file and check its log for the csrsigning controller.',
   REDIS_AUTH: (d) =>
     `Redis refused csrbot's credentials (${str(d.reason)}). To fix, put the right user and password in REDIS_URL ` +

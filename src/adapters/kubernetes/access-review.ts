@@ -34,7 +34,7 @@ export function requiredAccess(signers: readonly string[] = [CLIENT_SIGNER]): Ac
   ];
 }
 
-/** "update certificatesigningrequests/approval", "approve signers/kubernetes.io/kube-apiserver-client". */
+/** "update certificatesigningrequests/approval", "approve signers/<the client signer>". */
 export function describeAccess(q: AccessQuestion): string {
   return `${q.verb} ${q.resource}${q.subresource ? `/${q.subresource}` : ''}${q.name ? `/${q.name}` : ''}`;
 }

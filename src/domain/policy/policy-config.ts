@@ -16,7 +16,7 @@ export interface PolicyConfig {
   sans: 'warn' | 'refuse';
   /** Certificate lifetime in seconds. Default: 1 day when unasked, at most 7 days; never below 600. */
   lifetime: { defaultSeconds: number; maxSeconds: number };
-  /** Signer names requests may use; the first is the default. Default: [kubernetes.io/kube-apiserver-client]. */
+  /** Signer names requests may use; the first is the default. Default: [CLIENT_SIGNER]. */
   allowedSigners: readonly string[];
   /** Smallest RSA modulus in bits. Default 2048 (cannot be lowered). */
   minRsaBits: number;

@@ -11,6 +11,9 @@ import { Actions, COMMAND } from '../ids.js';
 import { clip, esc } from './format.js';
 import type { Button, KnownBlock, View } from './types.js';
 
+/** A group list is clipped to this many characters, so one request cannot fill a section (3000). */
+const GROUPS_MAX_CHARS = 600;
+
 /** How many certificates and requests each surface lists before "and N more". */
 export const SHOWN = {
   message: { certificates: 20, requests: 10, queue: 20, holders: 40 },
@@ -65,7 +68,7 @@ function certificateBlock(c: CertificateRecord, now: Date, opts: { renew: boolea
   const lines = [
     `${STATUS_ICON[status] ?? ''} *${clip(esc(c.username), 200)}* · ${status} · expires ${slackTime(c.notAfter)} (${relative(c.notAfter, now)})`,
     `${opts.holder && c.requesterId ? `<@${c.requesterId}> · ` : ''}serial \`${esc(shortSerial(c.serial))}\`${
-      c.groups.length ? ` · groups ${clip(c.groups.map((g) => `\`${esc(g)}\``).join(', '), 600)}` : ''
+      c.groups.length ? ` · groups ${clip(c.groups.map((g) => `\`${esc(g)}\``).join(', '), GROUPS_MAX_CHARS)}` : ''
     }`,
   ];
   const renewable = opts.renew && c.status === 'active';
@@ -95,7 +98,7 @@ function queueBlock(q: QueuedRequest, now: Date): KnownBlock {
   const r = q.request;
   const who = `<@${r.requester.userId}>`;
   const card = q.cardLink ? ` · <${q.cardLink}|open the card>` : '';
-  const groups = r.csr.groups.length ? ` · groups ${clip(r.csr.groups.map((g) => `\`${esc(g)}\``).join(', '), 600)}` : '';
+  const groups = r.csr.groups.length ? ` · groups ${clip(r.csr.groups.map((g) => `\`${esc(g)}\``).join(', '), GROUPS_MAX_CHARS)}` : '';
   return section(
     `*${clip(esc(r.kubernetesUsername), 200)}* for ${who}${groups}\nwaiting since ${slackTime(r.createdAt)} (${relative(r.createdAt, now)})${card}`,
   );
@@ -159,7 +162,7 @@ export function statusMessage(v: { now: Date; request?: CertificateRequest; cert
     facts.push(`*Certificate:* ${certificateStatus(c, now)} · expires ${slackTime(c.notAfter)} (${relative(c.notAfter, now)})`);
     facts.push(`*Serial:* \`${esc(c.serial)}\``);
     facts.push(`*Subject:* \`${clip(esc(c.subject), 400)}\``);
-    if (c.groups.length) facts.push(`*Groups:* ${clip(c.groups.map((g) => `\`${esc(g)}\``).join(', '), 600)}`);
+    if (c.groups.length) facts.push(`*Groups:* ${clip(c.groups.map((g) => `\`${esc(g)}\``).join(', '), GROUPS_MAX_CHARS)}`);
   }
   const name = r?.kubernetesUsername ?? c?.username ?? '';
   const blocks: KnownBlock[] = [header(`Certificate ${c ? 'for' : 'request for'} ${name}`), section(facts.join('\n'))];
