@@ -12,19 +12,13 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 cd "$here"
 
-if ! command -v go >/dev/null 2>&1; then
-  if [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; else
-    echo "Go is not installed. Install Go >= 1.26 from https://go.dev/dl/ (e.g. tar -C /usr/local -xzf go1.26.*.linux-amd64.tar.gz; export PATH=/usr/local/go/bin:\$PATH)" >&2
-    exit 3
-  fi
-fi
-
-# Never let go switch toolchains or rewrite the pins behind our back.
-export GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0
+# shellcheck source=go-tool.sh
+source "$here/go-tool.sh"
+go_tool_setup
 
 k8s_version="$(go list -m -f '{{.Version}}' k8s.io/kubernetes)"
-hash="$( { cat go.mod go.sum cmd/etcd/main.go; go version; } | sha256sum | cut -c1-12)"
-cache_root="${CLUSTER_BIN_CACHE:-$repo/.cache/cluster-bin}"
+hash="$(go_tool_key go.mod go.sum cmd/etcd/main.go)"
+cache_root="$(go_tool_cache_root "$repo")"
 out="$cache_root/${k8s_version}-${hash}"
 bins=(etcd kube-apiserver kube-controller-manager)
 
@@ -35,9 +29,7 @@ if [ "$complete" = 1 ]; then
   echo "$out"; exit 0
 fi
 
-mkdir -p "$out"
-tmp="$(mktemp -d "$cache_root/.build-XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
+go_tool_tmp "$cache_root" control-plane
 jobs="${CLUSTER_BUILD_JOBS:-2}"
 flags=(-p "$jobs" -trimpath -ldflags='-s -w')
 
@@ -47,7 +39,7 @@ go mod download
 go build "${flags[@]}" -o "$tmp/etcd" ./cmd/etcd
 go build "${flags[@]}" -o "$tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
 go build "${flags[@]}" -o "$tmp/kube-controller-manager" k8s.io/kubernetes/cmd/kube-controller-manager
-# Move into place last so an interrupted build never looks complete.
-for b in "${bins[@]}"; do mv "$tmp/$b" "$out/$b"; done
+# Into place last, so an interrupted build never looks complete.
+go_tool_install "$tmp" "$out" "${bins[@]}"
 echo "built in $(( $(date +%s) - start ))s" >&2
 echo "$out"

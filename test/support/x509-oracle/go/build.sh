@@ -10,27 +10,20 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../../.." && pwd)"
 cd "$here"
 
-if ! command -v go >/dev/null 2>&1; then
-  if [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; else
-    echo "Go is not installed. Install Go >= 1.26 from https://go.dev/dl/ (e.g. tar -C /usr/local -xzf go1.26.*.linux-amd64.tar.gz; export PATH=/usr/local/go/bin:\$PATH)" >&2
-    exit 3
-  fi
-fi
+# shellcheck source=../../../../packages/control-plane/go/go-tool.sh
+source "$repo/packages/control-plane/go/go-tool.sh"
+go_tool_setup
 
-export GOTOOLCHAIN=local GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0
-
-hash="$( { cat go.mod main.go; go version; } | sha256sum | cut -c1-12)"
-cache_root="${CLUSTER_BIN_CACHE:-$repo/.cache/cluster-bin}"
+hash="$(go_tool_key go.mod main.go)"
+cache_root="$(go_tool_cache_root "$repo")"
 out="$cache_root/x509-oracle-${hash}"
 if [ -x "$out/x509-oracle" ]; then
   echo "$out/x509-oracle"; exit 0
 fi
 
-mkdir -p "$out"
-tmp="$(mktemp -d "$cache_root/.build-x509-oracle-XXXXXX")"
-trap 'rm -rf "$tmp"' EXIT
+go_tool_tmp "$cache_root" x509-oracle
 echo "building x509-oracle ($(go version | cut -d' ' -f3)) into $out" >&2
 go build -trimpath -ldflags='-s -w' -o "$tmp/x509-oracle" .
-# Move into place last so an interrupted build never looks complete.
-mv "$tmp/x509-oracle" "$out/x509-oracle"
+# Into place last, so an interrupted build never looks complete.
+go_tool_install "$tmp" "$out" x509-oracle
 echo "$out/x509-oracle"
