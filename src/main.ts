@@ -29,7 +29,7 @@ import { startScheduler } from './adapters/queue/scheduler.js';
 import { drainReminders } from './app/remind.js';
 import { reminderPass, retentionPass, runSweep, type SweepPass } from './app/sweep.js';
 import { stuckRequestsPass } from './app/stuck-requests.js';
-import { registerDmIntake } from './adapters/slack/listeners/dm-intake.js';
+import { dmEventOf, registerDmIntake } from './adapters/slack/listeners/dm-intake.js';
 import { registerOffboarding } from './adapters/slack/listeners/offboarding.js';
 import { registerAppHome, viewSubcommands } from './adapters/slack/listeners/views.js';
 import { KubernetesRbacBindings } from './adapters/kubernetes/kubernetes-rbac-bindings.js';
@@ -38,6 +38,8 @@ import { SlackChat } from './adapters/slack/slack-chat.js';
 import { slackFailure } from './adapters/slack/slack-failure.js';
 import { SlackHealth } from './adapters/slack/slack-health.js';
 import { RedisDraftStore } from './adapters/store/redis-draft-store.js';
+import { RedisEventInbox } from './adapters/store/redis-event-inbox.js';
+import { inboxPass, recordDm } from './app/inbox.js';
 import { RedisRequestStore } from './adapters/store/redis-request-store.js';
 import { RedisCertificateInventory } from './adapters/store/redis-certificate-inventory.js';
 import { RedisReminderSchedule } from './adapters/store/redis-reminder-schedule.js';
@@ -219,6 +221,9 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   });
   api.k8s = csrApi;
 
+  // DM events are recorded here before Bolt acks them; the inbox sweep pass answers any a crash left unanswered.
+  const inbox = RedisEventInbox.create({ redis, prefix: config.redis.prefix });
+  const clock = { now: () => new Date() };
   const app = createBoltApp({
     botToken: config.slack.botToken,
     appToken: config.slack.appToken,
@@ -226,6 +231,10 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     apiUrl: config.slack.apiUrl,
     port: config.http.port,
     onSocketState: (state) => slackHealth.socketState(state),
+    beforeAck: async (body) => {
+      const dm = dmEventOf(body);
+      if (dm) await recordDm({ inbox, clock }, dm);
+    },
     log,
   });
   const chat = SlackChat.create({
@@ -268,7 +277,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     reminders: RedisReminderSchedule.create({ redis, prefix: config.redis.prefix }),
     audit: RedisAuditLog.create({ redis, prefix: config.redis.prefix, maxLength: config.lifecycle.auditMaxEvents }),
     jobs,
-    clock: { now: () => new Date() },
+    clock,
     log,
     settings,
     metrics,
@@ -300,7 +309,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     },
   };
   registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
-  const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }) };
+  const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }), inbox };
 
   registerCertCommand(app, log, { request: requestSubcommand(flow, app), ...viewSubcommands(deps) });
   registerAppHome(app, deps);
@@ -342,6 +351,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     pendingRequestsPass(background, config.pending),
     offboardingSweepPass({ ...background, bindings }),
     stuckRequestsPass(background),
+    inboxPass({ ...flow, deps: background, inbox: RedisEventInbox.create({ redis: redisBackground, prefix: config.redis.prefix }) }, config.inboxReplayAfterMs),
   ];
   // Declared in the background: csrbot starts while Redis is down.
   const scheduler = startScheduler({

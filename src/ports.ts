@@ -122,6 +122,8 @@ export type IntakeReply =
 export interface Chat {
   /** The bytes of an uploaded file (at most MAX_INPUT_BYTES + 1 of them: the parser names the limit). */
   readUpload(file: Upload): Promise<Uint8Array>;
+  /** The text of a message someone sent the bot in a DM; undefined when it is gone (deleted). */
+  readDmMessage(channel: string, ts: string): Promise<{ text?: string } | undefined>;
   /** Answers a CSR (or anything else) sent in a DM. */
   replyInDm(channel: string, reply: IntakeReply): Promise<void>;
   /** Posts the approval card; returns where it is. */
@@ -251,6 +253,34 @@ export interface Draft {
   csr: CsrSummary;
   dmChannel: string;
   signerName: string;
+}
+
+/**
+ * A DM event the bot received, recorded before it is acked. Ids only: never
+ * the message text or a file's content (either may hold a private key).
+ */
+export interface InboxEntry {
+  eventId?: string;
+  teamId?: string;
+  channel: string;
+  userId: string;
+  ts: string;
+  fileIds: string[];
+  receivedAtMs: number;
+}
+
+/**
+ * DM events between their ack and their answer. An entry stays open until the
+ * answer is posted; once done it is remembered a day, so a redelivery of the
+ * same message is not recorded again.
+ */
+export interface EventInbox {
+  /** Records an event unless its message was recorded before; true if recorded now. */
+  record(entry: InboxEntry): Promise<boolean>;
+  /** The message was answered. */
+  done(channel: string, ts: string): Promise<void>;
+  /** Open entries received before `beforeMs`, oldest first, at most `limit`. */
+  openBefore(beforeMs: number, limit: number): Promise<InboxEntry[]>;
 }
 
 export interface DraftStore {

@@ -51,9 +51,11 @@ export const DEFAULT_LIMITS = { maxPendingPerUser: 3, requestsPerHour: 10 } as c
 /**
  * A CSR sent in a DM, as a file or pasted: checked at once. The reply is
  * every problem with its fix, or a summary with Submit. The draft id comes
- * from the message, so a redelivered event answers once.
+ * from the message, so a redelivered event answers once. A `replay` (the
+ * inbox answering an event whose answer may never have been posted) posts the
+ * summary even when the draft exists.
  */
-export async function receiveCsr(flow: IntakeFlow, m: DmMessage): Promise<void> {
+export async function receiveCsr(flow: IntakeFlow, m: DmMessage, o: { replay?: boolean } = {}): Promise<void> {
   const { deps } = flow;
   let input: string | Uint8Array | undefined;
   try {
@@ -78,7 +80,7 @@ export async function receiveCsr(flow: IntakeFlow, m: DmMessage): Promise<void> 
     dmChannel: m.channel,
     signerName: result.signerName,
   });
-  if (!fresh) return; // a redelivered event: the summary is already there
+  if (!fresh && !o.replay) return; // a redelivered event: the summary is already there
   await deps.chat.replyInDm(m.channel, { kind: 'draft', draftId, username: result.username, csr: result.csr, lifetime: flow.intake.policy.lifetime });
 }
 

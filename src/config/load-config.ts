@@ -51,6 +51,8 @@ export interface Config {
     auditMaxEvents: number;
     renewal: { autoApprove: boolean; maxAuto: number; graceMs: number };
   };
+  /** A DM event still unanswered this long after it arrived is answered by the inbox sweep pass. */
+  inboxReplayAfterMs: number;
   /** Undecided requests: one nudge on the card after reminderSeconds, marked expired after expireAfterSeconds. */
   pending: { reminderSeconds: number; expireAfterSeconds: number };
 }
@@ -129,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       auditMaxEvents: c.AUDIT_MAX_EVENTS,
       renewal: { autoApprove: c.RENEWAL_AUTO_APPROVE, maxAuto: c.RENEWAL_MAX_AUTO, graceMs: c.RENEWAL_GRACE * 1000 },
     },
+    inboxReplayAfterMs: c.INBOX_REPLAY_AFTER * 1000,
     pending: { reminderSeconds: c.PENDING_REMINDER, expireAfterSeconds: c.PENDING_EXPIRY },
   };
 }

@@ -216,6 +216,7 @@ export const envSchema = z
       }),
     REMINDER_POLL_INTERVAL: durationSetting('REMINDER_POLL_INTERVAL', '30s'),
     SWEEP_INTERVAL: durationSetting('SWEEP_INTERVAL', '10m'),
+    INBOX_REPLAY_AFTER: durationSetting('INBOX_REPLAY_AFTER', '5m'),
     RETENTION: durationSetting('RETENTION', '90d'),
     AUDIT_MAX_EVENTS: z.coerce.number().int().min(1000, 'AUDIT_MAX_EVENTS must be at least 1000').default(1_000_000),
     RENEWAL_AUTO_APPROVE: bool(false),
@@ -240,7 +241,7 @@ export const envSchema = z
         message: 'CERT_DEFAULT_LIFETIME is longer than CERT_MAX_LIFETIME; lower the default or raise the maximum.',
       });
     }
-    for (const k of ['REMINDER_POLL_INTERVAL', 'SWEEP_INTERVAL', 'RETENTION'] as const) {
+    for (const k of ['REMINDER_POLL_INTERVAL', 'SWEEP_INTERVAL', 'INBOX_REPLAY_AFTER', 'RETENTION'] as const) {
       if (c[k] < 1) ctx.addIssue({ code: 'custom', path: [k], message: `${k} must be at least 1s.` });
     }
     if (c.PENDING_EXPIRY >= UNDECIDED_CSR_GC_SECONDS) {

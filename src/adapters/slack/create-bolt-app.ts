@@ -1,4 +1,4 @@
-import bolt from '@slack/bolt';
+import bolt, { type ReceiverEvent } from '@slack/bolt';
 import type { Logger } from '../../log/logger.js';
 import { boltLogger } from './bolt-logger.js';
 import { ClosingSocketModeReceiver } from './closing-socket-mode-receiver.js';
@@ -6,6 +6,29 @@ import type { SocketState } from './slack-health.js';
 
 const { App, LogLevel } = bolt;
 export type BoltApp = InstanceType<typeof App>;
+type AppOptions = ConstructorParameters<typeof App>[0];
+
+/**
+ * Bolt's App, with a step before each incoming request is processed. Both
+ * receivers hand every request to processEvent, and for events Bolt acks
+ * there, before any listener runs (Socket Mode always; HTTP mode unless
+ * processBeforeResponse). So whatever `beforeAck` writes is durable before
+ * Slack is told the event arrived; if it throws, nothing is acked and Slack
+ * delivers the event again.
+ */
+class DurableEventsApp extends App {
+  constructor(
+    options: AppOptions,
+    private readonly beforeAck: (body: unknown) => Promise<void>,
+  ) {
+    super(options);
+  }
+
+  override async processEvent(event: ReceiverEvent): Promise<void> {
+    await this.beforeAck(event.body);
+    return super.processEvent(event);
+  }
+}
 
 export interface BoltAppOptions {
   botToken: string;
@@ -19,6 +42,8 @@ export interface BoltAppOptions {
   port: number;
   /** Socket Mode: the WebSocket's state changes (readiness follows them). */
   onSocketState?: (state: SocketState) => void;
+  /** Runs on each incoming request before it is acked (e.g. records a DM event durably). */
+  beforeAck?: (body: unknown) => Promise<void>;
   log: Logger;
 }
 
@@ -45,15 +70,11 @@ export function createBoltApp(o: BoltAppOptions): BoltApp {
       const report = o.onSocketState;
       for (const state of SOCKET_STATES) receiver.client.on(state, () => report(state));
     }
-    return new App({ token: o.botToken, receiver, logger, logLevel: LogLevel.INFO, clientOptions });
+    return newApp({ token: o.botToken, receiver, logger, logLevel: LogLevel.INFO, clientOptions }, o.beforeAck);
   }
   if (!o.signingSecret) throw new Error('HTTP mode needs a signing secret');
-  return new App({
-    token: o.botToken,
-    signingSecret: o.signingSecret,
-    logger,
-    logLevel: LogLevel.INFO,
-    clientOptions,
-    port: o.port,
-  });
+  return newApp({ token: o.botToken, signingSecret: o.signingSecret, logger, logLevel: LogLevel.INFO, clientOptions, port: o.port }, o.beforeAck);
 }
+
+const newApp = (options: AppOptions, beforeAck: BoltAppOptions['beforeAck']): BoltApp =>
+  beforeAck ? new DurableEventsApp(options, beforeAck) : new App(options);

@@ -72,6 +72,16 @@ export class SlackChat implements Chat, Directory {
     return new Uint8Array(await res.arrayBuffer());
   }
 
+  async readDmMessage(channel: string, ts: string): Promise<{ text?: string } | undefined> {
+    // A message that is not in a thread: replies lists it alone, first.
+    const res = await this.call('conversations.replies', () => this.client.conversations.replies({ channel, ts, limit: 1 })).catch((e: unknown) => {
+      if (slackErrorOf(e) === 'thread_not_found') return undefined;
+      throw e;
+    });
+    const message = res?.messages?.find((m) => m.ts === ts);
+    return message && { text: message.text };
+  }
+
   async replyInDm(channel: string, reply: IntakeReply): Promise<void> {
     const message =
       reply.kind === 'how-to'

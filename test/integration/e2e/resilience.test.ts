@@ -52,6 +52,35 @@ describe('nothing is lost', () => {
     120_000,
   );
 
+  it.each([
+    ['Socket Mode', []],
+    ['HTTP mode', ['SLACK_APP_TOKEN']],
+  ])(
+    'crash: csrbot SIGKILLed in %s after acking a DM upload, before the summary, and restarted: jane gets exactly one summary',
+    async (_label, unset) => {
+      w = await startWorld({ replicas: 0, unset, env: { SWEEP_INTERVAL: '2s', INBOX_REPLAY_AFTER: '1s' } });
+      bot = await spawnBot(w);
+      const { csrPem } = janesKeyAndCsr(w);
+      // The bot hangs reading the file: the event is acked, the summary not yet posted.
+      w.emu.faults.slow('download', 20_000);
+      const { message } = await w.jane.dm(w.emu.bot).upload('jane.csr', csrPem);
+      await w.emu.waitFor(
+        () => (w!.emu.deliveries.some((d) => d.acked && JSON.stringify(d.body).includes(message.ts)) && w!.emu.inFlight().requests > 0 ? true : undefined),
+        'the upload event acked and its download under way',
+        WAIT,
+      );
+      await bot.kill('SIGKILL');
+      expect(w.jane.dms().filter(hasAction('csrbot_submit_request'))).toHaveLength(0);
+
+      bot = await spawnBot(w);
+      await w.jane.waitForDm(hasAction('csrbot_submit_request'), WAIT);
+      // A sweep the killed process was running stays active until BullMQ finds it stalled (up to a minute).
+      await waitForQuiet(w, { timeoutMs: 75_000 });
+      expect(w.jane.dms().filter(hasAction('csrbot_submit_request'))).toHaveLength(1);
+    },
+    180_000,
+  );
+
   it('API outage: with kube-apiserver down for 30 s, jane is told of the delay and the request completes', async () => {
     // A control plane of its own, so other test files keep a working API server.
     const plane = await startPrivateControlPlane();

@@ -305,8 +305,10 @@ export interface BotProcess {
 export async function spawnBot(w: World): Promise<BotProcess> {
   const { spawn } = await import('node:child_process');
   const port = await freePort();
+  // Without an app token: HTTP mode, with Slack delivering to this process's port.
+  const http = w.env.SLACK_APP_TOKEN ? undefined : { PORT: String(await freePort()), SLACK_SIGNING_SECRET: w.emu.signingSecret };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...w.env, OPS_PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...w.env, ...http, OPS_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -318,8 +320,9 @@ export async function spawnBot(w: World): Promise<BotProcess> {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`csrbot did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  if (http) w.emu.deliverTo(`http://127.0.0.1:${http.PORT}/slack/events`);
   // Socket Mode connects after start; wait for the emulator to see it.
-  await w.emu.waitFor(() => (w.emu.socketMode.open().length > 0 ? true : undefined), 'a Socket Mode connection', WAIT);
+  else await w.emu.waitFor(() => (w.emu.socketMode.open().length > 0 ? true : undefined), 'a Socket Mode connection', WAIT);
   return {
     pid: child.pid!,
     output: () => out,

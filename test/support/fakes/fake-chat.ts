@@ -9,6 +9,7 @@ import type { Chat, DeliveredFiles, Directory, HomeContent, IntakeReply, Reminde
 
 export type ChatMethod =
   | 'readUpload'
+  | 'readDmMessage'
   | 'replyInDm'
   | 'postCard'
   | 'updateCard'
@@ -61,6 +62,8 @@ export class FakeChat implements Chat, Directory {
   readonly dmReplies: Array<{ channel: string; reply: IntakeReply }> = [];
   /** Uploaded files by id, as readUpload will return them. */
   readonly uploads = new Map<string, Uint8Array>();
+  /** DM messages by `channel/ts`, as readDmMessage will return them. */
+  readonly dmMessages = new Map<string, { text?: string }>();
   readonly ephemerals: Ephemeral[] = [];
   readonly adminMessages: string[] = [];
   /** Threaded replies under cards, in order. */
@@ -128,6 +131,11 @@ export class FakeChat implements Chat, Directory {
     const bytes = this.uploads.get(file.id);
     if (!bytes) throw new Error(`FakeChat: no upload ${file.id}`);
     return bytes;
+  }
+
+  async readDmMessage(channel: string, ts: string): Promise<{ text?: string } | undefined> {
+    this.enter('readDmMessage');
+    return this.dmMessages.get(`${channel}/${ts}`);
   }
 
   async replyInDm(channel: string, reply: IntakeReply): Promise<void> {
