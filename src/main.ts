@@ -5,7 +5,7 @@ import type { IntakeDeps } from './app/intake.js';
 import { processApprove, processDeny } from './app/decide.js';
 import { processIssue } from './app/issue.js';
 import { openRequestStats } from './app/open-requests.js';
-import { startReconciler } from './app/reconcile.js';
+import { reconcilePass, startReconciler } from './app/reconcile.js';
 import { processSubmit } from './app/submit.js';
 import { refreshHomes } from './app/views.js';
 import { offboardingSweepPass } from './app/offboard.js';
@@ -350,6 +350,8 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     retentionPass(background, config.lifecycle.retentionMs),
     pendingRequestsPass(background, config.pending),
     offboardingSweepPass({ ...background, bindings }),
+    // The cluster is the truth: before the stuck-requests pass, so it sees what the cluster already decided.
+    reconcilePass(background),
     stuckRequestsPass(background),
     inboxPass({ ...flow, deps: background, inbox: RedisEventInbox.create({ redis: redisBackground, prefix: config.redis.prefix }) }, config.inboxReplayAfterMs),
   ];

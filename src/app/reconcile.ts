@@ -6,6 +6,7 @@ import { APPROVAL_REASON, AUTO_RENEWAL_REASON, Annotations, DENIAL_REASON, type 
 import { announce } from './announce.js';
 import { captureCertificate } from './capture.js';
 import { approvedWhileDenying, tellDenyOverruled } from './crossed-decision.js';
+import type { SweepPass } from './sweep.js';
 
 /**
  * A CSR changed in the cluster. Decisions made outside Slack (kubectl
@@ -116,23 +117,59 @@ function outsideActor(reason?: string, message?: string): string {
   return `the cluster, outside Slack${what ? ` (${what})` : ''}`;
 }
 
+/** Handles one CSR event; a failure is logged and counted, never thrown, so one bad CSR does not stop the rest. */
+async function handleLogged(deps: Deps, type: CsrEventType, csr: CsrObject): Promise<boolean> {
+  try {
+    await onCsrEvent(deps, type, csr);
+    return true;
+  } catch (err) {
+    deps.log.warn({ err, csrName: csr.name }, 'could not reconcile a CSR event');
+    return false;
+  }
+}
+
+/**
+ * The full pass: every CSR csrbot manages goes through onCsrEvent, as if
+ * the watch had just delivered it. Every transition is a compare-and-set, so
+ * a repeated pass, or one on each replica at once, moves each request once.
+ */
+async function resyncAll(deps: Deps): Promise<{ csrs: number; failed: number; resourceVersion?: string }> {
+  const listed = await deps.csrApi.listManaged();
+  let failed = 0;
+  for (const csr of listed.items) if (!(await handleLogged(deps, 'MODIFIED', csr))) failed += 1;
+  return { csrs: listed.items.length, failed, resourceVersion: listed.resourceVersion };
+}
+
 /**
  * Keeps Slack in step with the cluster: a full pass over csrbot's CSRs (what
  * happened while no replica was watching), then a watch.
  */
 export async function startReconciler(deps: Deps): Promise<{ stop(): void }> {
-  const handle = (type: CsrEventType, csr: CsrObject) =>
-    onCsrEvent(deps, type, csr).catch((err: unknown) => deps.log.warn({ err, csrName: csr.name }, 'could not reconcile a CSR event'));
   // List, then watch from the list's version: each CSR is handled once at
   // start-up. Without a version (the list failed) the watch replays them all.
   let resourceVersion: string | undefined;
   try {
-    const listed = await deps.csrApi.listManaged();
-    for (const csr of listed.items) await handle('MODIFIED', csr);
-    resourceVersion = listed.resourceVersion;
-    deps.log.info({ csrs: listed.items.length }, 'CSR resync done');
+    const done = await resyncAll(deps);
+    resourceVersion = done.resourceVersion;
+    deps.log.info({ csrs: done.csrs }, 'CSR resync done');
   } catch (err) {
     deps.log.warn({ err }, 'initial CSR resync failed; the watch will catch up');
   }
-  return deps.csrApi.watch({ resourceVersion }, (type, csr) => void handle(type, csr));
+  return deps.csrApi.watch({ resourceVersion }, (type, csr) => void handleLogged(deps, type, csr));
+}
+
+/**
+ * The same full pass, on every sweep: the watch only reports CSRs that
+ * change, so when Redis forgets csrbot's writes (a crashed master) while the
+ * CSRs stay as they are, this is what finds the request and moves it on,
+ * without a restart. The sweep interval bounds the delay.
+ */
+export function reconcilePass(deps: Deps): SweepPass {
+  return {
+    name: 'reconcile',
+    async run() {
+      const { csrs, failed } = await resyncAll(deps);
+      return { csrs, failed };
+    },
+  };
 }

@@ -7,6 +7,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from '../../log/logger.js';
 import { bullConnection, type QueueConnection } from './connection.js';
+import { RunningJobs, closeWorker } from './start-worker.js';
 
 export interface ScheduledTask {
   /** Scheduler id and job name (no `:`). */
@@ -27,7 +28,8 @@ export interface StartSchedulerOptions {
 }
 
 export interface RunningScheduler {
-  close(): Promise<void>;
+  /** Stops declaring, lets a running task finish for up to `graceMs` (see closeWorker), then disconnects. */
+  close(graceMs?: number): Promise<void>;
   readonly queue: Queue;
   /** Resolves once every scheduler is declared in Redis (retried while Redis is unreachable), or the scheduler was closed. */
   readonly declared: Promise<void>;
@@ -68,13 +70,15 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
       }
     }
   })();
+  const running = new RunningJobs();
   const worker = new Worker(
     opts.queueName,
-    async (job: Job) => {
-      const task = byName.get(job.name);
-      if (!task) return; // a task a newer or older replica declared: not ours to run
-      await task.run();
-    },
+    (job: Job) =>
+      running.run(async () => {
+        const task = byName.get(job.name);
+        if (!task) return; // a task a newer or older replica declared: not ours to run
+        await task.run();
+      }),
     { connection: bullConnection(opts.workerConnection, 'worker'), ...prefix, concurrency: 1 },
   );
   worker.on('error', (err) => log.error({ err }, 'scheduler worker error'));
@@ -82,11 +86,11 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
   return {
     queue,
     declared,
-    close: async () => {
+    close: async (graceMs) => {
       closed = true;
       wake();
       await declared;
-      await worker.close();
+      await closeWorker(worker, running, log, graceMs);
       await queue.close();
     },
   };

@@ -34,8 +34,8 @@ export interface StartWorkerOptions {
 }
 
 export interface RunningWorker {
-  /** Waits for running jobs to finish, then disconnects. */
-  close(): Promise<void>;
+  /** Waits up to `graceMs` (default 2 s) for running jobs to finish, then disconnects; see closeWorker. */
+  close(graceMs?: number): Promise<void>;
   /** The underlying worker, for tests. */
   readonly worker: Worker<JobData, void, JobKind>;
 }
@@ -62,12 +62,56 @@ function isMarkedUnrecoverable(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { unrecoverable?: unknown }).unrecoverable === true;
 }
 
+/** How long closeWorker lets running jobs finish by default: inside the UndoStack's 3 s step deadline, with time left to disconnect. */
+export const CLOSE_GRACE_MS = 2_000;
+
+/** The jobs a worker's processor is running, so that closing can wait for them with a deadline. */
+export class RunningJobs {
+  private count = 0;
+  private waiters: Array<() => void> = [];
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    this.count += 1;
+    try {
+      return await fn();
+    } finally {
+      this.count -= 1;
+      if (this.count === 0) for (const w of this.waiters.splice(0)) w();
+    }
+  }
+
+  /** Resolves once no job runs. */
+  idle(): Promise<void> {
+    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+/**
+ * Stops taking jobs, lets the running ones finish for up to `graceMs`, then
+ * closes the worker; forced (BullMQ's close(true)) if a job is still running,
+ * so that nothing of the worker (its lock renewal timer, its connections)
+ * outlives shutdown. An abandoned job is safe: its lock lapses and a worker
+ * takes it again after the stalled check, as after a crash.
+ */
+export async function closeWorker(worker: Pick<Worker, 'pause' | 'close'>, running: RunningJobs, log: Logger, graceMs = CLOSE_GRACE_MS): Promise<void> {
+  // A graceful close() cannot be forced once under way, so the wait for running jobs is ours, with a deadline.
+  await worker.pause(true);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+  const outcome = await Promise.race([running.idle().then(() => 'drained' as const), late]);
+  clearTimeout(timer);
+  if (outcome === 'late') log.warn({ ms: graceMs }, 'a job was still running at shutdown; abandoning it (another worker takes it once its lock lapses)');
+  await worker.close(outcome === 'late');
+}
+
 export function startWorker(opts: StartWorkerOptions): RunningWorker {
   const log = opts.log.child({ queue: opts.queueName });
   const isRetryable = opts.retryable ?? (() => true);
   const retryable = (err: unknown): boolean => !isMarkedUnrecoverable(err) && isRetryable(err);
 
-  const processor = async (job: Job<JobData, void, JobKind>, token?: string): Promise<void> => {
+  const running = new RunningJobs();
+  const processor = (job: Job<JobData, void, JobKind>, token?: string): Promise<void> => running.run(() => runJob(job, token));
+  const runJob = async (job: Job<JobData, void, JobKind>, token?: string): Promise<void> => {
     const handler = Object.hasOwn(opts.handlers, job.name) ? opts.handlers[job.name] : undefined;
     const requestId = job.data?.requestId;
     if (!handler) throw new UnrecoverableError(`No handler for job kind '${job.name}'`);
@@ -114,6 +158,6 @@ export function startWorker(opts: StartWorkerOptions): RunningWorker {
 
   return {
     worker,
-    close: () => worker.close(),
+    close: (graceMs) => closeWorker(worker, running, log, graceMs),
   };
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { approveRequest, denyRequest } from '../../../src/app/decide.js';
 import { APPROVAL_REASON, Annotations, DENIAL_REASON } from '../../../src/app/deps.js';
-import { onCsrEvent, startReconciler } from '../../../src/app/reconcile.js';
+import { onCsrEvent, reconcilePass, startReconciler } from '../../../src/app/reconcile.js';
 import type { Deps } from '../../../src/app/deps.js';
 import type { CsrObject } from '../../../src/ports.js';
 import type { CertificateRequest } from '../../../src/domain/lifecycle.js';
@@ -221,6 +221,52 @@ describe("the reconciler after Redis lost csrbot's own decision", () => {
     expect(t.chat.lastCard).toMatchObject({ state: 'issued' });
     // The approval itself is written once: the cluster holds one condition, written by the approve job before the crash.
     expect(t.csrApi.approvals.filter((a) => a.changed)).toHaveLength(1);
+  });
+
+  it('Redis forgets while csrbot runs (the CSRs do not change, so no watch event): the sweep pass moves it on, no restart; a second pass or replica changes nothing', async () => {
+    const t = await submitted(pki);
+    const before = await state(t, t.id);
+    await approveRequest(t.deps, t.id, admin(people.alice));
+    await t.jobs.runAll({ ...t.handlers, issue: async () => undefined });
+    t.csrApi.issue(t.request.csrName, pki.sign(t.key.csrPem));
+    // csrbot's start-up pass is long done; Redis forgets, and the CSR does not change again.
+    const after = await redisForgets(t, before);
+    expect((await state(after, t.id)).state).toBe('pending');
+
+    const pass = reconcilePass(after.deps);
+    expect(pass.name).toBe('reconcile');
+    expect(await pass.run(new Date())).toEqual({ csrs: 1, failed: 0 });
+    const r = await state(after, t.id);
+    expect(r.state).toBe('approved');
+    expect(r.approvals.map((a) => a.userId)).toEqual([people.alice.userId]);
+    expect(after.jobs.pending).toEqual([{ kind: 'issue', requestId: t.id }]);
+
+    // Idempotent: the same pass again, and a second replica's at the same time, change nothing.
+    await Promise.all([pass.run(new Date()), reconcilePass(replica(after)).run(new Date())]);
+    expect(after.jobs.pending).toEqual([{ kind: 'issue', requestId: t.id }]);
+    await after.jobs.runAll(after.handlers);
+    expect((await state(after, t.id)).state).toBe('issued');
+    expect(t.chat.deliveries).toHaveLength(1);
+    expect(t.chat.lastCard).toMatchObject({ state: 'issued' });
+    await pass.run(new Date());
+    expect(after.jobs.pending).toEqual([]);
+  });
+
+  it('the sweep pass counts a CSR it could not handle and goes on with the rest', async () => {
+    const t = await submitted(pki);
+    const before = await state(t, t.id);
+    await approveRequest(t.deps, t.id, admin(people.alice));
+    await t.jobs.runAll({ ...t.handlers, issue: async () => undefined });
+    const after = await redisForgets(t, before);
+    const broken: Deps = {
+      ...after.deps,
+      store: Object.assign(Object.create(after.store) as InMemoryRequestStore, {
+        get: () => Promise.reject(new Error('Redis is away')),
+      }),
+    };
+    expect(await reconcilePass(broken).run(new Date())).toEqual({ csrs: 1, failed: 1 });
+    expect(await reconcilePass(after.deps).run(new Date())).toEqual({ csrs: 1, failed: 0 });
+    expect((await state(after, t.id)).state).toBe('approved');
   });
 
   it('with a quorum of two, both approvers come back from the condition', async () => {

@@ -3,10 +3,12 @@
  * prefix, and deletes only those keys.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { BullMqJobs, jobIdFor } from '../../../../src/adapters/queue/bullmq-jobs.js';
 import { startWorker, type JobHandler, type RunningWorker, type StartWorkerOptions } from '../../../../src/adapters/queue/start-worker.js';
 import { CsrbotError, isRetryable } from '../../../../src/domain/errors.js';
+import { UndoStack } from '../../../../src/lifecycle/undo-stack.js';
 import { createLogger } from '../../../../src/log/logger.js';
 import { NotYet, type JobKind } from '../../../../src/ports.js';
 import { cleanupPrefix, redisUrlForTests, uniquePrefix } from '../../../support/redis.js';
@@ -314,6 +316,49 @@ describe('BullMqJobs + startWorker', () => {
     await until(async () => (await (await jobs.bullQueue.getJob('issue-req5'))?.getState()) === 'completed', 20_000, 'second worker to finish it');
     expect(calls.map((c) => c.worker)).toEqual(['first', 'second']);
   }, 30_000);
+
+  it('shutdown force-closes a worker stuck in a job within the step deadline: it closes and renews no lock', async () => {
+    const { prefix, queueName, jobs } = setup('stuck-close');
+    let release: () => void = () => undefined;
+    const stuck = new Promise<void>((r) => (release = r));
+    let started = false;
+    const w = startWorker({
+      connection: url,
+      log,
+      prefix,
+      queueName,
+      lockDurationMs: 1_000,
+      handlers: handlers({
+        submit: async () => {
+          started = true;
+          await stuck;
+        },
+      }),
+    });
+    toClose.push(w);
+    let closed = false;
+    w.worker.on('closed', () => (closed = true));
+    await jobs.enqueue('submit', 'req-stuck');
+    try {
+      await until(() => started, 10_000, 'the job to start');
+      const lockKey = `${prefix}:${queueName}:${jobIdFor('submit', 'req-stuck')}:lock`;
+      expect(await redis.exists(lockKey)).toBe(1);
+
+      // The product's shutdown: the same UndoStack main.ts runs, with its 3 s step deadline.
+      const lines: string[] = [];
+      const undoLog = createLogger({ destination: new Writable({ write: (c: Buffer, _e, cb) => (lines.push(c.toString()), cb()) }) });
+      const undo = new UndoStack(undoLog);
+      undo.push('worker', () => w.close(500));
+      await undo.run();
+      expect(lines.filter((l) => l.includes('did not finish in time'))).toEqual([]);
+      // Closed: BullMQ emits 'closed' once its lock renewal, stalled check and connections are stopped.
+      expect(closed).toBe(true);
+      // Nothing renews the lock any more (before, the lock extender kept it alive): it lapses, and the job is free for another worker.
+      await until(async () => (await redis.exists(lockKey)) === 0, 5_000, 'the abandoned job lock to lapse');
+    } finally {
+      release();
+    }
+  }, 20_000);
 
   it('refuses a job id with a colon', () => {
     expect(() => jobIdFor('issue', 'a:b')).toThrow(/:/);
