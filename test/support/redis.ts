@@ -7,7 +7,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { afterAll, beforeAll } from '@jest/globals';
+import { Redis } from 'ioredis';
 import { answersPing, freePort, missingRedisBinaries, startRedisServer } from '@csrbot/control-plane';
 
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
@@ -66,4 +67,33 @@ export async function cleanupPrefix(redis: Redis, prefix: string): Promise<numbe
     if (keys.length > 0) deleted += await redis.del(...keys);
   } while (cursor !== '0');
   return deleted;
+}
+
+/**
+ * One Redis connection for a test file, and key prefixes deleted when the file
+ * is done. Call it at the top level of a test file (it registers beforeAll and
+ * afterAll).
+ */
+export function redisForSuite(): { readonly redis: Redis; prefix(name: string): string } {
+  let client: Redis | undefined;
+  const prefixes: string[] = [];
+  beforeAll(async () => {
+    client = new Redis(await redisUrlForTests());
+  });
+  afterAll(async () => {
+    if (!client) return;
+    for (const p of prefixes) await cleanupPrefix(client, p);
+    await client.quit();
+  });
+  return {
+    get redis(): Redis {
+      if (!client) throw new Error('redisForSuite(): the connection opens in beforeAll; use it inside a test');
+      return client;
+    },
+    prefix(name: string): string {
+      const p = uniquePrefix(name);
+      prefixes.push(p);
+      return p;
+    },
+  };
 }

@@ -7,6 +7,7 @@
 import type { AuditEvent, AuditLog } from '../../ports.js';
 import type { RedisClient } from '../redis/create-redis-client.js';
 import { refusePrivateKey } from './request-record.js';
+import { checkKeyPrefix } from './key-prefix.js';
 
 export interface RedisAuditLogOptions {
   redis: RedisClient;
@@ -25,7 +26,7 @@ export class RedisAuditLog implements AuditLog {
   ) {}
 
   static create(opts: RedisAuditLogOptions): RedisAuditLog {
-    if (!opts.prefix || opts.prefix.endsWith(':')) throw new Error(`RedisAuditLog prefix must be non-empty, without a trailing ':' (got '${opts.prefix}')`);
+    checkKeyPrefix('RedisAuditLog', opts.prefix);
     return new RedisAuditLog(opts.redis, `${opts.prefix}:audit`, opts.maxLength ?? 1_000_000);
   }
 

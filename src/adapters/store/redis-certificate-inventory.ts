@@ -18,6 +18,7 @@ import type { CertificateInventory } from '../../ports.js';
 import type { RedisClient } from '../redis/create-redis-client.js';
 import { refusePrivateKey } from './request-record.js';
 import { runScript } from './run-script.js';
+import { checkKeyPrefix } from './key-prefix.js';
 
 export interface RedisCertificateInventoryOptions {
   /** A connection the caller owns (and closes). */
@@ -127,8 +128,7 @@ export class RedisCertificateInventory implements CertificateInventory {
   ) {}
 
   static create(opts: RedisCertificateInventoryOptions): RedisCertificateInventory {
-    if (!opts.prefix || opts.prefix.endsWith(':'))
-      throw new Error(`RedisCertificateInventory prefix must be non-empty, without a trailing ':' (got '${opts.prefix}')`);
+    checkKeyPrefix('RedisCertificateInventory', opts.prefix);
     return new RedisCertificateInventory(opts.redis, opts.prefix);
   }
 

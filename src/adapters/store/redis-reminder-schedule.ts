@@ -15,6 +15,7 @@ import type { DueReminder, ReminderSchedule } from '../../ports.js';
 import type { RedisClient } from '../redis/create-redis-client.js';
 import { checkSerial } from './redis-certificate-inventory.js';
 import { runScript } from './run-script.js';
+import { checkKeyPrefix } from './key-prefix.js';
 
 export interface RedisReminderScheduleOptions {
   redis: RedisClient;
@@ -57,8 +58,7 @@ export class RedisReminderSchedule implements ReminderSchedule {
   ) {}
 
   static create(opts: RedisReminderScheduleOptions): RedisReminderSchedule {
-    if (!opts.prefix || opts.prefix.endsWith(':'))
-      throw new Error(`RedisReminderSchedule prefix must be non-empty, without a trailing ':' (got '${opts.prefix}')`);
+    checkKeyPrefix('RedisReminderSchedule', opts.prefix);
     return new RedisReminderSchedule(opts.redis, opts.prefix);
   }
 

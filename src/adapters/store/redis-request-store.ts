@@ -49,6 +49,7 @@ import {
   sortApprovals,
   type RequestPatch,
 } from './request-record.js';
+import { checkKeyPrefix } from './key-prefix.js';
 
 export interface RedisRequestStoreOptions {
   /** A connection the caller owns (and closes): one server, Sentinel or Cluster. */
@@ -152,7 +153,7 @@ export class RedisRequestStore implements RequestStore {
   ) {}
 
   static create(opts: RedisRequestStoreOptions): RedisRequestStore {
-    if (!opts.prefix || opts.prefix.endsWith(':')) throw new Error(`RedisRequestStore prefix must be non-empty, without a trailing ':' (got '${opts.prefix}')`);
+    checkKeyPrefix('RedisRequestStore', opts.prefix);
     return new RedisRequestStore(opts.redis, opts.prefix, opts.retentionMs);
   }
 

@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from '@jest/globals';
 import { RedisCertificateInventory } from '../../../../src/adapters/store/redis-certificate-inventory.js';
-import { cleanupPrefix, redisUrlForTests, uniquePrefix } from '../../../support/redis.js';
+import { redisForSuite } from '../../../support/redis.js';
 import { aCertificateRecord, certificateInventoryContract } from '../../../support/contracts/certificate-inventory.contract.js';
 
-let redis: Redis;
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  redis = new Redis(await redisUrlForTests());
-});
-afterAll(async () => {
-  for (const p of prefixes) await cleanupPrefix(redis, p);
-  await redis.quit();
-});
+const suite = redisForSuite();
 
 function open(name: string): { inventory: RedisCertificateInventory; prefix: string } {
-  const prefix = uniquePrefix(name);
-  prefixes.push(prefix);
-  return { inventory: RedisCertificateInventory.create({ redis, prefix }), prefix };
+  const prefix = suite.prefix(name);
+  return { inventory: RedisCertificateInventory.create({ redis: suite.redis, prefix }), prefix };
 }
 
 certificateInventoryContract('RedisCertificateInventory', async () => ({ inventory: open('inventory-contract').inventory, close: async () => {} }));
@@ -28,18 +17,18 @@ describe('RedisCertificateInventory layout', () => {
     const { inventory, prefix } = open('inventory-layout');
     const cert = aCertificateRecord({ requesterId: 'ULAYOUT' });
     await inventory.record(cert);
-    const stored = (await redis.get(`${prefix}:certificate:${cert.serial}`))!;
+    const stored = (await suite.redis.get(`${prefix}:certificate:${cert.serial}`))!;
     expect(stored.split('\n')[0]).toBe('active\t\t');
     await inventory.setStatus(cert.serial, ['active'], 'renewed', '0abc');
     await inventory.markReminded(cert.serial, 1234);
-    const after = (await redis.get(`${prefix}:certificate:${cert.serial}`))!;
+    const after = (await suite.redis.get(`${prefix}:certificate:${cert.serial}`))!;
     expect(after.split('\n')[0]).toBe('renewed\t1234\t0abc');
     expect(JSON.parse(after.slice(after.indexOf('\n') + 1))).toMatchObject({ groups: [], approvers: [] });
-    expect(await redis.zscore(`${prefix}:certificates:by-expiry`, cert.serial)).toBe(String(Date.parse(cert.notAfter)));
-    expect(await redis.zscore(`${prefix}:certificates:by-requester:ULAYOUT`, cert.serial)).toBe(String(Date.parse(cert.notAfter)));
+    expect(await suite.redis.zscore(`${prefix}:certificates:by-expiry`, cert.serial)).toBe(String(Date.parse(cert.notAfter)));
+    expect(await suite.redis.zscore(`${prefix}:certificates:by-requester:ULAYOUT`, cert.serial)).toBe(String(Date.parse(cert.notAfter)));
   });
 
   it('refuses a prefix with a trailing colon', () => {
-    expect(() => RedisCertificateInventory.create({ redis, prefix: 'x:' })).toThrow(/trailing/);
+    expect(() => RedisCertificateInventory.create({ redis: suite.redis, prefix: 'x:' })).toThrow(/trailing/);
   });
 });

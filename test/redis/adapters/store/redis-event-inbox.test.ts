@@ -1,24 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from '@jest/globals';
 import { RedisEventInbox } from '../../../../src/adapters/store/redis-event-inbox.js';
-import { cleanupPrefix, redisUrlForTests, uniquePrefix } from '../../../support/redis.js';
+import { redisForSuite } from '../../../support/redis.js';
 import { eventInboxContract } from '../../../support/contracts/event-inbox.contract.js';
 
-let redis: Redis;
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  redis = new Redis(await redisUrlForTests());
-});
-afterAll(async () => {
-  for (const p of prefixes) await cleanupPrefix(redis, p);
-  await redis.quit();
-});
+const suite = redisForSuite();
 
 function open(name: string): { inbox: RedisEventInbox; prefix: string } {
-  const prefix = uniquePrefix(name);
-  prefixes.push(prefix);
-  return { inbox: RedisEventInbox.create({ redis, prefix }), prefix };
+  const prefix = suite.prefix(name);
+  return { inbox: RedisEventInbox.create({ redis: suite.redis, prefix }), prefix };
 }
 
 eventInboxContract('RedisEventInbox', async () => ({ inbox: open('inbox-contract').inbox, close: async () => {} }));
@@ -28,7 +17,7 @@ describe('RedisEventInbox', () => {
     const { inbox, prefix } = open('inbox-keys');
     await inbox.record({ eventId: 'Ev1', teamId: 'T1', channel: 'DJANE', userId: 'UJANE', ts: '1.0', fileIds: ['F1'], receivedAtMs: 1000 });
     const key = `${prefix}:inbox:DJANE-1.0`;
-    expect(JSON.parse((await redis.get(key))!)).toEqual({
+    expect(JSON.parse((await suite.redis.get(key))!)).toEqual({
       eventId: 'Ev1',
       teamId: 'T1',
       channel: 'DJANE',
@@ -37,18 +26,18 @@ describe('RedisEventInbox', () => {
       fileIds: ['F1'],
       receivedAtMs: 1000,
     });
-    expect(await redis.ttl(key)).toBeGreaterThan(24 * 3600);
+    expect(await suite.redis.ttl(key)).toBeGreaterThan(24 * 3600);
     await inbox.done('DJANE', '1.0');
-    expect(await redis.get(key)).toBe('done');
-    expect(await redis.ttl(key)).toBeGreaterThan(24 * 3600);
-    expect(await redis.zcard(`${prefix}:inbox-open`)).toBe(0);
+    expect(await suite.redis.get(key)).toBe('done');
+    expect(await suite.redis.ttl(key)).toBeGreaterThan(24 * 3600);
+    expect(await suite.redis.zcard(`${prefix}:inbox-open`)).toBe(0);
   });
 
   it('an open entry whose key is gone (expired, deleted) is dropped from the open set', async () => {
     const { inbox, prefix } = open('inbox-stale');
     await inbox.record({ channel: 'DJANE', userId: 'UJANE', ts: '1.0', fileIds: [], receivedAtMs: 1000 });
-    await redis.del(`${prefix}:inbox:DJANE-1.0`);
+    await suite.redis.del(`${prefix}:inbox:DJANE-1.0`);
     expect(await inbox.openBefore(5000, 10)).toEqual([]);
-    expect(await redis.zcard(`${prefix}:inbox-open`)).toBe(0);
+    expect(await suite.redis.zcard(`${prefix}:inbox-open`)).toBe(0);
   });
 });

@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { RedisReminderSchedule } from '../../../../src/adapters/store/redis-reminder-schedule.js';
-import { cleanupPrefix, redisUrlForTests, uniquePrefix } from '../../../support/redis.js';
+import { redisForSuite, redisUrlForTests } from '../../../support/redis.js';
 import { reminderScheduleContract } from '../../../support/contracts/reminder-schedule.contract.js';
 
-let redis: Redis;
-const prefixes: string[] = [];
-
-beforeAll(async () => {
-  redis = new Redis(await redisUrlForTests());
-});
-afterAll(async () => {
-  for (const p of prefixes) await cleanupPrefix(redis, p);
-  await redis.quit();
-});
+const suite = redisForSuite();
 
 function open(name: string): { schedule: RedisReminderSchedule; prefix: string } {
-  const prefix = uniquePrefix(name);
-  prefixes.push(prefix);
-  return { schedule: RedisReminderSchedule.create({ redis, prefix }), prefix };
+  const prefix = suite.prefix(name);
+  return { schedule: RedisReminderSchedule.create({ redis: suite.redis, prefix }), prefix };
 }
 
 reminderScheduleContract('RedisReminderSchedule', async () => ({ schedule: open('reminders-contract').schedule, close: async () => {} }));
@@ -28,7 +18,7 @@ describe('RedisReminderSchedule', () => {
     const { prefix } = open('reminders-race');
     const other = new Redis(await redisUrlForTests());
     try {
-      const a = RedisReminderSchedule.create({ redis, prefix });
+      const a = RedisReminderSchedule.create({ redis: suite.redis, prefix });
       const b = RedisReminderSchedule.create({ redis: other, prefix });
       await a.schedule(Array.from({ length: 200 }, (_, i) => ({ serial: `0e${i}`, dueMs: i })));
       const taken: string[] = [];
