@@ -102,5 +102,5 @@ describe.each([
     } finally {
       await bot.close();
     }
-  }, 240_000);
+  }, 330_000);
 });

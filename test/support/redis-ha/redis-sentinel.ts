@@ -120,7 +120,8 @@ export class RedisSentinelHarness {
     const { master, replica } = await this.master();
     const t0 = Date.now();
     if (coordinated) {
-      await withNode(master, (r) => r.call('CLIENT', 'PAUSE', '30000', 'WRITE'));
+      // Longer than every wait below, so the old master never takes a write again before it is demoted.
+      await withNode(master, (r) => r.call('CLIENT', 'PAUSE', '120000', 'WRITE'));
       await waitUntil('the replica to catch up with the paused master', async () => {
         const m = Number(/master_repl_offset:(\d+)/.exec(await this.info(master, 'replication'))![1]);
         const s = Number(/master_repl_offset:(\d+)/.exec(await this.info(replica, 'replication'))![1]);
@@ -129,7 +130,9 @@ export class RedisSentinelHarness {
     }
     await withNode(this.sentinelPorts[0]!, (r) => r.call('SENTINEL', 'FAILOVER', MASTER_NAME));
     await waitUntil(`the sentinels to name ${replica}`, async () => ((await this.agreedMaster()) === replica ? true : undefined));
-    await waitUntil(`${replica} to take writes`, async () => ((await this.info(replica, 'replication')).includes('role:master') ? true : undefined));
+    // A first promotion can fail and be retried after failover-timeout (10 s); seen taking over 30 s in a
+    // loaded CI run (load ~10 on 2 cores), so this wait allows 90 s.
+    await waitUntil(`${replica} to take writes`, async () => ((await this.info(replica, 'replication')).includes('role:master') ? true : undefined), 90_000);
     if (coordinated) {
       await withNode(master, async (r) => {
         await r.call('CLIENT', 'KILL', 'TYPE', 'normal');
@@ -146,7 +149,9 @@ export class RedisSentinelHarness {
     const t0 = Date.now();
     await this.set.kill(master, 'SIGKILL');
     await waitUntil(`the sentinels to promote ${replica}`, async () => ((await this.agreedMaster()) === replica ? true : undefined), 60_000);
-    await waitUntil(`${replica} to take writes`, async () => ((await this.info(replica, 'replication')).includes('role:master') ? true : undefined));
+    // A first promotion can fail and be retried after failover-timeout (10 s); seen taking over 30 s in a
+    // loaded CI run (load ~10 on 2 cores), so this wait allows 90 s.
+    await waitUntil(`${replica} to take writes`, async () => ((await this.info(replica, 'replication')).includes('role:master') ? true : undefined), 90_000);
     const ms = Date.now() - t0;
     // Back as a replica, so the next failover has somewhere to go.
     await this.restart(master);
@@ -170,7 +175,9 @@ export class RedisSentinelHarness {
     await this.set.kill(master, 'SIGKILL');
     await this.set.restart(replica);
     await waitUntil(`the sentinels to promote ${replica}`, async () => ((await this.agreedMaster()) === replica ? true : undefined), 60_000);
-    await waitUntil(`${replica} to take writes`, async () => ((await this.info(replica, 'replication')).includes('role:master') ? true : undefined));
+    // A first promotion can fail and be retried after failover-timeout (10 s); seen taking over 30 s in a
+    // loaded CI run (load ~10 on 2 cores), so this wait allows 90 s.
+    await waitUntil(`${replica} to take writes`, async () => ((await this.info(replica, 'replication')).includes('role:master') ? true : undefined), 90_000);
     const ms = Date.now() - t0;
     await this.restart(master);
     return { from: master, to: replica, ms };
