@@ -77,6 +77,18 @@ export const redisEnvFields = {
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'REDIS_TLS: use true or false' })
     .default('false')
     .transform((v) => v === 'true' || v === '1' || v === 'yes'),
+  REDIS_COMMAND_TIMEOUT: z
+    .string()
+    .default('60s')
+    .transform((v, ctx) => {
+      const m = /^(\d+)(s|m)?$/.exec(v.trim());
+      const seconds = m ? Number(m[1]) * (m[2] === 'm' ? 60 : 1) : 0;
+      if (seconds < 1) {
+        ctx.addIssue({ code: 'custom', message: `REDIS_COMMAND_TIMEOUT="${v}" is not a duration of at least 1 s. Use seconds or minutes, e.g. 60s or 2m.` });
+        return z.NEVER;
+      }
+      return seconds;
+    }),
 };
 
 type RedisEnv = z.output<z.ZodObject<typeof redisEnvFields>>;
@@ -148,6 +160,7 @@ export function redisSettings(c: RedisEnv): RedisSettings {
     ...(c.REDIS_USERNAME ? { username: c.REDIS_USERNAME } : {}),
     ...(c.REDIS_PASSWORD ? { password: c.REDIS_PASSWORD } : {}),
     tls: c.REDIS_TLS,
+    commandTimeoutMs: c.REDIS_COMMAND_TIMEOUT * 1000,
   };
 }
 

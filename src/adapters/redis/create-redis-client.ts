@@ -12,6 +12,10 @@ export type RedisClient = Redis | Cluster;
  *   for Redis (a failover, an outage) instead of failing: a job that has already
  *   sent a DM must record it, or its retry sends the DM again (measured: a
  *   certificate DM'd twice when a Sentinel master crashed between the two).
+ *   It waits up to REDIS_COMMAND_TIMEOUT, then fails and its job retries: on a
+ *   Cluster, a command queued for a master that crashed stays in that node's
+ *   queue after the slots moved (measured: a delivery hung for good), and the
+ *   certificate DM is safe against a retry (delivery reads the DM first).
  * - `probe`: readiness. No offline queue, so a Redis that is down fails the probe at once.
  * - `worker`: a template BullMQ duplicates for its worker connections; it never
  *   connects itself. Workers block on Redis, so a command never gives up
@@ -41,7 +45,7 @@ function reconnectOnReadonly(err: Error): 2 | false {
  * Cluster, for the store, the readiness probe, or BullMQ's workers.
  */
 export function createRedisClient(settings: RedisSettings, role: RedisRole): RedisClient {
-  const r = ROLE[role];
+  const r = { ...ROLE[role], ...(role !== 'worker' && settings.commandTimeoutMs ? { commandTimeout: settings.commandTimeoutMs } : {}) };
   const name = `csrbot-${role}`;
   const t = settings.topology;
   const auth = {
@@ -78,7 +82,13 @@ export function createRedisClient(settings: RedisSettings, role: RedisRole): Red
         ...(r.maxRetriesPerRequest === null ? { retryDelayOnFailover: 500, retryDelayOnClusterDown: 500, maxRedirections: 120 } : {}),
         enableOfflineQueue: r.enableOfflineQueue,
         lazyConnect: r.lazyConnect,
-        redisOptions: { ...auth, maxRetriesPerRequest: r.maxRetriesPerRequest, connectionName: name, ...(settings.tls ? { tls: {} } : {}) },
+        redisOptions: {
+          ...auth,
+          maxRetriesPerRequest: r.maxRetriesPerRequest,
+          ...('commandTimeout' in r ? { commandTimeout: r.commandTimeout } : {}),
+          connectionName: name,
+          ...(settings.tls ? { tls: {} } : {}),
+        },
         // ioredis resolves node names to IPs before connecting, but a TLS certificate names the
         // host: keep the names as given (what ioredis advises for TLS clusters such as ElastiCache).
         ...(settings.tls ? { dnsLookup: (address: string, callback: (err: null, address: string) => void) => callback(null, address) } : {}),

@@ -30,6 +30,12 @@ export interface RedisSettings {
   password?: string;
   /** TLS to the data nodes (and to the sentinels). Standalone says so with `rediss://`. */
   tls: boolean;
+  /**
+   * A command without an answer this long fails (every role but BullMQ's
+   * blocking workers), so that a job retries instead of waiting for ever on a
+   * connection that will not come back. Default: none (ioredis's).
+   */
+  commandTimeoutMs?: number;
 }
 
 /** The prefix csrbot uses when REDIS_PREFIX is unset: tagged on a Cluster, unchanged elsewhere so existing keys stay where they are. */

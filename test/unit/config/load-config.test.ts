@@ -23,7 +23,7 @@ describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const c = loadConfig(valid);
     expect(c.slack.apiUrl).toBe('https://slack.com/api/');
-    expect(c.redis).toEqual({ topology: { kind: 'standalone', url: 'redis://127.0.0.1:6379' }, prefix: 'csrbot', tls: false });
+    expect(c.redis).toEqual({ topology: { kind: 'standalone', url: 'redis://127.0.0.1:6379' }, prefix: 'csrbot', tls: false, commandTimeoutMs: 60_000 });
     expect(c.http.port).toBe(3000);
     expect(c.http.opsPort).toBe(9090);
     expect(c.slack.adminUsers).toEqual(['U0ADMIN1', 'U0ADMIN2']);
@@ -150,6 +150,7 @@ describe('loadConfig', () => {
         prefix: 'csrbot',
         password: 'data-secret',
         tls: true,
+        commandTimeoutMs: 60_000,
       });
     });
 
