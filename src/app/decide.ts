@@ -5,6 +5,7 @@ import { distinctApprovals, type Approval, type CertificateRequest, type SlackPe
 import { kubernetesUsernameFor } from '../domain/policy/index.js';
 import { containsPrivateKey } from '../domain/private-key.js';
 import { accountProblem } from '../domain/slack-account.js';
+import type { DecisionClick } from '../ports.js';
 import { APPROVAL_REASON, AUTO_RENEWAL_REASON, CLIENT_USAGES, DENIAL_REASON, type Deps } from './deps.js';
 import { adminGroupMembersFor } from './admins.js';
 import { announce } from './announce.js';
@@ -95,6 +96,35 @@ async function tellAlreadyDecided(deps: Deps, id: string, who: DecisionSource): 
   const now = await deps.store.get(id);
   await deps.chat.tellUser(who.channel, who.userId, new CsrbotError('REQUEST_ALREADY_DECIDED', alreadyDecided(now)).userMessage);
   return { kind: 'refused', code: 'REQUEST_ALREADY_DECIDED' };
+}
+
+/**
+ * An Approve click or a submitted Deny, made durable before Slack is acked:
+ * one Redis write (the decide job), no Slack call. Who clicked is checked by
+ * the job (processDecision), which needs Slack; a refusal reaches the clicker
+ * there as an ephemeral message. Throws when Redis cannot take it.
+ */
+export async function recordDecision(deps: Pick<Deps, 'jobs'>, click: DecisionClick): Promise<void> {
+  await deps.jobs.enqueueDecision(click);
+}
+
+/**
+ * Job: one recorded click, authorised and counted as if made now. Every check
+ * of approveRequest/denyRequest runs here (admin now, self-approval by Slack id
+ * and Kubernetes identity, guests, the quorum re-validated), against Slack as it
+ * answers now; nothing about group membership is cached.
+ */
+export async function processDecision(deps: Deps, click: DecisionClick | undefined): Promise<void> {
+  if (!click) throw new CsrbotError('REQUEST_NOT_FOUND', { id: '(a decide job without its click)' });
+  const who = { userId: click.userId, channel: click.channel };
+  if (click.kind === 'approve') await approveRequest(deps, click.requestId, who);
+  else await denyRequest(deps, click.requestId, who, click.reason ?? '');
+}
+
+/** What the Deny modal needs, read from Redis only (no Slack call: the trigger_id lives 3 s); undefined when the request is unknown. */
+export async function denyTarget(deps: Pick<Deps, 'store'>, id: string): Promise<{ username: string; pending: boolean } | undefined> {
+  const r = await deps.store.get(id);
+  return r && { username: r.kubernetesUsername, pending: r.state === 'pending' };
 }
 
 /**
