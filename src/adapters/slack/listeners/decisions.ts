@@ -1,6 +1,6 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { denyTarget, prepareDeny, recordDecision } from '../../../app/decide.js';
+import { denyTarget, denyVerdict, recordDecision } from '../../../app/decide.js';
 import { CsrbotError } from '../../../domain/errors.js';
 import { containsPrivateKey } from '../../../domain/private-key.js';
 import { denyModal, denyTargetOf } from '../blocks/deny-modal.js';
@@ -50,9 +50,10 @@ export function registerDecisions(app: App, ctx: FlowContext, opener: WebClient)
     const target = { id: body.actions[0]?.value ?? '', channel: body.channel?.id ?? '' };
     const who = { userId: body.user.id, channel: target.channel };
     const t = await denyTarget(deps, target.id);
-    const check = prepareDeny(deps, target.id, who);
+    const check = denyVerdict(deps, target.id, who);
     const early = t?.pending ? await withinBudget(check, TRIGGER_BUDGET_MS) : await check;
-    if (!t || early?.kind === 'refused') return;
+    if (early?.kind === 'refused') return void (await early.tell());
+    if (!t) return;
     let viewId: string | undefined;
     try {
       viewId = (await opener.views.open({ trigger_id: body.trigger_id, view: denyModal(target, t.username) })).view?.id;
@@ -62,12 +63,15 @@ export function registerDecisions(app: App, ctx: FlowContext, opener: WebClient)
       return;
     }
     if (early || !viewId) return;
-    // Opened before the check answered: a refusal (told privately by the check) also replaces the form.
-    if ((await check).kind === 'refused')
+    // Opened before the check answered: a refusal is told privately and also replaces the form.
+    const late = await check;
+    if (late.kind === 'refused') {
+      await late.tell();
       await app.client.views.update({
         view_id: viewId,
         view: noticeModal(Views.deny, 'Deny request', 'You cannot deny this request; csrbot told you why in the channel.'),
       });
+    }
   });
 
   app.view(Views.deny, async ({ ack, view, body }) => {
