@@ -41,9 +41,10 @@ const acked = <R extends { acked: boolean; ackMs?: number; error?: string }>(wha
 
 /** The value of the button `actionId` on a message (a request or draft id). */
 function buttonValue(m: { blocks?: unknown[] }, actionId: string): string {
-  const found = JSON.stringify(m.blocks ?? []).match(new RegExp(`"action_id":"${actionId}"[^}]*?"value":"([^"]+)"`));
-  if (!found) throw new Error(`no ${actionId} button on ${JSON.stringify(m.blocks)}`);
-  return found[1]!;
+  const elements = (m.blocks ?? []).flatMap((b) => (b as { elements?: Array<{ action_id?: string; value?: string }> }).elements ?? []);
+  const value = elements.find((e) => e.action_id === actionId)?.value;
+  if (value === undefined) throw new Error(`no ${actionId} button on ${JSON.stringify(m.blocks)}`);
+  return value;
 }
 
 const showsRenew = (e: { blocks?: unknown[] }) => JSON.stringify(e.blocks ?? []).includes('"action_id":"csrbot_renew"');
@@ -71,6 +72,8 @@ describe('acks that survive a slow Slack', () => {
     const toApprove = await requestViaDm(w, w.jane, janesKeyAndCsr(w).csrPem);
     const toDeny = await requestViaDm(w, w.jane, janesKeyAndCsr(w).csrPem);
     const summary = await summaryFor(w, 'jane-2');
+    // Read now: Submit replaces the summary (the message object is live).
+    const submittedId = buttonValue(summary, 'csrbot_submit_request');
     const since = mark(w);
     w.emu.faults.always({ delayMs: SLOW_MS });
 
@@ -106,7 +109,6 @@ describe('acks that survive a slow Slack', () => {
     expect(certificate).toBeDefined();
     await w.emu.waitFor(() => w.jane.dms().find((m) => m.text.includes('was denied') && m.text.includes('wrong team')), 'the denial with its reason', LATE);
     await waitForCard(w, (m) => JSON.stringify(m.blocks).includes('slow slack') && hasAction('csrbot_approve')(m), since);
-    const submittedId = buttonValue(summary, 'csrbot_submit_request');
     await waitForCard(w, (m) => JSON.stringify(m.blocks).includes(`"value":"${submittedId}"`) && hasAction('csrbot_approve')(m), since);
     expect(await conditionCount(w, csrNameOf(toApprove), 'Approved')).toBe(1);
     expect(await conditionCount(w, csrNameOf(toDeny), 'Denied')).toBe(1);
@@ -128,6 +130,7 @@ describe('acks that survive a slow Slack', () => {
     const card = await requestViaDm(w, w.jane, janesKeyAndCsr(w).csrPem);
     const toDeny = await requestViaDm(w, w.jane, janesKeyAndCsr(w).csrPem);
     const summary = await summaryFor(w, 'jane-3');
+    const submittedId = buttonValue(summary, 'csrbot_submit_request');
     const since = mark(w);
     const id = requestIdOf(card);
     const limitedFrom = Date.now();
@@ -156,7 +159,6 @@ describe('acks that survive a slow Slack', () => {
       'the certificate of the approved request',
       LATE,
     );
-    const submittedId = buttonValue(summary, 'csrbot_submit_request');
     await waitForCard(w, (m) => JSON.stringify(m.blocks).includes(`"value":"${submittedId}"`) && hasAction('csrbot_approve')(m), since);
     await waitForQuiet(w);
     expect(await conditionCount(w, csrNameOf(card), 'Approved')).toBe(1);
