@@ -21,7 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { SlackEmulator, type FaultSpec, type Message, type UserDriver, type View } from '@csrbot/slack-emulator';
-import { ensureBinaries, kubeconfigPaths, startControlPlane, stopControlPlane } from '@csrbot/control-plane';
+import { ensureBinaries, freePort, kubeconfigPaths, startControlPlane, stopControlPlane } from '@csrbot/control-plane';
 import { loadConfig } from '../src/config/load-config.js';
 import { createLogger } from '../src/log/logger.js';
 import { start } from '../src/main.js';
@@ -69,6 +69,12 @@ async function waitFor<T>(probe: () => T | undefined, what: string, ms = LATE_MS
     if (Date.now() > deadline) throw new Error(`bench/ack: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The value of the button `actionId` in a message's blocks. */
+function buttonValue(m: Message, actionId: string): string {
+  const elements = (m.blocks ?? []).flatMap((b) => (b as { elements?: Array<{ action_id?: string; value?: string }> }).elements ?? []);
+  return elements.find((e) => e.action_id === actionId)?.value ?? '';
 }
 
 const hasAction = (m: Message, id: string) => JSON.stringify(m.blocks ?? []).includes(`"action_id":"${id}"`);
@@ -213,9 +219,10 @@ async function makeRequests(emu: SlackEmulator, fx: Fixtures): Promise<Message[]
             .find((m) => hasAction(m, 'csrbot_submit_request')),
         'a summary',
       );
-      if (!fx.summaryBlocks.has(u.id)) fx.summaryBlocks.set(u.id, summary.blocks ?? []);
+      // Read before the click: Submit replaces the summary.
+      if (!fx.summaryBlocks.has(u.id)) fx.summaryBlocks.set(u.id, structuredClone(summary.blocks ?? []));
+      const id = buttonValue(summary, 'csrbot_submit_request');
       await u.click(summary, 'csrbot_submit_request');
-      const id = JSON.stringify(summary.blocks).match(/"value":"([0-9a-f]{16})"/)?.[1] ?? '';
       return waitFor(
         () => emu.messagesIn(emu.adminChannelId).find((m) => hasAction(m, 'csrbot_approve') && JSON.stringify(m.blocks).includes(`"value":"${id}"`)),
         'a card',
@@ -258,7 +265,7 @@ export async function run(): Promise<void> {
       ALLOWED_GROUPS: 'dev-team',
       MAX_PENDING_PER_USER: '100',
       MAX_REQUESTS_PER_HOUR: '1000',
-      OPS_PORT: '0',
+      OPS_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
     });
     const destination = new Writable({ write: (c: Buffer, _e, cb) => (logs.push(c.toString()), cb()) });
@@ -288,7 +295,8 @@ export async function run(): Promise<void> {
       const heard = () => {
         const e = emu.workspace.ephemerals.slice(ephemeralsBefore);
         const renewAnswers = e.filter((x) => x.text.includes('no-such-serial')).length;
-        const answered = new Set(e.filter((x) => fx.admins.some((a) => a.id === x.user)).map((x) => x.user)).size;
+        // Answers to Approve clicks (already decided, in these copies), not the Deny modal's "click Deny again".
+        const answered = new Set(e.filter((x) => fx.admins.some((a) => a.id === x.user) && x.text.includes('already')).map((x) => x.user)).size;
         const decided = approveCards.filter((card) => !hasAction(emu.messagesIn(card.channel).find((m) => m.ts === card.ts) ?? card, 'csrbot_approve')).length;
         const denied = emu.workspace.messages.slice(messagesBefore).filter((m) => m.text.includes('was denied')).length;
         return { renewAnswers, approvers: c === CONDITIONS[0] ? decided : answered, denied };
