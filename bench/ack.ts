@@ -29,7 +29,8 @@ import { opensslKeyAndCsr } from '../test/integration/kubernetes/support.js';
 
 const USERS = Number(process.env.BENCH_USERS ?? 50);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const LATE_MS = 180_000;
+const LATE_MS = 300_000;
+const progress = (line: string) => process.stderr.write(`bench/ack: ${line}\n`);
 
 type Condition = { name: string; fault?: FaultSpec };
 const CONDITIONS: Condition[] = [
@@ -264,6 +265,7 @@ export async function run(): Promise<void> {
       ALLOWED_EMAIL_DOMAINS: 'example.com',
       ALLOWED_GROUPS: 'dev-team',
       MAX_PENDING_PER_USER: '100',
+      JOB_RETRY_MAX_DELAY: '4s',
       MAX_REQUESTS_PER_HOUR: '1000',
       OPS_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
@@ -274,13 +276,16 @@ export async function run(): Promise<void> {
     stops.push(() => (botStopped ? Promise.resolve() : bot.stop()));
 
     // Real cards: one set to approve (copied per condition), and per condition a pending set to deny.
+    progress(`csrbot up; ${USERS} requests to approve`);
     const approveCards = await makeRequests(emu, fx);
     fx.cardBlocks = approveCards.map((c) => c.blocks ?? []);
     const csrbot: Record<string, Samples> = {};
     const bare: Record<string, Samples> = {};
     const told: Record<string, string> = {};
     for (const c of CONDITIONS) {
+      progress(`${c.name}: ${USERS} requests to deny`);
       const denyBlocks = (await makeRequests(emu, fx)).map((m) => m.blocks ?? []);
+      progress(`${c.name}: csrbot`);
       const cards = [await cardCopies(emu, post, fx.cardBlocks), await cardCopies(emu, post, denyBlocks)];
       const ephemeralsBefore = emu.workspace.ephemerals.length;
       const messagesBefore = emu.workspace.messages.length;
@@ -319,6 +324,7 @@ export async function run(): Promise<void> {
       const cards = [await cardCopies(emu, post, fx.cardBlocks), await cardCopies(emu, post, fx.cardBlocks)];
       if (c.fault) emu.faults.always(c.fault);
       bare[c.name] = emptySamples();
+      progress(`${c.name}: bare Bolt`);
       await runPaths(emu, fx, post, bare[c.name]!, { bare: true, cards });
       emu.faults.always(undefined);
     }
@@ -344,6 +350,9 @@ export async function run(): Promise<void> {
       }
       console.log(`\ncsrbot, once Slack recovered: ${told[c.name]}`);
     }
+  } catch (e) {
+    progress(`failed; csrbot's last log lines:\n${logs.slice(-20).join('')}`);
+    throw e;
   } finally {
     emu.faults.clear();
     for (const s of stops.reverse()) await s().catch(() => undefined);
