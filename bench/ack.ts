@@ -266,6 +266,7 @@ export async function run(): Promise<void> {
       ALLOWED_GROUPS: 'dev-team',
       MAX_PENDING_PER_USER: '100',
       JOB_RETRY_MAX_DELAY: '4s',
+      JOB_CONCURRENCY: '16',
       MAX_REQUESTS_PER_HOUR: '1000',
       OPS_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',

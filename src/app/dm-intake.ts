@@ -3,7 +3,7 @@ import type { CertificateRequest, SlackPerson } from '../domain/lifecycle.js';
 import { containsPrivateKey } from '../domain/private-key.js';
 import type { DraftStore, Upload } from '../ports.js';
 import type { Deps } from './deps.js';
-import { checkCsr, requesterProfile, type IntakeDeps } from './intake.js';
+import { PRE_ACK_PREVIEW_MS, checkCsr, requesterProfile, type IntakeDeps } from './intake.js';
 import { requestIdFrom } from './request-id.js';
 import { submitRequest } from './submit.js';
 
@@ -101,7 +101,9 @@ export async function submitDraft(
   if (!draft) return { kind: 'expired' };
   if (draft.requester.userId !== a.userId) return { kind: 'not-yours' };
   const reason = a.reason?.trim().slice(0, REASON_MAX_CHARS) || undefined;
-  const result = await checkCsr(flow.intake, draft.csr.pem, draft.requester, a.lifetimeSeconds ?? flow.intake.policy.lifetime.defaultSeconds);
+  const result = await checkCsr(flow.intake, draft.csr.pem, draft.requester, a.lifetimeSeconds ?? flow.intake.policy.lifetime.defaultSeconds, {
+    previewWithinMs: PRE_ACK_PREVIEW_MS,
+  });
   if (!result.ok) {
     await o.settled?.();
     await flow.deps.chat.replyInDm(draft.dmChannel, { kind: 'problems', problems: result.problems, warnings: result.warnings });
@@ -148,7 +150,9 @@ export async function submitForm(
 ): Promise<{ kind: 'refused'; problems: string[] } | { kind: 'submitted'; request: CertificateRequest }> {
   // The profile read when the form opened (as a DM draft keeps it): no users.info before the submission's ack.
   const person = a.person?.userId === a.userId ? a.person : await flow.deps.directory.person(a.userId);
-  const result = await checkCsr(flow.intake, a.pem, person, a.lifetimeSeconds ?? flow.intake.policy.lifetime.defaultSeconds);
+  const result = await checkCsr(flow.intake, a.pem, person, a.lifetimeSeconds ?? flow.intake.policy.lifetime.defaultSeconds, {
+    previewWithinMs: PRE_ACK_PREVIEW_MS,
+  });
   if (!result.ok) return { kind: 'refused', problems: result.problems };
   const id = requestIdFrom(a.teamId ?? person.teamId, a.viewId);
   const reason = a.reason?.trim().slice(0, REASON_MAX_CHARS) || undefined;
