@@ -32,9 +32,13 @@ const SLOW_MS = 2000;
 /** Everything after the ack waits on a Slack that takes 2 s a call (or waits out 429s): generous. */
 const LATE = { timeoutMs: 120_000 };
 
+/** Every ack time measured, printed at the end (the figures bench/RESULTS.md quotes). */
+const measured: string[] = [];
+
 const acked = <R extends { acked: boolean; ackMs?: number; error?: string }>(what: string, r: R): R => {
   expect({ what, acked: r.acked, error: r.error }).toEqual({ what, acked: true, error: undefined });
   expect({ what, ackMs: r.ackMs }).toEqual({ what, ackMs: expect.any(Number) });
+  measured.push(`${what} ${r.ackMs} ms`);
   expect({ what, inBudget: (r.ackMs ?? Infinity) < ACK_BUDGET_MS }).toEqual({ what, inBudget: true });
   return r;
 };
@@ -63,6 +67,7 @@ describe('acks that survive a slow Slack', () => {
     w = await startWorld({ env: { MAX_PENDING_PER_USER: '20', MAX_REQUESTS_PER_HOUR: '100' } });
   });
   afterAll(async () => {
+    console.log(`ack times as the emulator measured them: ${measured.join(', ')}`);
     w?.emu.faults.clear();
     await w?.stop();
   });
@@ -76,6 +81,7 @@ describe('acks that survive a slow Slack', () => {
     const submittedId = buttonValue(summary, 'csrbot_submit_request');
     const since = mark(w);
     w.emu.faults.always({ delayMs: SLOW_MS });
+    measured.push('| 2 s per call:');
 
     // Submit on the DM summary.
     acked('Submit', await w.jane.click(summary, 'csrbot_submit_request'));
@@ -135,6 +141,7 @@ describe('acks that survive a slow Slack', () => {
     const id = requestIdOf(card);
     const limitedFrom = Date.now();
     w.emu.faults.always({ status: 429, retryAfterSec: 1 });
+    measured.push('| 429 on every call:');
 
     acked('Submit', await w.jane.click(summary, 'csrbot_submit_request'));
     acked("mallory's Approve", await w.mallory.click(card, 'csrbot_approve'));
