@@ -87,7 +87,7 @@ function record(s: Samples, path: PathName, r: { acked: boolean; ackMs?: number 
 }
 
 /** Opens every modal-bearing path and the clicks for one condition, all users at once per path. */
-async function runPaths(emu: SlackEmulator, fx: Fixtures, post: WebClient, s: Samples, o: { bare: boolean; cards: Message[][] }): Promise<void> {
+async function runPaths(fx: Fixtures, s: Samples, o: { bare: boolean; cards: Message[][]; summaries: Message[]; renews: Message[] }): Promise<void> {
   const { requesters, admins } = fx;
   const all = <T>(xs: T[], f: (x: T, i: number) => Promise<void>) => Promise.all(xs.map(f));
 
@@ -115,11 +115,7 @@ async function runPaths(emu: SlackEmulator, fx: Fixtures, post: WebClient, s: Sa
     record(s, 'request modal submit', await u.submitView(form, { csr_input: fx.csrOf.get(u.id)! }));
   });
 
-  await all(requesters, async (u) => {
-    const m = await post.chat.postMessage({ channel: fx.dmOf.get(u.id)!, text: 'summary', blocks: fx.summaryBlocks.get(u.id) as never });
-    const msg = await waitFor(() => emu.messagesIn(fx.dmOf.get(u.id)!).find((x) => x.ts === m.ts), 'the summary copy');
-    record(s, 'DM Submit', await u.click(msg, 'csrbot_submit_request'));
-  });
+  await all(requesters, async (u, i) => record(s, 'DM Submit', await u.click(o.summaries[i]!, 'csrbot_submit_request')));
 
   const [approveCards, denyCards] = o.cards;
   await all(admins, async (a, i) => record(s, 'Approve', await a.click(approveCards![i]!, 'csrbot_approve')));
@@ -140,17 +136,22 @@ async function runPaths(emu: SlackEmulator, fx: Fixtures, post: WebClient, s: Sa
     if (v) record(s, 'Deny modal submit', await a.submitView(v, { deny_reason_input: 'bench' }));
   });
 
-  await all(requesters, async (u) => {
-    const m = await post.chat.postMessage({
-      channel: fx.dmOf.get(u.id)!,
-      text: 'renew',
-      blocks: [
-        { type: 'actions', elements: [{ type: 'button', action_id: 'csrbot_renew', text: { type: 'plain_text', text: 'Renew' }, value: 'no-such-serial' }] },
-      ],
-    });
-    const msg = await waitFor(() => emu.messagesIn(fx.dmOf.get(u.id)!).find((x) => x.ts === m.ts), 'the Renew message');
-    record(s, 'Renew', await u.click(msg, 'csrbot_renew'));
-  });
+  await all(requesters, async (u, i) => record(s, 'Renew', await u.click(o.renews[i]!, 'csrbot_renew')));
+}
+
+/** Per condition, posted while Slack is healthy: a copy of each requester's summary, and a message with a Renew button. */
+async function dmCopies(emu: SlackEmulator, fx: Fixtures, post: WebClient): Promise<{ summaries: Message[]; renews: Message[] }> {
+  const postIn = async (u: UserDriver, text: string, blocks: unknown[]) => {
+    const m = await post.chat.postMessage({ channel: fx.dmOf.get(u.id)!, text, blocks: blocks as never });
+    return waitFor(() => emu.messagesIn(fx.dmOf.get(u.id)!).find((x) => x.ts === m.ts), `the ${text} copy`);
+  };
+  const renew = [
+    { type: 'actions', elements: [{ type: 'button', action_id: 'csrbot_renew', text: { type: 'plain_text', text: 'Renew' }, value: 'no-such-serial' }] },
+  ];
+  return {
+    summaries: await Promise.all(fx.requesters.map((u) => postIn(u, 'summary', fx.summaryBlocks.get(u.id)!))),
+    renews: await Promise.all(fx.requesters.map((u) => postIn(u, 'renew', renew))),
+  };
 }
 
 /** Copies of cards for one condition: Approve on copies of decided-or-not cards (the click is recorded either way), Deny on pending ones. */
@@ -288,11 +289,12 @@ export async function run(): Promise<void> {
       const denyBlocks = (await makeRequests(emu, fx)).map((m) => m.blocks ?? []);
       progress(`${c.name}: csrbot`);
       const cards = [await cardCopies(emu, post, fx.cardBlocks), await cardCopies(emu, post, denyBlocks)];
+      const copies = await dmCopies(emu, fx, post);
       const ephemeralsBefore = emu.workspace.ephemerals.length;
       const messagesBefore = emu.workspace.messages.length;
       if (c.fault) emu.faults.always(c.fault);
       csrbot[c.name] = emptySamples();
-      await runPaths(emu, fx, post, csrbot[c.name]!, { bare: false, cards });
+      await runPaths(fx, csrbot[c.name]!, { bare: false, cards, ...copies });
       emu.faults.always(undefined);
       // Told once Slack recovers: each Renew gets its answer; each approver hears back (an ephemeral, or the card they
       // approved is decided: a first approval answers with the card, not a message); each denial reaches its requester.
@@ -323,10 +325,11 @@ export async function run(): Promise<void> {
     stops.push(() => app.stop());
     for (const c of CONDITIONS) {
       const cards = [await cardCopies(emu, post, fx.cardBlocks), await cardCopies(emu, post, fx.cardBlocks)];
+      const copies = await dmCopies(emu, fx, post);
       if (c.fault) emu.faults.always(c.fault);
       bare[c.name] = emptySamples();
       progress(`${c.name}: bare Bolt`);
-      await runPaths(emu, fx, post, bare[c.name]!, { bare: true, cards });
+      await runPaths(fx, bare[c.name]!, { bare: true, cards, ...copies });
       emu.faults.always(undefined);
     }
 
