@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { Deps, FlowSettings } from './app/deps.js';
 import type { IntakeDeps } from './app/intake.js';
-import { processApprove, processDeny } from './app/decide.js';
+import { processApprove, processDecision, processDeny } from './app/decide.js';
 import { processIssue } from './app/issue.js';
 import { openRequestStats } from './app/open-requests.js';
 import { reconcilePass, startReconciler } from './app/reconcile.js';
@@ -21,6 +21,7 @@ import { checkMaxmemoryPolicy, checkRedisReachable, createRedisClient, describeT
 import { processCard } from './app/card.js';
 import { startWorker } from './adapters/queue/start-worker.js';
 import { checkClient } from './adapters/slack/check-client.js';
+import { interactiveClient } from './adapters/slack/interactive-client.js';
 import { createBoltApp } from './adapters/slack/create-bolt-app.js';
 import { registerCertCommand } from './adapters/slack/listeners/cert-command.js';
 import { registerDecisions } from './adapters/slack/listeners/decisions.js';
@@ -311,13 +312,15 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
   registerScrapeGauges(registry, { queueCounts: async () => [await jobs.depth()], openRequests: () => openRequestStats(deps), probes });
   const flow = { deps, intake, drafts: RedisDraftStore.create({ redis, prefix: config.redis.prefix }), inbox };
 
-  registerCertCommand(app, log, { request: requestSubcommand(flow, app), ...viewSubcommands(deps) });
+  // Modals open through a client of their own: one attempt within the trigger_id's life, never queued behind a 429.
+  const opener = interactiveClient(config.slack.botToken, { apiUrl: config.slack.apiUrl, log });
+  registerCertCommand(app, log, { request: requestSubcommand(flow, app, opener), ...viewSubcommands(deps) });
   registerAppHome(app, deps);
   const bindings = KubernetesRbacBindings.create(kc);
   registerOffboarding(app, { ...deps, bindings });
   registerDmIntake(app, flow);
   registerRequestModal(app, flow);
-  registerDecisions(app, flow);
+  registerDecisions(app, flow, opener);
   registerCertificateActions(app, flow);
   app.error(async (err) => {
     log.error({ err }, 'unhandled error in a Slack listener');
@@ -338,6 +341,7 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
       submit: (id) => processSubmit(background, id),
       approve: (id) => processApprove(background, id),
       deny: (id) => processDeny(background, id),
+      decide: (_id, data) => processDecision(background, data?.click),
       issue: (id) => processIssue(background, id),
       card: (id) => processCard(background, id),
     },

@@ -392,12 +392,34 @@ export interface AuditLog {
 
 // ---- Jobs ---------------------------------------------------------------
 
-/** `card` only re-renders a card: cosmetic, so it is never kept once done and can be queued again for the next change. */
-export type JobKind = 'submit' | 'approve' | 'deny' | 'issue' | 'card';
+/**
+ * `card` only re-renders a card: cosmetic, so it is never kept once done and can be queued again for the next change.
+ * `decide` authorises and counts one recorded click (DecisionClick): the click is made durable before Slack is acked.
+ */
+export type JobKind = 'submit' | 'approve' | 'deny' | 'issue' | 'card' | 'decide';
+
+/**
+ * An Approve click or a submitted Deny, recorded before the ack. Who clicked is
+ * checked in the decide job, not before the ack: that needs Slack (users.info,
+ * usergroups.users.list), which may be slow or rate-limited.
+ */
+export interface DecisionClick {
+  kind: 'approve' | 'deny';
+  requestId: string;
+  userId: string;
+  /** Where the clicker is answered privately (the card's channel). */
+  channel: string;
+  /** Unique per click (Slack's action_ts, or the Deny modal's view id): a redelivered click is recorded once. */
+  clickId: string;
+  /** Deny: the admin's reason, already checked to hold no private key. */
+  reason?: string;
+}
 
 export interface Jobs {
   /** Enqueues at most once per (kind, request id): the job id is deterministic. */
   enqueue(kind: JobKind, requestId: string): Promise<void>;
+  /** Records a decision click as a `decide` job (one per clickId). */
+  enqueueDecision(click: DecisionClick): Promise<void>;
   /** Runs a job parked by NotYet now instead of at the end of its delay; nothing if it is not parked. */
   wake(kind: JobKind, requestId: string): Promise<void>;
   /**

@@ -5,6 +5,7 @@ import { distinctApprovals, type Approval, type CertificateRequest, type SlackPe
 import { kubernetesUsernameFor } from '../domain/policy/index.js';
 import { containsPrivateKey } from '../domain/private-key.js';
 import { accountProblem } from '../domain/slack-account.js';
+import type { DecisionClick } from '../ports.js';
 import { APPROVAL_REASON, AUTO_RENEWAL_REASON, CLIENT_USAGES, DENIAL_REASON, type Deps } from './deps.js';
 import { adminGroupMembersFor } from './admins.js';
 import { announce } from './announce.js';
@@ -55,33 +56,47 @@ async function stillValid(deps: Deps, approvals: readonly Approval[]): Promise<A
   return valid;
 }
 
+type RefusalCode = Extract<DecisionOutcome, { kind: 'refused' }>['code'];
+interface Refusal {
+  code: RefusalCode;
+  details: Record<string, string>;
+}
+
+/** Why this person may not decide this request now, or undefined when they may. Tells nobody (see authorise). */
+async function refusalOf(deps: Deps, r: CertificateRequest | undefined, id: string, who: DecisionSource): Promise<Refusal | undefined> {
+  if (!r) return { code: 'REQUEST_NOT_FOUND', details: { id } };
+  const { adminGroup, adminUsers, allowSelfApproval } = deps.settings;
+  const adminGroupMembers = await adminGroupMembersFor(deps, who.userId);
+  const verdict = checkApprover({ approverId: who.userId, requesterId: r.requester.userId, adminUsers, adminGroupMembers, allowSelfApproval });
+  if (!verdict.ok) {
+    deps.log.warn({ requestId: id, userId: who.userId, why: verdict.why }, 'decision refused');
+    return { code: verdict.why === 'not-admin' ? 'NOT_AN_APPROVER' : 'SELF_APPROVAL', details: adminGroup ? { group: adminGroup } : {} };
+  }
+  if (!allowSelfApproval) {
+    const theirs = kubernetesUsernameOf(deps, await deps.directory.person(who.userId));
+    if (theirs !== undefined && theirs.toLowerCase() === r.kubernetesUsername.toLowerCase()) {
+      deps.log.warn({ requestId: id, userId: who.userId, why: 'same-kubernetes-identity' }, 'decision refused');
+      return { code: 'SELF_APPROVAL_SAME_IDENTITY', details: { username: r.kubernetesUsername, slackUser: who.userId } };
+    }
+  }
+  if (r.state !== 'pending') return { code: 'REQUEST_ALREADY_DECIDED', details: alreadyDecided(r) };
+  return undefined;
+}
+
+/** Tells the clicker privately why their click does not count. */
+async function tellRefusal(deps: Deps, who: DecisionSource, refusal: Refusal): Promise<Extract<DecisionOutcome, { kind: 'refused' }>> {
+  await deps.chat.tellUser(who.channel, who.userId, new CsrbotError(refusal.code, refusal.details).userMessage);
+  return { kind: 'refused', code: refusal.code };
+}
+
 async function authorise(
   deps: Deps,
   r: CertificateRequest | undefined,
   id: string,
   who: DecisionSource,
 ): Promise<Extract<DecisionOutcome, { kind: 'refused' }> | undefined> {
-  const refuse = async (code: Extract<DecisionOutcome, { kind: 'refused' }>['code'], details: Record<string, string> = {}) => {
-    await deps.chat.tellUser(who.channel, who.userId, new CsrbotError(code, details).userMessage);
-    return { kind: 'refused', code } as const;
-  };
-  if (!r) return refuse('REQUEST_NOT_FOUND', { id });
-  const { adminGroup, adminUsers, allowSelfApproval } = deps.settings;
-  const adminGroupMembers = await adminGroupMembersFor(deps, who.userId);
-  const verdict = checkApprover({ approverId: who.userId, requesterId: r.requester.userId, adminUsers, adminGroupMembers, allowSelfApproval });
-  if (!verdict.ok) {
-    deps.log.warn({ requestId: id, userId: who.userId, why: verdict.why }, 'decision refused');
-    return refuse(verdict.why === 'not-admin' ? 'NOT_AN_APPROVER' : 'SELF_APPROVAL', adminGroup ? { group: adminGroup } : {});
-  }
-  if (!allowSelfApproval) {
-    const theirs = kubernetesUsernameOf(deps, await deps.directory.person(who.userId));
-    if (theirs !== undefined && theirs.toLowerCase() === r.kubernetesUsername.toLowerCase()) {
-      deps.log.warn({ requestId: id, userId: who.userId, why: 'same-kubernetes-identity' }, 'decision refused');
-      return refuse('SELF_APPROVAL_SAME_IDENTITY', { username: r.kubernetesUsername, slackUser: who.userId });
-    }
-  }
-  if (r.state !== 'pending') return refuse('REQUEST_ALREADY_DECIDED', alreadyDecided(r));
-  return undefined;
+  const refusal = await refusalOf(deps, r, id, who);
+  return refusal && tellRefusal(deps, who, refusal);
 }
 
 /** Details for REQUEST_ALREADY_DECIDED: the outcome in words, and who, as Slack mentions (Slack renders the names). */
@@ -98,12 +113,58 @@ async function tellAlreadyDecided(deps: Deps, id: string, who: DecisionSource): 
 }
 
 /**
+ * An Approve click or a submitted Deny, made durable before Slack is acked:
+ * one Redis write (the decide job), no Slack call. Who clicked is checked by
+ * the job (processDecision), which needs Slack; a refusal reaches the clicker
+ * there as an ephemeral message. Throws when Redis cannot take it.
+ */
+export async function recordDecision(deps: Pick<Deps, 'jobs'>, click: DecisionClick): Promise<void> {
+  await deps.jobs.enqueueDecision(click);
+}
+
+/**
+ * Job: one recorded click, authorised and counted as if made now. Every check
+ * of approveRequest/denyRequest runs here (admin now, self-approval by Slack id
+ * and Kubernetes identity, guests, the quorum re-validated), against Slack as it
+ * answers now; nothing about group membership is cached.
+ */
+export async function processDecision(deps: Deps, click: DecisionClick | undefined): Promise<void> {
+  if (!click) throw new CsrbotError('REQUEST_NOT_FOUND', { id: '(a decide job without its click)' });
+  const who = { userId: click.userId, channel: click.channel };
+  if (click.kind === 'approve') await approveRequest(deps, click.requestId, who);
+  else await denyRequest(deps, click.requestId, who, click.reason ?? '');
+}
+
+/** What the Deny modal needs, read from Redis only (no Slack call: the trigger_id lives 3 s); undefined when the request is unknown. */
+export async function denyTarget(deps: Pick<Deps, 'store'>, id: string): Promise<{ username: string; pending: boolean } | undefined> {
+  const r = await deps.store.get(id);
+  return r && { username: r.kubernetesUsername, pending: r.state === 'pending' };
+}
+
+/**
  * The Deny button: may this admin deny, and for whom? Asked before the
  * reason modal opens, so a non-admin is not asked for a reason that cannot count.
  */
 export async function prepareDeny(deps: Deps, id: string, who: DecisionSource): Promise<{ kind: 'refused' } | { kind: 'ask-reason'; username: string }> {
+  const next = await denyVerdict(deps, id, who);
+  if (next.kind === 'ask-reason') return next;
+  await next.tell();
+  return { kind: 'refused' };
+}
+
+/**
+ * prepareDeny's answer as soon as it is known, before the clicker is told a
+ * refusal (`tell`): the Deny listener races it against the trigger_id's life,
+ * and a refusal known in time means no modal opens at all.
+ */
+export async function denyVerdict(
+  deps: Deps,
+  id: string,
+  who: DecisionSource,
+): Promise<{ kind: 'refused'; tell: () => Promise<unknown> } | { kind: 'ask-reason'; username: string }> {
   const r = await deps.store.get(id);
-  if (await authorise(deps, r, id, who)) return { kind: 'refused' };
+  const refusal = await refusalOf(deps, r, id, who);
+  if (refusal) return { kind: 'refused', tell: () => tellRefusal(deps, who, refusal) };
   return { kind: 'ask-reason', username: r!.kubernetesUsername };
 }
 

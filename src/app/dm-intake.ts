@@ -1,9 +1,9 @@
 import { describeError, isCsrbotError } from '../domain/errors.js';
-import type { CertificateRequest } from '../domain/lifecycle.js';
+import type { CertificateRequest, SlackPerson } from '../domain/lifecycle.js';
 import { containsPrivateKey } from '../domain/private-key.js';
 import type { DraftStore, Upload } from '../ports.js';
 import type { Deps } from './deps.js';
-import { checkCsr, requesterProfile, type IntakeDeps } from './intake.js';
+import { PRE_ACK_PREVIEW_MS, checkCsr, requesterProfile, type IntakeDeps } from './intake.js';
 import { requestIdFrom } from './request-id.js';
 import { submitRequest } from './submit.js';
 
@@ -94,18 +94,24 @@ export type DraftSubmitOutcome = { kind: 'expired' } | { kind: 'not-yours' } | {
 export async function submitDraft(
   flow: IntakeFlow,
   a: { draftId: string; userId: string; lifetimeSeconds?: number; reason?: string },
+  /** Called once the outcome is settled in Redis and before any Slack call (the listener's ack). Default: nothing. */
+  o: { settled?: () => Promise<void> } = {},
 ): Promise<DraftSubmitOutcome> {
   const draft = await flow.drafts.get(a.draftId);
   if (!draft) return { kind: 'expired' };
   if (draft.requester.userId !== a.userId) return { kind: 'not-yours' };
   const reason = a.reason?.trim().slice(0, REASON_MAX_CHARS) || undefined;
-  const result = await checkCsr(flow.intake, draft.csr.pem, draft.requester, a.lifetimeSeconds ?? flow.intake.policy.lifetime.defaultSeconds);
+  const result = await checkCsr(flow.intake, draft.csr.pem, draft.requester, a.lifetimeSeconds ?? flow.intake.policy.lifetime.defaultSeconds, {
+    previewWithinMs: PRE_ACK_PREVIEW_MS,
+  });
   if (!result.ok) {
+    await o.settled?.();
     await flow.deps.chat.replyInDm(draft.dmChannel, { kind: 'problems', problems: result.problems, warnings: result.warnings });
     return { kind: 'refused' };
   }
   const refusal = await refusalBeforeSubmit(flow, a.draftId, a.userId, reason);
   if (refusal) {
+    await o.settled?.();
     await flow.deps.chat.replyInDm(draft.dmChannel, { kind: 'problems', problems: [refusal], warnings: [] });
     return { kind: 'refused' };
   }
@@ -126,10 +132,11 @@ export async function submitDraft(
 export async function requestForm(
   flow: IntakeFlow,
   userId: string,
-): Promise<{ username: string; groups: string[]; lifetime: { defaultSeconds: number; maxSeconds: number } } | { problem: string }> {
-  const profile = await requesterProfile(flow.intake, await flow.deps.directory.person(userId));
+): Promise<{ username: string; groups: string[]; lifetime: { defaultSeconds: number; maxSeconds: number }; person: SlackPerson } | { problem: string }> {
+  const person = await flow.deps.directory.person(userId);
+  const profile = await requesterProfile(flow.intake, person);
   if ('problem' in profile) return profile;
-  return { username: profile.username, groups: profile.groups, lifetime: flow.intake.policy.lifetime };
+  return { username: profile.username, groups: profile.groups, lifetime: flow.intake.policy.lifetime, person };
 }
 
 /**
@@ -139,10 +146,13 @@ export async function requestForm(
  */
 export async function submitForm(
   flow: IntakeFlow,
-  a: { userId: string; teamId?: string; viewId: string; pem: string; lifetimeSeconds?: number; reason?: string },
+  a: { userId: string; teamId?: string; viewId: string; pem: string; lifetimeSeconds?: number; reason?: string; person?: SlackPerson },
 ): Promise<{ kind: 'refused'; problems: string[] } | { kind: 'submitted'; request: CertificateRequest }> {
-  const person = await flow.deps.directory.person(a.userId);
-  const result = await checkCsr(flow.intake, a.pem, person, a.lifetimeSeconds ?? flow.intake.policy.lifetime.defaultSeconds);
+  // The profile read when the form opened (as a DM draft keeps it): no users.info before the submission's ack.
+  const person = a.person?.userId === a.userId ? a.person : await flow.deps.directory.person(a.userId);
+  const result = await checkCsr(flow.intake, a.pem, person, a.lifetimeSeconds ?? flow.intake.policy.lifetime.defaultSeconds, {
+    previewWithinMs: PRE_ACK_PREVIEW_MS,
+  });
   if (!result.ok) return { kind: 'refused', problems: result.problems };
   const id = requestIdFrom(a.teamId ?? person.teamId, a.viewId);
   const reason = a.reason?.trim().slice(0, REASON_MAX_CHARS) || undefined;

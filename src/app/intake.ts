@@ -78,7 +78,14 @@ export function keyDescription(p: ParsedCsr): string {
  * its signature verifies, its subject is the requester's own, it asks for
  * nothing it may not. Returns every problem with its fix, or a summary.
  */
-export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, person: SlackPerson, lifetimeSeconds?: number): Promise<IntakeResult> {
+export async function checkCsr(
+  deps: IntakeDeps,
+  input: string | Uint8Array,
+  person: SlackPerson,
+  lifetimeSeconds?: number,
+  /** previewWithinMs: how long the permission preview may take before it is left to the submit job (unchecked). Default: no limit. */
+  o: { previewWithinMs?: number } = {},
+): Promise<IntakeResult> {
   const profile = await requesterProfile(deps, person);
   let parsed: ParsedCsr;
   try {
@@ -107,7 +114,7 @@ export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, per
     return { ok: false, problems, warnings };
   }
   const summary = summarizeCsr(parsed, warnings);
-  const preview = await previewPermissions(deps, profile.username, summary.groups);
+  const preview = await previewPermissions(deps, profile.username, summary.groups, o.previewWithinMs);
   if (preview.preview && holdsCsrbotPowers(preview.preview) && !deps.identity?.allowCsrbotPowers) {
     deps.metrics?.intakeRefused('IDENTITY_HOLDS_CSRBOT_POWERS');
     const details = { username: profile.username, groups: summary.groups.length ? summary.groups : undefined, abilities: [...preview.preview.abilities] };
@@ -126,14 +133,25 @@ export async function checkCsr(deps: IntakeDeps, input: string | Uint8Array, per
  * The identity's sensitive abilities, when a PermissionsReview is wired. A cluster that does not answer
  * leaves it unchecked, never "none": the submit job checks again (and waits out the outage) before the card.
  */
-async function previewPermissions(deps: IntakeDeps, username: string, groups: string[]): Promise<{ preview?: PermissionPreview }> {
+async function previewPermissions(deps: IntakeDeps, username: string, groups: string[], withinMs?: number): Promise<{ preview?: PermissionPreview }> {
   if (!deps.permissions) return {};
+  const asked = deps.permissions.preview({ username, groups }).then(
+    (preview) => ({ preview }),
+    () => ({}),
+  );
+  if (withinMs === undefined) return asked;
+  // Before an ack, a slow cluster is treated like one that does not answer: the submit job asks again.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<{ preview?: PermissionPreview }>((resolve) => (timer = setTimeout(resolve, withinMs, {})));
   try {
-    return { preview: await deps.permissions.preview({ username, groups }) };
-  } catch {
-    return {};
+    return await Promise.race([asked, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
+
+/** How long Submit and the form's submission, which are acked after checkCsr, give the cluster's permission preview. */
+export const PRE_ACK_PREVIEW_MS = 1000;
 
 /** The public facts about a checked CSR that the card, the store and the kubeconfig need. */
 export function summarizeCsr(parsed: ParsedCsr, warnings: string[] = []): CsrSummary {

@@ -47,6 +47,7 @@ describe('Redis Cluster: 3 masters, 3 replicas', () => {
         deny: async () => void ran++,
         issue: async () => void ran++,
         card: async () => void ran++,
+        decide: async () => void ran++,
       },
     });
     try {

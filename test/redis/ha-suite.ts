@@ -38,6 +38,7 @@ const handlers = (o: Partial<Record<JobKind, JobHandler>>): Record<JobKind, JobH
   deny: noop,
   issue: noop,
   card: noop,
+  decide: noop,
   ...o,
 });
 

@@ -74,7 +74,7 @@ export class WebApiEndpoint {
     args = loggedArgs;
     const record: CallRecord = { method, args, status: 200, ok: false, at: Date.now() };
     this.calls.push(record);
-    const faulted = await applyFault(this.faults, method, res, this.stage);
+    const faulted = await applyFault(this.faults, method, res, this.stage, { webApi: true });
     if (faulted) {
       Object.assign(record, { ...faulted, ok: false });
       return;

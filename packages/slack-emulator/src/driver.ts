@@ -49,6 +49,8 @@ export interface SlashResponse {
   error?: string;
   errors?: string[];
   acked: boolean;
+  /** How long the bot took to ack (or until Slack gave up), as Slack measured it; absent for an unknown command. */
+  ackMs?: number;
   /** The ack payload (Socket Mode) or response body (HTTP), if any. */
   payload?: Record<string, unknown>;
   /** Text of the visible response (ephemeral or in-channel), '' if the ack was empty. */
@@ -63,6 +65,8 @@ export interface SlashResponse {
 
 export interface ClickResult {
   acked: boolean;
+  /** How long the bot took to ack (or until Slack gave up), as Slack measured it. */
+  ackMs: number;
   error?: string;
   payload?: Record<string, unknown>;
   triggerId: string;
@@ -73,6 +77,8 @@ export interface ClickResult {
 
 export interface SubmitResult {
   acked: boolean;
+  /** How long the bot took to ack (or until Slack gave up), as Slack measured it. */
+  ackMs?: number;
   error?: string;
   /** What the bot's ack asked for; "close" when it acked with nothing. */
   responseAction?: 'errors' | 'update' | 'push' | 'clear' | 'close';
@@ -193,10 +199,10 @@ export class UserDriver {
     if (!outcome.acked) {
       const error = outcome.reason === 'timeout' || outcome.reason === 'http_timeout' ? 'operation_timeout' : 'dispatch_failed';
       const ephemeral = slack.conversations.postEphemeral(channel.id, this.id, { text: `${command} failed with the error "${error}"` }, 'slack', 'USLACKBOT');
-      return { ...base, ok: false, acked: false, error, ephemeral, text: ephemeral.text };
+      return { ...base, ok: false, acked: false, ackMs: outcome.ms, error, ephemeral, text: ephemeral.text };
     }
     const payload = outcome.payload;
-    const result: SlashResponse = { ...base, ok: true, acked: true };
+    const result: SlashResponse = { ...base, ok: true, acked: true, ackMs: outcome.ms };
     if (payload) result.payload = payload;
     const hasContent =
       payload &&
@@ -398,29 +404,30 @@ export class UserDriver {
       const errors = (p.errors ?? {}) as Record<string, string>;
       const inputIds = view.blocks.filter((b) => (b as { type?: string }).type === 'input').map((b) => (b as { block_id?: string }).block_id);
       const unknown = Object.keys(errors).filter((k) => !inputIds.includes(k));
-      if (unknown.length > 0) return { acked: true, error: `response_action errors names non-input blocks: ${unknown.join(', ')}`, body, view };
+      if (unknown.length > 0)
+        return { acked: true, ackMs: outcome.ms, error: `response_action errors names non-input blocks: ${unknown.join(', ')}`, body, view };
       slack.workspace.log(`view ${view.id}: errors shown to @${this.name}: ${JSON.stringify(errors)}`);
-      return { acked: true, responseAction: 'errors', errors, body, view };
+      return { acked: true, ackMs: outcome.ms, responseAction: 'errors', errors, body, view };
     }
     if (action === 'update' || action === 'push') {
       const problems = validateView(p.view);
       if (problems.length > 0) {
         slack.workspace.log(`view ${view.id}: response_action ${action} refused: ${problems.join('; ')}`);
-        return { acked: true, error: 'invalid_view', responseAction: action, body, view };
+        return { acked: true, ackMs: outcome.ms, error: 'invalid_view', responseAction: action, body, view };
       }
       const next =
         action === 'update'
           ? slack.views.replaceView(view, p.view as Record<string, unknown>, 'response_action update')
           : slack.views.openModal(this.id, p.view as Record<string, unknown>, 'push');
-      return { acked: true, responseAction: action, body, view: next };
+      return { acked: true, ackMs: outcome.ms, responseAction: action, body, view: next };
     }
     if (action === 'clear') {
       slack.views.closeModal(this.id, true, 'response_action clear');
-      return { acked: true, responseAction: 'clear', body };
+      return { acked: true, ackMs: outcome.ms, responseAction: 'clear', body };
     }
     slack.views.closeModal(this.id, false, 'submitted');
     const top = slack.views.modalStack(this.id).at(-1);
-    return { acked: true, responseAction: 'close', body, ...(top ? { view: top } : {}) };
+    return { acked: true, ackMs: outcome.ms, responseAction: 'close', body, ...(top ? { view: top } : {}) };
   }
 
   /** Presses the modal's close/cancel button (view_closed is sent if the view asked for notify_on_close). */
@@ -487,8 +494,8 @@ export class UserDriver {
   }
 }
 
-function outcomeFields(o: DeliveryOutcome): { acked: boolean; error?: string; payload?: Record<string, unknown> } {
-  const r: { acked: boolean; error?: string; payload?: Record<string, unknown> } = { acked: o.acked };
+function outcomeFields(o: DeliveryOutcome): { acked: boolean; ackMs: number; error?: string; payload?: Record<string, unknown> } {
+  const r: { acked: boolean; ackMs: number; error?: string; payload?: Record<string, unknown> } = { acked: o.acked, ackMs: o.ms };
   if (!o.acked) r.error = o.reason ?? 'timeout';
   if (o.payload) r.payload = o.payload;
   return r;

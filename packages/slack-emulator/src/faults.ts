@@ -25,6 +25,7 @@ export interface FaultSpec {
 
 export class Faults {
   private readonly queued = new Map<string, FaultSpec[]>();
+  private standing: FaultSpec | undefined;
 
   /** The next `spec.times` calls of `method` misbehave as `spec` says. */
   next(method: string, spec: FaultSpec): this {
@@ -44,8 +45,25 @@ export class Faults {
     return this.next(method, { drop: true, times });
   }
 
+  /**
+   * Every Web API call (not uploads, downloads, response_url or the Socket Mode
+   * hello, nor apps.connections.open) misbehaves as `spec` says until
+   * `always(undefined)` or clear(): "Slack answers in 2 s", "429 on every call".
+   * `times` is ignored; a fault queued by next() for a method goes first.
+   */
+  always(spec: FaultSpec | undefined): this {
+    this.standing = spec;
+    return this;
+  }
+
   clear(): void {
     this.queued.clear();
+    this.standing = undefined;
+  }
+
+  /** Used by the Web API endpoint: the queued fault for this method, else the standing one. */
+  takeForMethod(method: string): FaultSpec | undefined {
+    return this.take(method) ?? (method === 'apps.connections.open' ? undefined : this.standing);
   }
 
   /** Used by the server: the fault for this call, if any, consumed. */
@@ -108,8 +126,15 @@ export interface FaultStage {
  * with what was answered when the fault fully answered (or dropped) the
  * request, and with undefined when the request should go on (none, or only a delay).
  */
-export async function applyFault(faults: Faults, key: string, res: ServerResponse, stage: FaultStage): Promise<{ status: number; error: string } | undefined> {
-  const fault = faults.take(key);
+export async function applyFault(
+  faults: Faults,
+  key: string,
+  res: ServerResponse,
+  stage: FaultStage,
+  /** A Web API method: the standing fault (always()) applies too. */
+  o: { webApi?: boolean } = {},
+): Promise<{ status: number; error: string } | undefined> {
+  const fault = o.webApi ? faults.takeForMethod(key) : faults.take(key);
   if (!fault) return undefined;
   if (fault.delayMs) {
     stage.log(`fault: ${key} answers after ${fault.delayMs} ms`);

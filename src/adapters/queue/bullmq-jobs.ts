@@ -5,12 +5,14 @@
  * the same step twice (Slack retry, double click, second replica) adds it once.
  */
 import { Queue } from 'bullmq';
-import type { JobCheck, JobKind, Jobs } from '../../ports.js';
+import type { DecisionClick, JobCheck, JobKind, Jobs } from '../../ports.js';
 import { CAPPED_EXPONENTIAL } from './backoff.js';
 import { bullConnection, type QueueConnection } from './connection.js';
 
 export interface JobData {
   requestId: string;
+  /** `decide` jobs only: the click to authorise (ids and, for a denial, its reason; nothing secret). */
+  click?: DecisionClick;
 }
 
 export interface BullMqJobsOptions {
@@ -34,6 +36,11 @@ export function jobIdFor(kind: JobKind, requestId: string): string {
   const id = `${kind}-${requestId}`;
   if (id.includes(':')) throw new Error(`Job id ${id} must not contain ':'`);
   return id;
+}
+
+/** One job per click: `decide-<request>-<user>-<click>`, with the characters BullMQ reserves (`:`) replaced. */
+export function decisionJobId(c: DecisionClick): string {
+  return `decide-${c.requestId}-${c.userId}-${c.clickId}`.replace(/:/g, '_');
 }
 
 export class BullMqJobs implements Jobs {
@@ -68,6 +75,15 @@ export class BullMqJobs implements Jobs {
         backoff: { type: CAPPED_EXPONENTIAL },
         ...keep,
       },
+    );
+  }
+
+  async enqueueDecision(click: DecisionClick): Promise<void> {
+    const keep = { removeOnComplete: { age: this.keepSeconds }, removeOnFail: { age: this.keepSeconds } };
+    await this.queue.add(
+      'decide',
+      { requestId: click.requestId, click },
+      { jobId: decisionJobId(click), attempts: this.attempts, backoff: { type: CAPPED_EXPONENTIAL }, ...keep },
     );
   }
 

@@ -10,7 +10,8 @@ import { CAPPED_EXPONENTIAL, cappedExponentialDelay, type BackoffOptions } from 
 import type { JobData } from './bullmq-jobs.js';
 import { bullConnection, type QueueConnection } from './connection.js';
 
-export type JobHandler = (requestId: string) => Promise<void>;
+/** Gets the job's request id, and its data (a `decide` job's click). */
+export type JobHandler = (requestId: string, data?: JobData) => Promise<void>;
 
 export interface StartWorkerOptions {
   connection: QueueConnection;
@@ -117,7 +118,7 @@ export function startWorker(opts: StartWorkerOptions): RunningWorker {
     if (!handler) throw new UnrecoverableError(`No handler for job kind '${job.name}'`);
     if (typeof requestId !== 'string' || requestId === '') throw new UnrecoverableError(`Job ${job.id} has no requestId`);
     try {
-      await handler(requestId);
+      await handler(requestId, job.data);
     } catch (err) {
       if (err instanceof NotYet) {
         // Nothing to do yet: park the job (BullMQ's way to wait) so the slot is free and shutdown is not held up.

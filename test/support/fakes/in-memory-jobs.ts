@@ -3,14 +3,14 @@
  * request id) pair is enqueued at most once, for good: a job that already ran
  * is not added again. runAll() plays the worker.
  */
-import { NotYet, type JobCheck, type JobKind, type Jobs } from '../../../src/ports.js';
+import { NotYet, type DecisionClick, type JobCheck, type JobKind, type Jobs } from '../../../src/ports.js';
 
 export interface EnqueuedJob {
   kind: JobKind;
   requestId: string;
 }
 
-export type InMemoryJobHandlers = Partial<Record<JobKind, (requestId: string) => Promise<void>>>;
+export type InMemoryJobHandlers = Partial<Record<JobKind, (requestId: string, data?: { requestId: string; click?: DecisionClick }) => Promise<void>>>;
 
 interface Entry extends EnqueuedJob {
   id: string;
@@ -18,6 +18,7 @@ interface Entry extends EnqueuedJob {
   attemptsMade: number;
   /** Set when the handler said NotYet: the job waits for the next runAll. */
   parked: boolean;
+  click?: DecisionClick;
   /** The message of the handler's last error, as BullMQ's failedReason. */
   lastError?: string;
 }
@@ -34,6 +35,11 @@ export class InMemoryJobs implements Jobs {
     const e = this.entries.get(id);
     // As BullMqJobs: a card job is not kept once done, so the next change queues it again.
     if (!e || (kind === 'card' && e.done)) this.entries.set(id, { id, kind, requestId, done: false, attemptsMade: 0, parked: false });
+  }
+
+  async enqueueDecision(click: DecisionClick): Promise<void> {
+    const id = `decide-${click.requestId}-${click.userId}-${click.clickId}`;
+    if (!this.entries.has(id)) this.entries.set(id, { id, kind: 'decide', requestId: click.requestId, click, done: false, attemptsMade: 0, parked: false });
   }
 
   /** Parked jobs run in the next runAll() anyway; wake() is recorded for tests. */
@@ -81,7 +87,7 @@ export class InMemoryJobs implements Jobs {
       const handler = handlers[next.kind];
       if (!handler) throw new Error(`InMemoryJobs.runAll: no handler for '${next.kind}' (job ${next.id})`);
       try {
-        await handler(next.requestId);
+        await handler(next.requestId, { requestId: next.requestId, ...(next.click ? { click: next.click } : {}) });
       } catch (e) {
         if (!(e instanceof NotYet)) {
           next.lastError = e instanceof Error ? e.message : String(e);

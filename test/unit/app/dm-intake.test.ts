@@ -86,7 +86,13 @@ describe('submitDraft: Submit on the DM summary', () => {
 describe('requestForm / submitForm: /cert request', () => {
   it('the form shows the username and groups the requester may ask for', async () => {
     const t = flow();
-    expect(await requestForm(t.flow, 'UJANE')).toEqual({ username: 'jane', groups: ['developers'], lifetime: defaultPolicyConfig.lifetime });
+    // The profile rides along in the modal, so its submission is checked without a users.info before the ack.
+    expect(await requestForm(t.flow, 'UJANE')).toEqual({
+      username: 'jane',
+      groups: ['developers'],
+      lifetime: defaultPolicyConfig.lifetime,
+      person: expect.objectContaining({ userId: 'UJANE', teamId: 'T1' }),
+    });
   });
 
   it('a refused CSR keeps the modal open with the problems; a good one is stored under an id from the view, once', async () => {

@@ -8,6 +8,8 @@ export interface RequestModalInput {
   opensslText: string;
   defaultLifetimeSeconds: number;
   maxLifetimeSeconds: number;
+  /** Carried to the submission (private_metadata), so it needs no Slack lookup before its ack. */
+  privateMetadata?: string;
 }
 
 /** `/cert request`: paste a CSR, pick a lifetime, say why; or copy the openssl commands to make one. */
@@ -18,6 +20,7 @@ export function requestModal(m: RequestModalInput): View {
     title: { type: 'plain_text', text: 'Request a certificate' },
     submit: { type: 'plain_text', text: 'Submit request' },
     close: { type: 'plain_text', text: 'Cancel' },
+    ...(m.privateMetadata !== undefined ? { private_metadata: m.privateMetadata } : {}),
     blocks: [
       {
         type: 'section',
@@ -63,5 +66,16 @@ export function requestModal(m: RequestModalInput): View {
         element: { type: 'plain_text_input', action_id: Inputs.reason.action, max_length: 500 },
       },
     ],
+  };
+}
+
+/** A modal with only text: opened at once when Slack is too slow to fill the real one in time (the trigger_id lives 3 s), and for a refusal. */
+export function noticeModal(callbackId: string, title: string, text: string): View {
+  return {
+    type: 'modal',
+    callback_id: callbackId,
+    title: { type: 'plain_text', text: clip(title, 24) },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: clip(esc(text), 3000) } }],
   };
 }

@@ -21,23 +21,35 @@ export function registerDmIntake(app: App, ctx: InboxFlow): void {
     await ack();
   });
 
-  // Acked after the request is stored and its job enqueued, so a crash cannot swallow a Submit.
+  // Acked once the request is stored and its job enqueued (a crash cannot swallow a Submit), and before any
+  // answer goes to Slack: a slow or rate-limiting Slack delays the answer, never the ack.
   app.action<BlockAction<ButtonAction>>(Actions.submitRequest, async ({ ack, body, respond }) => {
+    let acked = false;
+    const ackOnce = async () => {
+      if (acked) return;
+      acked = true;
+      await ack();
+    };
+    let outcome: Awaited<ReturnType<typeof submitDraft>>;
     try {
       const values = stateValues(body.state?.values);
       const lifetime = values[Actions.lifetime]?.selected_option?.value;
-      const outcome = await submitDraft(ctx, {
-        draftId: body.actions[0]?.value ?? '',
-        userId: body.user.id,
-        lifetimeSeconds: lifetime === undefined ? undefined : Number(lifetime),
-        reason: values[Inputs.reason.action]?.value ?? undefined,
-      });
-      if (outcome.kind === 'expired')
-        await respond({ response_type: 'ephemeral', replace_original: false, text: 'That request summary has expired. Send the CSR again.' });
-      if (outcome.kind === 'submitted') await respond({ replace_original: true, ...submittedSummary(outcome.request.kubernetesUsername, outcome.request.id) });
+      outcome = await submitDraft(
+        ctx,
+        {
+          draftId: body.actions[0]?.value ?? '',
+          userId: body.user.id,
+          lifetimeSeconds: lifetime === undefined ? undefined : Number(lifetime),
+          reason: values[Inputs.reason.action]?.value ?? undefined,
+        },
+        { settled: ackOnce },
+      );
     } finally {
-      await ack();
+      await ackOnce();
     }
+    if (outcome.kind === 'expired')
+      await respond({ response_type: 'ephemeral', replace_original: false, text: 'That request summary has expired. Send the CSR again.' });
+    if (outcome.kind === 'submitted') await respond({ replace_original: true, ...submittedSummary(outcome.request.kubernetesUsername, outcome.request.id) });
   });
 }
 

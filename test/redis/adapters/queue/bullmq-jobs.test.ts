@@ -43,7 +43,7 @@ function setup(name: string): { prefix: string; queueName: string; jobs: BullMqJ
 
 const noop: JobHandler = async () => {};
 function handlers(overrides: Partial<Record<JobKind, JobHandler>>): Record<JobKind, JobHandler> {
-  return { submit: noop, approve: noop, deny: noop, issue: noop, card: noop, ...overrides };
+  return { submit: noop, approve: noop, deny: noop, issue: noop, card: noop, decide: noop, ...overrides };
 }
 
 function worker(opts: Omit<StartWorkerOptions, 'connection' | 'log'>): RunningWorker {
