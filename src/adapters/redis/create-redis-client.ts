@@ -30,6 +30,18 @@ const ROLE: Record<RedisRole, { maxRetriesPerRequest: number | null; enableOffli
   worker: { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: true },
 };
 
+/** BZPOPMIN blocks up to 10 s (BullMQ's ceiling, then its own watchdog); a worker connection's timeout stays clear of it. */
+const WORKER_MIN_COMMAND_TIMEOUT_MS = 20_000;
+
+/**
+ * REDIS_COMMAND_TIMEOUT for a role. A worker connection gets it too, but never
+ * under 20 s: on a Cluster, a worker's command queued for a crashed master
+ * otherwise waits for ever, and the worker takes no job again (measured).
+ */
+export function commandTimeoutFor(role: RedisRole, ms: number): number {
+  return role === 'worker' ? Math.max(ms, WORKER_MIN_COMMAND_TIMEOUT_MS) : ms;
+}
+
 /**
  * After a failover the old master answers writes with READONLY until the
  * client moves (a managed endpoint whose DNS now names the new master, or a
@@ -45,7 +57,7 @@ function reconnectOnReadonly(err: Error): 2 | false {
  * Cluster, for the store, the readiness probe, or BullMQ's workers.
  */
 export function createRedisClient(settings: RedisSettings, role: RedisRole): RedisClient {
-  const r = { ...ROLE[role], ...(role !== 'worker' && settings.commandTimeoutMs ? { commandTimeout: settings.commandTimeoutMs } : {}) };
+  const r = { ...ROLE[role], ...(settings.commandTimeoutMs ? { commandTimeout: commandTimeoutFor(role, settings.commandTimeoutMs) } : {}) };
   const name = `csrbot-${role}`;
   const t = settings.topology;
   const auth = {

@@ -1,9 +1,10 @@
 /**
  * REDIS_COMMAND_TIMEOUT: a command that gets no answer fails instead of
- * waiting for ever (a job then retries), except on BullMQ's blocking worker
- * connections, whose commands block by design.
+ * waiting for ever (a job then retries); BullMQ's worker connections, whose
+ * commands block up to 10 s by design, get at least 20 s.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createRedisClient, type RedisClient } from '../../../../src/adapters/redis/index.js';
 import { loadRedisSettings } from '../../../../src/config/redis-schema.js';
@@ -42,12 +43,15 @@ describe('REDIS_COMMAND_TIMEOUT', () => {
     }
   });
 
-  it('leaves the worker template (BullMQ blocking connections) without a timeout', () => {
+  it("gives the worker template (BullMQ duplicates it, blocking connections included) at least 20 s, clear of BZPOPMIN's 10 s", () => {
     const client = createRedisClient(loadRedisSettings({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_COMMAND_TIMEOUT: '1s' }), 'worker');
+    const longer = createRedisClient(loadRedisSettings({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_COMMAND_TIMEOUT: '2m' }), 'worker');
     try {
-      expect(client.options).not.toHaveProperty('commandTimeout');
+      expect((client as Redis).options.commandTimeout).toBe(20_000);
+      expect((longer as Redis).options.commandTimeout).toBe(120_000);
     } finally {
       client.disconnect();
+      longer.disconnect();
     }
   });
 });
