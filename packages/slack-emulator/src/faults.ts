@@ -17,6 +17,11 @@ export interface FaultSpec {
   delayMs?: number;
   /** Destroy the TCP socket without answering. */
   drop?: boolean;
+  /**
+   * Web API methods only: do the call (its effect shows at once), then hold the
+   * answer this long. The caller's process can die between the effect and the answer.
+   */
+  answerDelayMs?: number;
   /** With status 429: the Retry-After header in seconds; default 1. */
   retryAfterSec?: number;
   /** How many consecutive calls this fault applies to; default 1. */
@@ -108,9 +113,17 @@ export interface FaultStage {
  * with what was answered when the fault fully answered (or dropped) the
  * request, and with undefined when the request should go on (none, or only a delay).
  */
-export async function applyFault(faults: Faults, key: string, res: ServerResponse, stage: FaultStage): Promise<{ status: number; error: string } | undefined> {
+export async function applyFault(
+  faults: Faults,
+  key: string,
+  res: ServerResponse,
+  stage: FaultStage,
+  /** Where a fault's answerDelayMs goes, for endpoints that support it (the Web API). */
+  holdAnswer?: (ms: number) => void,
+): Promise<{ status: number; error: string } | undefined> {
   const fault = faults.take(key);
   if (!fault) return undefined;
+  if (fault.answerDelayMs && holdAnswer) holdAnswer(fault.answerDelayMs);
   if (fault.delayMs) {
     stage.log(`fault: ${key} answers after ${fault.delayMs} ms`);
     await stage.sleep(fault.delayMs);
