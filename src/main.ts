@@ -362,6 +362,8 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     prefix: config.redis.prefix,
     queueName: `${queueName}-scheduled`,
     log,
+    lockDurationMs: config.jobs.lockDurationMs,
+    stalledIntervalMs: config.jobs.stalledIntervalMs,
     tasks: [
       { name: 'reminders', everyMs: config.lifecycle.reminderPollMs, run: () => drainReminders(background) },
       { name: 'sweep', everyMs: config.lifecycle.sweepIntervalMs, run: () => runSweep(log, sweepPasses, background.clock.now()) },

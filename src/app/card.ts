@@ -18,7 +18,27 @@ function cardGone(e: unknown): string | undefined {
  */
 export async function processCard(deps: Deps, id: string): Promise<void> {
   const r = await deps.store.get(id);
-  if (r) await renderCard(deps, r);
+  if (r) await renderLatest(deps, r);
+}
+
+/** Renders beyond this many changes in a row are left to whoever made the last change (it renders too). */
+const MAX_RERENDERS = 3;
+
+/**
+ * Renders `r`, then renders again while the stored request moved on meanwhile.
+ * Two renders of one card can race (a card job retrying an old state while the
+ * next step renders the new one, or a job whose enqueue was dropped because a
+ * card job with its id was running); Slack keeps whichever lands last, so the
+ * last render must be of the latest state.
+ */
+async function renderLatest(deps: Deps, r: CertificateRequest): Promise<void> {
+  let shown = r;
+  for (let i = 0; ; i++) {
+    await renderCard(deps, shown);
+    const now = await deps.store.get(shown.id);
+    if (!now || i >= MAX_RERENDERS || JSON.stringify(now) === JSON.stringify(shown)) return;
+    shown = now;
+  }
 }
 
 async function renderCard(deps: Deps, r: CertificateRequest): Promise<void> {
@@ -46,7 +66,7 @@ async function renderCard(deps: Deps, r: CertificateRequest): Promise<void> {
  */
 export async function refreshCard(deps: Deps, r: CertificateRequest): Promise<void> {
   try {
-    await renderCard(deps, r);
+    await renderLatest(deps, r);
   } catch (err) {
     deps.log.warn({ err, requestId: r.id }, 'could not update the approval card; a card job retries it');
     await deps.jobs

@@ -101,7 +101,8 @@ describe('nothing is lost', () => {
 
       bot = await spawnBot(w);
       await w.jane.waitForDm(hasAction('csrbot_submit_request'), WAIT);
-      // A sweep the killed process was running stays active until BullMQ finds it stalled (up to a minute).
+      // A sweep the killed process was running stays active until BullMQ finds it stalled: JOB_LOCK_DURATION plus
+      // two JOB_STALLED_INTERVALs (5 s and 2 s here; the scheduled tasks once ignored them and took up to 90 s).
       await waitForQuiet(w, { timeoutMs: 75_000 });
       expect(w.jane.dms().filter(hasAction('csrbot_submit_request'))).toHaveLength(1);
     },
