@@ -75,7 +75,8 @@ describe('nothing is lost', () => {
     } finally {
       await bots.close();
     }
-    await waitForQuiet(w, { timeoutMs: 75_000 });
+    // The certificate DM's own message event went to the killed process and was never acked: expected.
+    await waitForQuiet(w, { timeoutMs: 75_000, allowUnacked: true });
     expect(w.jane.dms().filter(isCertificateDm)).toHaveLength(1);
   }, 180_000);
 
