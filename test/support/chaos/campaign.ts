@@ -23,6 +23,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { SlackEmulator, type UserDriver } from '@csrbot/slack-emulator';
 import {
+  REDIS_HOST,
+  answersPing,
   clusterState,
   freePort,
   repoRoot,
@@ -38,8 +40,10 @@ import { LoadDriver, seededRandom, type TrackedRequest } from '../load/driver.js
 import { FINAL_STATES, checkInvariants, type Violation } from './invariants.js';
 
 export interface CampaignOptions {
-  /** Directory holding etcd, kube-apiserver, kube-controller-manager (ensureBinaries() or the jest state's binDir). */
-  binDir: string;
+  /** Directory holding etcd, kube-apiserver, kube-controller-manager (ensureBinaries() or the jest state's binDir): a control plane of the campaign's own. */
+  binDir?: string;
+  /** Or the state file of a running control plane to use instead (no apiserver restart then: others may be using it). */
+  planeStateFile?: string;
   /** Loopback port of the campaign's own redis-server. */
   redisPort: number;
   /** Seed of every random choice: the load mix and the kill moments. */
@@ -52,6 +56,8 @@ export interface CampaignOptions {
   concurrency?: number;
   /** Random pause between kills, in ms. Default [500, 4000]. */
   killGapMs?: [number, number];
+  /** Stop starting requests and kills after this long, even short of `requests` and `kills` (the summary says what was reached). Default none. */
+  budgetMs?: number;
   /** How long everything gets to become final after the load. Default 300 s. */
   settleMs?: number;
   /** Which faults besides the kills. Default all. */
@@ -64,6 +70,8 @@ export interface CampaignOptions {
 
 export interface CampaignSummary {
   seed: number;
+  /** What was asked: at least this many requests and kills. */
+  targets: { requests: number; kills: number };
   requests: number;
   /** Requests whose card the driver saw (so their invariants were checked). */
   tracked: number;
@@ -112,7 +120,16 @@ async function kill(r: Replica): Promise<void> {
 
 export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> {
   const log = o.log ?? (() => undefined);
-  const faultsOn = { redisRestart: true, apiserverRestart: true, slackStorms: true, notInChannel: true, cardDeletion: true, ...o.faults };
+  const faultsOn = {
+    redisRestart: true,
+    apiserverRestart: o.planeStateFile === undefined,
+    slackStorms: true,
+    notInChannel: true,
+    cardDeletion: true,
+    ...o.faults,
+  };
+  if (!o.binDir && !o.planeStateFile) throw new Error('runCampaign needs binDir (its own control plane) or planeStateFile');
+  if (o.planeStateFile && faultsOn.apiserverRestart) throw new Error('runCampaign restarts only the apiserver of its own control plane');
   const workDir = o.workDir ?? mkdtempSync(join(tmpdir(), 'csrbot-chaos-'));
   mkdirSync(join(workDir, 'logs'), { recursive: true });
   const random = seededRandom(o.seed ^ 0x5eed);
@@ -123,6 +140,9 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
   log(`chaos: seed ${o.seed}, ≥${o.requests} requests, ≥${o.kills} kills; logs in ${workDir}`);
   const redisArgs = ['--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
   const redisDir = join(workDir, 'redis');
+  // startRedisServer takes any PONG for its own: another run's Redis on this port would be shared silently.
+  if (await answersPing(REDIS_HOST, o.redisPort))
+    throw new Error(`something already answers on 127.0.0.1:${o.redisPort}: another chaos run? Pick a free port (--redis-port).`);
   let redis: RedisServer = await startRedisServer({ port: o.redisPort, dir: redisDir, args: redisArgs });
   let plane: string | undefined;
   let emu: SlackEmulator | undefined;
@@ -142,8 +162,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const planeFile = await startControlPlane({ binDir: o.binDir, ownerPid: process.pid, dir: join(workDir, 'cluster') });
-    plane = planeFile;
+    const planeFile = o.planeStateFile ?? (await startControlPlane({ binDir: o.binDir!, ownerPid: process.pid, dir: join(workDir, 'cluster') }));
+    if (!o.planeStateFile) plane = planeFile;
     const state = clusterState(planeFile);
     const admin = new KubeConfig();
     admin.loadFromFile(state.adminKubeconfig);
@@ -307,25 +327,27 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
     );
 
     let kills = 0;
-    let loadDone = false;
     const [gapMin, gapMax] = o.killGapMs ?? [500, 4000];
+    const overBudget = () => o.budgetMs !== undefined && Date.now() - started > o.budgetMs;
     const killer = (async () => {
-      while (kills < o.kills) {
+      while (kills < o.kills && !overBudget()) {
+        // One replica down at a time, as a deployment's restarts go: the other keeps serving, so the load moves
+        // on between kills (on a loaded machine a restart takes tens of seconds; two down at once would stall it).
+        while (replicas.some((r) => !r.up) && !overBudget()) await sleep(250);
         await sleep(gapMin + random() * (gapMax - gapMin));
         const up = replicas.filter((r) => r.up);
-        if (up.length === 0) continue;
+        if (up.length < replicas.length) continue;
         const victim = up[Math.floor(random() * up.length)]!;
         await kill(victim);
         kills += 1;
         void respawn(victim);
       }
     })();
-    await driver.run({ requests: o.requests, concurrency: o.concurrency ?? 6, more: () => kills < o.kills, onStart });
-    loadDone = true;
+    await driver.run({ requests: o.requests, concurrency: o.concurrency ?? 6, more: () => kills < o.kills, stop: overBudget, onStart });
+    if (overBudget()) log(`chaos: time budget of ${Math.round(o.budgetMs! / 1000)} s spent; no more requests or kills`);
     await killer;
     await Promise.all(running);
     log(`chaos: load done (${driver.requests.length} requests, ${kills} kills) in ${Math.round((Date.now() - started) / 1000)} s; settling`);
-    void loadDone;
 
     // Settle: both replicas up, no fault left, everything final (or the time is up).
     emu.faults.clear();
@@ -374,6 +396,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
       const t = driver.timings();
       return {
         seed: o.seed,
+        targets: { requests: o.requests, kills: o.kills },
         requests: driver.requests.length,
         tracked: driver.requests.filter((r) => r.id !== undefined).length,
         kills,
@@ -405,6 +428,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
 export function formatSummary(s: CampaignSummary): string {
   const lines = [
     `chaos summary (seed ${s.seed})`,
+    `  targets:    ≥${s.targets.requests} requests, ≥${s.targets.kills} kills: ${s.requests >= s.targets.requests && s.kills >= s.targets.kills ? 'reached' : 'NOT reached (time budget spent)'}`,
     `  requests:   ${s.requests} (${s.tracked} reached a card and were checked)`,
     `  outcomes:   ${Object.entries(s.outcomes)
       .map(([k, n]) => `${k} ${n}`)

@@ -4,7 +4,8 @@
  * then every request's invariants. Prints a summary; exits 1 on a violation.
  *
  *   npm run chaos -- --requests 300 --kills 100 --seed 42 --concurrency 6 --redis-port 7200
- *   CHAOS_REQUESTS, CHAOS_KILLS, CHAOS_SEED, CHAOS_CONCURRENCY, CHAOS_REDIS_PORT do the same.
+ *   --minutes 20: stop starting requests and kills after 20 minutes, even short of the targets (the summary says so).
+ *   CHAOS_REQUESTS, CHAOS_KILLS, CHAOS_SEED, CHAOS_CONCURRENCY, CHAOS_REDIS_PORT, CHAOS_SETTLE_SECONDS, CHAOS_MINUTES do the same.
  */
 import { parseArgs } from 'node:util';
 import { ensureBinaries } from '@csrbot/control-plane';
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     'redis-port': { type: 'string' },
     'settle-seconds': { type: 'string' },
+    minutes: { type: 'string' },
   },
 });
 
@@ -40,6 +42,7 @@ const summary = await runCampaign({
   seed: int('--seed', values.seed, e.CHAOS_SEED, Math.floor(Math.random() * 2 ** 31)),
   concurrency: int('--concurrency', values.concurrency, e.CHAOS_CONCURRENCY, 6),
   redisPort: int('--redis-port', values['redis-port'], e.CHAOS_REDIS_PORT, 7200),
+  ...((values.minutes ?? e.CHAOS_MINUTES) ? { budgetMs: int('--minutes', values.minutes, e.CHAOS_MINUTES, 0) * 60_000 } : {}),
   settleMs: int('--settle-seconds', values['settle-seconds'], e.CHAOS_SETTLE_SECONDS, 300) * 1000,
   log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
 });

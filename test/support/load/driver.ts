@@ -111,6 +111,8 @@ export interface RunOptions {
   more?: () => boolean;
   /** Called as each request starts, with how many have started. */
   onStart?: (started: number) => void;
+  /** Start no more requests once this says so (e.g. a time budget), whatever `requests` and `more` say. */
+  stop?: () => boolean;
 }
 
 /** Small, fast, seeded PRNG (mulberry32): the same seed gives the same choices. */
@@ -184,7 +186,7 @@ export class LoadDriver {
     const concurrency = Math.min(r.concurrency ?? 4, this.t.requesters.length);
     let started = 0;
     const lane = async (): Promise<void> => {
-      while (started < r.requests || (r.more?.() ?? false)) {
+      while (!(r.stop?.() ?? false) && (started < r.requests || (r.more?.() ?? false))) {
         const requester = this.idle.shift();
         if (!requester) return; // every requester is stuck with a request csrbot never answered
         started += 1;
