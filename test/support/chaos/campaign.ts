@@ -62,6 +62,8 @@ export interface CampaignOptions {
   settleMs?: number;
   /** Which faults besides the kills. Default all. */
   faults?: Partial<Record<'redisRestart' | 'apiserverRestart' | 'slackStorms' | 'notInChannel' | 'cardDeletion', boolean>>;
+  /** The load driver's patience (see LoadOptions). Default its own (180 s per step, 90 s for the outcome). */
+  driver?: { stepTimeoutMs?: number; outcomeTimeoutMs?: number };
   /** Progress lines. Default none. */
   log?: (line: string) => void;
   /** Where logs (csrbot's, per process) go. Default a new temp dir. */
@@ -323,7 +325,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
 
     const driver = LoadDriver.create(
       { emu, admin, requesters, approvers, groups: ['dev-team'] },
-      { seed: o.seed, log, ...(faultsOn.cardDeletion ? {} : { mix: { 'approve-then-delete-card': 0, 'delete-card-then-kubectl-approve': 0 } }) },
+      { seed: o.seed, log, ...o.driver, ...(faultsOn.cardDeletion ? {} : { mix: { 'approve-then-delete-card': 0, 'delete-card-then-kubectl-approve': 0 } }) },
     );
 
     let kills = 0;
