@@ -74,7 +74,8 @@ export class WebApiEndpoint {
     args = loggedArgs;
     const record: CallRecord = { method, args, status: 200, ok: false, at: Date.now() };
     this.calls.push(record);
-    const faulted = await applyFault(this.faults, method, res, this.stage, { webApi: true });
+    let holdMs = 0;
+    const faulted = await applyFault(this.faults, method, res, this.stage, { webApi: true, holdAnswer: (ms) => (holdMs = ms) });
     if (faulted) {
       Object.assign(record, { ...faulted, ok: false });
       return;
@@ -119,6 +120,11 @@ export class WebApiEndpoint {
     }
     try {
       const result = await handler({ method, args, token: kind ?? 'bot', slack: this.deps });
+      if (holdMs > 0) {
+        ws.log(`fault: ${method} done, its answer held ${holdMs} ms`);
+        ws.changed();
+        await this.stage.sleep(holdMs);
+      }
       answer(200, { ok: true, ...result });
     } catch (err) {
       if (err instanceof ApiError) answer(200, { ok: false, error: err.error, ...err.extra });

@@ -17,6 +17,11 @@ export interface FaultSpec {
   delayMs?: number;
   /** Destroy the TCP socket without answering. */
   drop?: boolean;
+  /**
+   * Web API methods only: do the call (its effect shows at once), then hold the
+   * answer this long. The caller's process can die between the effect and the answer.
+   */
+  answerDelayMs?: number;
   /** With status 429: the Retry-After header in seconds; default 1. */
   retryAfterSec?: number;
   /** How many consecutive calls this fault applies to; default 1. */
@@ -131,11 +136,12 @@ export async function applyFault(
   key: string,
   res: ServerResponse,
   stage: FaultStage,
-  /** A Web API method: the standing fault (always()) applies too. */
-  o: { webApi?: boolean } = {},
+  /** webApi: a Web API method, so the standing fault (always()) applies too; holdAnswer: where a fault's answerDelayMs goes (the Web API supports it). */
+  o: { webApi?: boolean; holdAnswer?: (ms: number) => void } = {},
 ): Promise<{ status: number; error: string } | undefined> {
   const fault = o.webApi ? faults.takeForMethod(key) : faults.take(key);
   if (!fault) return undefined;
+  if (fault.answerDelayMs && o.holdAnswer) o.holdAnswer(fault.answerDelayMs);
   if (fault.delayMs) {
     stage.log(`fault: ${key} answers after ${fault.delayMs} ms`);
     await stage.sleep(fault.delayMs);

@@ -283,6 +283,18 @@ export class SlackEmulator {
     this.conversations.leave(users, channel);
   }
 
+  /**
+   * Deletes a message as a workspace admin would (e.g. an approval card): the
+   * bot's chat.update on it then answers message_not_found. Returns false if there is no such message.
+   */
+  deleteMessage(channel: string, ts: string): boolean {
+    const msg = this.workspace.findMessage(channel, ts);
+    if (!msg || msg.deleted) return false;
+    this.conversations.deleteMessage(msg, 'deleted by a workspace admin');
+    this.workspace.changed();
+    return true;
+  }
+
   /** The bot token's scopes from now on, as after reinstalling the app with other scopes. */
   setScopes(scopes: string[]): void {
     this.api.scopes = scopes;

@@ -4,6 +4,7 @@ import { MAX_INPUT_BYTES } from '../../domain/csr/index.js';
 import { CsrbotError } from '../../domain/errors.js';
 import type { Chat, DeliveredFiles, Directory, HomeContent, IntakeReply, ReminderNotice, RequesterNotice, Upload } from '../../ports.js';
 import { reminderMessage } from './blocks/reminder.js';
+import { TRANSIENT_PLATFORM_ERRORS } from './slack-failure.js';
 import { approvalCard } from './blocks/approval-card.js';
 import { homeView } from './blocks/certificate-views.js';
 import { clip } from './blocks/format.js';
@@ -112,7 +113,17 @@ export class SlackChat implements Chat, Directory {
   async updateCard(r: CertificateRequest): Promise<void> {
     if (!r.card) return;
     const card = r.card;
-    await this.call('chat.update', () => this.client.chat.update({ channel: card.channel, ts: card.ts, ...approvalCard(r) }));
+    try {
+      await this.call('chat.update', () => this.client.chat.update({ channel: card.channel, ts: card.ts, ...approvalCard(r) }));
+    } catch (e) {
+      // The card use case reads Slack's answer from a coded error to tell a card that is gone (post it again) from
+      // one that may still be updated. A raw WebClient error reached it as "unknown", so a deleted card was retried
+      // forever and never posted again. Slack's own trouble stays uncoded, so the card job keeps retrying it.
+      const error = slackErrorOf(e);
+      if ((e as { code?: unknown }).code === 'slack_webapi_platform_error' && !TRANSIENT_PLATFORM_ERRORS.has(error))
+        throw new CsrbotError('SLACK_API_ERROR', { method: 'chat.update', error });
+      throw e;
+    }
   }
 
   async retractCard(card: { channel: string; ts: string }): Promise<void> {

@@ -14,6 +14,15 @@ export const TOKEN_REFUSED_ERRORS: ReadonlySet<string> = new Set([
   'ekm_access_denied',
 ]);
 
+/** Slack's `ok: false` answers that mean Slack itself had trouble: the same call may work later. */
+export const TRANSIENT_PLATFORM_ERRORS: ReadonlySet<string> = new Set([
+  'fatal_error',
+  'internal_error',
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+]);
+
 export interface SlackFailure {
   error: CsrbotError;
   /** Slack or the network is down (retrying helps), as opposed to a setting to fix. */
@@ -54,7 +63,7 @@ export function slackFailure(e: unknown, ctx: Context): SlackFailure {
         platformError: error,
       };
     }
-    const transient = ['fatal_error', 'internal_error', 'service_unavailable', 'request_timeout', 'ratelimited'].includes(error);
+    const transient = TRANSIENT_PLATFORM_ERRORS.has(error);
     return { error: new CsrbotError('SLACK_API_ERROR', { method: ctx.method, error }), transient, platformError: error };
   }
   if (code === 'slack_webapi_rate_limited_error') {

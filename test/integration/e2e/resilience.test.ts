@@ -7,6 +7,7 @@ import {
   hasAction,
   isCertificateDm,
   janesKeyAndCsr,
+  requestIdOf,
   requestViaDm,
   spawnBot,
   startWorld,
@@ -15,6 +16,8 @@ import {
   type BotProcess,
   type World,
 } from './world.js';
+import { botsRedis } from './redis-ha.js';
+import { waitUntil } from '../../support/redis-ha/index.js';
 
 describe('nothing is lost', () => {
   let w: World | undefined;
@@ -51,6 +54,31 @@ describe('nothing is lost', () => {
     },
     120_000,
   );
+
+  it('item 7: SIGKILLed after the certificate DM went out and before csrbot recorded it, the restarted bot does not send it again', async () => {
+    w = await startWorld({ replicas: 0 });
+    bot = await spawnBot(w);
+    const card = await requestViaDm(w, w.jane, janesKeyAndCsr(w).csrPem);
+    const id = requestIdOf(card);
+    // The DM appears when files.completeUploadExternal runs; Slack's answer is held, so the bot is
+    // still waiting for it (and has recorded nothing) when it dies: exactly between delivery and recording.
+    w.emu.faults.next('files.completeUploadExternal', { answerDelayMs: 15_000 });
+    expect((await w.alice.click(card, 'csrbot_approve')).acked).toBe(true);
+    await w.jane.waitForDm(isCertificateDm, { timeoutMs: 60_000 });
+    await bot.kill('SIGKILL');
+    const bots = botsRedis(w);
+    try {
+      expect((await bots.store.get(id))?.state).toBe('approved');
+      bot = await spawnBot(w);
+      // The issue job the dead worker held is retaken once its lock lapses, finds the DM, and records the delivery.
+      await waitUntil(`request ${id} recorded as issued`, async () => ((await bots.store.get(id))?.state === 'issued' ? true : undefined), 90_000);
+    } finally {
+      await bots.close();
+    }
+    // The certificate DM's own message event went to the killed process and was never acked: expected.
+    await waitForQuiet(w, { timeoutMs: 75_000, allowUnacked: true });
+    expect(w.jane.dms().filter(isCertificateDm)).toHaveLength(1);
+  }, 180_000);
 
   it.each([
     ['Socket Mode', []],

@@ -253,6 +253,25 @@ describe('Web API', () => {
     ).toEqual(['dropped', undefined]);
   });
 
+  it('answerDelayMs: the call takes effect at once, its answer comes later (a caller can die in between)', async () => {
+    emu.faults.next('chat.postMessage', { answerDelayMs: 400 });
+    const answered = client.chat.postMessage({ channel: emu.adminChannelId, text: 'posted before the answer' });
+    const posted = await emu.waitForMessage(emu.adminChannelId, (m) => m.text === 'posted before the answer', { timeoutMs: 5000 });
+    expect(emu.inFlight().requests).toBeGreaterThan(0);
+    const r = await answered;
+    expect(r.ts).toBe(posted.ts);
+  });
+
+  it('deleteMessage removes a message as a workspace admin would: chat.update on it then answers message_not_found', async () => {
+    const r = await client.chat.postMessage({ channel: emu.adminChannelId, text: 'a card' });
+    expect(emu.deleteMessage(emu.adminChannelId, r.ts!)).toBe(true);
+    expect(emu.deleteMessage(emu.adminChannelId, r.ts!)).toBe(false);
+    expect(emu.messagesIn(emu.adminChannelId).some((m) => m.ts === r.ts)).toBe(false);
+    await expect(client.chat.update({ channel: emu.adminChannelId, ts: r.ts!, text: 'updated' })).rejects.toMatchObject({
+      data: { error: 'message_not_found' },
+    });
+  });
+
   it('views.open needs a fresh trigger_id', async () => {
     const view = { type: 'modal' as const, title: { type: 'plain_text' as const, text: 'Hi' }, blocks: [] };
     await expect(client.views.open({ trigger_id: 'bogus', view })).rejects.toMatchObject({ data: { error: 'invalid_trigger_id' } });
