@@ -250,7 +250,8 @@ export async function processApprove(deps: Deps, id: string): Promise<void> {
         r.csrName,
         r.decision?.auto
           ? { reason: AUTO_RENEWAL_REASON, message: `Renewal of ${r.renewalOf ?? '?'} approved by csrbot under ${r.decision.auto}` }
-          : { reason: APPROVAL_REASON, message: approvalMessage(r.approvals) },
+          : // The people of the winning decision: a click counted after the quorum was reached is in approvals, not in it.
+            { reason: APPROVAL_REASON, message: approvalMessage(r.decision?.by.length ? r.decision.by : r.approvals) },
         expected,
       );
     } catch (e) {

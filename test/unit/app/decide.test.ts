@@ -155,6 +155,17 @@ describe('processApprove', () => {
     expect(t.chat.noticesOf('approved')).toHaveLength(1);
   });
 
+  it('names the people of the winning decision: a click counted after the quorum was reached is not in the Approved condition', async () => {
+    const t = await submitted(pki);
+    await approveRequest(t.deps, t.id, admin(people.alice));
+    // bob's simultaneous click was recorded after alice's reached the quorum (two replicas, one at a time here).
+    const r = await state(t, t.id);
+    await t.store.addApproval(t.id, { ...r.approvals[0]!, userId: people.bob.userId, name: people.bob.realName });
+    await t.jobs.runAll({ ...t.handlers, issue: async () => undefined });
+    expect(t.csrApi.approvals.map((a) => a.message)).toEqual(['Approved in Slack by Alice Admin (UALICE)']);
+    expect((await state(t, t.id)).decision?.by.map((d) => d.userId)).toEqual([people.alice.userId]);
+  });
+
   it('a crash after the cluster write but before approving -> approved: the retry writes a no-op and finishes once', async () => {
     const t = await submitted(pki);
     await approveRequest(t.deps, t.id, admin(people.alice));
