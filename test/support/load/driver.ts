@@ -293,7 +293,8 @@ export class LoadDriver {
       const before = new Set(user.openViews().map((v) => v.id));
       const res = await ask();
       if (!res.acked) tr.problems.push(`${callbackId}: not acknowledged (attempt ${attempt})`);
-      const view = await this.poll(() => user.openViews().find((v) => !before.has(v.id) && v.callback_id === callbackId), res.acked ? 20_000 : 2_000);
+      // csrbot opens a modal at once or tells the user to try again (Slack refused it, e.g. a 429): a person clicks again soon.
+      const view = await this.poll(() => user.openViews().find((v) => !before.has(v.id) && v.callback_id === callbackId), res.acked ? 5_000 : 2_000);
       if (view) return view;
       if (Date.now() > deadline) throw new Error(`${callbackId} never opened`);
     }
