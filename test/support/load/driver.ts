@@ -21,6 +21,8 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Message, SlackEmulator, UserDriver, View } from '@csrbot/slack-emulator';
 import { opensslKeyAndCsr } from '../../integration/kubernetes/support.js';
 import { kubectlDecide } from './kubectl.js';
+export { seededRandom } from '../seeded-random.js';
+import { seededRandom } from '../seeded-random.js';
 
 /** How a request is made. */
 export type Via = 'dm' | 'modal';
@@ -113,18 +115,6 @@ export interface RunOptions {
   onStart?: (started: number) => void;
   /** Start no more requests once this says so (e.g. a time budget), whatever `requests` and `more` say. */
   stop?: () => boolean;
-}
-
-/** Small, fast, seeded PRNG (mulberry32): the same seed gives the same choices. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -4,6 +4,7 @@
  * signature is never why a case is refused. Deterministic from a seed.
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+export { seededRandom as prng } from '../seeded-random.js';
 
 export const StringTag = {
   UTF8String: 12,
@@ -91,15 +92,3 @@ export const attr = (o: 'CN' | 'O' | 'OU' | 'UID', type: StringType, value: stri
   type,
   bytes: typeof value === 'string' ? encodeAs(type, value) : value,
 });
-
-/** A small deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
