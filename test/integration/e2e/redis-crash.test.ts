@@ -166,6 +166,26 @@ describe.each([
     await waitUntil("the reconciler's full pass after the restart", async () => (fullPasses() > before ? true : undefined), WAIT.timeoutMs);
   }
 
+  /**
+   * A new request, approved while its certificate upload keeps failing; then the master crashes while the issue job
+   * waits for its retry (not while a worker runs it), and Redis forgets the click and the approval. Uploads work again after.
+   */
+  async function forgetApprovalBeforeDelivery(): Promise<{ c: Case; f: { ms: number } }> {
+    const c = await newRequest();
+    w.emu.faults.next('files.getUploadURLExternal', { error: 'internal_error', times: 1000 });
+    const failed = () => w.emu.calls('files.getUploadURLExternal').filter((call) => call.error).length;
+    const failedBefore = failed();
+    const f = await redis.loseWritesDuring(w.env.REDIS_PREFIX!, async () => {
+      await approve(c);
+      await waitUntil('the Approved condition', async () => ((await conditionCount(w, c.csrName, 'Approved')) > 0 ? true : undefined), WAIT.timeoutMs);
+      await w.emu.waitFor(() => (failed() > failedBefore ? true : undefined), 'a failed certificate upload', WAIT);
+      await withQueue((queue) => queue.pause());
+      await noJobRunning();
+    });
+    w.emu.faults.clear();
+    return { c, f };
+  }
+
   it('SIGKILL right after the Approve click: the replica had it all; one certificate DM, Redis says issued', async () => {
     const c = await newRequest();
     await approve(c);
@@ -218,19 +238,7 @@ describe.each([
 
   if (everyMoment)
     it("Redis forgets the click and the approval, before delivery (the upload was failing): the sweep finds csrbot's approval in the cluster and delivers once, without a restart", async () => {
-      const c = await newRequest();
-      w.emu.faults.next('files.getUploadURLExternal', { error: 'internal_error', times: 1000 });
-      const failed = () => w.emu.calls('files.getUploadURLExternal').filter((call) => call.error).length;
-      const failedBefore = failed();
-      const f = await redis.loseWritesDuring(w.env.REDIS_PREFIX!, async () => {
-        await approve(c);
-        await waitUntil('the Approved condition', async () => ((await conditionCount(w, c.csrName, 'Approved')) > 0 ? true : undefined), WAIT.timeoutMs);
-        await w.emu.waitFor(() => (failed() > failedBefore ? true : undefined), 'a failed certificate upload', WAIT);
-        // The crash comes while the issue job waits for its retry, not while a worker runs it.
-        await withQueue((queue) => queue.pause());
-        await noJobRunning();
-      });
-      w.emu.faults.clear();
+      const { c, f } = await forgetApprovalBeforeDelivery();
       // Redis now says pending with nothing queued; the cluster approved and issued. No event will come: the sweep must find it.
       await waitForCertificateDms(c, 1);
       const after = await seen(c);
@@ -247,19 +255,7 @@ describe.each([
   // On the Cluster the running bot's recovery of this row is not yet reliable (CI missed 45 s; docs/operations.md): measured with a restart.
   if (!everyMoment)
     it('Redis forgets the click and the approval, before delivery (the upload was failing): stuck until csrbot restarts, then delivered once', async () => {
-      const c = await newRequest();
-      w.emu.faults.next('files.getUploadURLExternal', { error: 'internal_error', times: 1000 });
-      const failed = () => w.emu.calls('files.getUploadURLExternal').filter((call) => call.error).length;
-      const failedBefore = failed();
-      const f = await redis.loseWritesDuring(w.env.REDIS_PREFIX!, async () => {
-        await approve(c);
-        await waitUntil('the Approved condition', async () => ((await conditionCount(w, c.csrName, 'Approved')) > 0 ? true : undefined), WAIT.timeoutMs);
-        await w.emu.waitFor(() => (failed() > failedBefore ? true : undefined), 'a failed certificate upload', WAIT);
-        // The crash comes while the issue job waits for its retry, not while a worker runs it.
-        await withQueue((queue) => queue.pause());
-        await noJobRunning();
-      });
-      w.emu.faults.clear();
+      const { c, f } = await forgetApprovalBeforeDelivery();
       const after = await seen(c);
       record('Redis forgets the approval before delivery', { failoverMs: f.ms, ...after });
       // jane was told "approved"; the cluster approved and issued; Redis says pending and nothing is queued.

@@ -51,45 +51,39 @@ describe('needsDeclaring', () => {
   });
 });
 
+/** A scheduler with one task, `sweep`, every `everyMs`, counting its runs; closed after the test. */
+function countingScheduler(name: string, everyMs: number): { s: RunningScheduler; prefix: string; runs: () => number } {
+  const prefix = uniquePrefix(name);
+  prefixes.push(prefix);
+  let runs = 0;
+  const s = startScheduler({
+    connection: url,
+    workerConnection: url,
+    prefix,
+    queueName: 'sched',
+    log,
+    watchEveryMs: 200,
+    tasks: [{ name: 'sweep', everyMs, run: async () => void runs++ }],
+  });
+  running.push(s);
+  return { s, prefix, runs: () => runs };
+}
+
 describe('startScheduler', () => {
   it('runs its tasks again after Redis lost every key (a restart without persistence), without a restart of csrbot', async () => {
-    const prefix = uniquePrefix('sched-loss');
-    prefixes.push(prefix);
-    let runs = 0;
-    const s = startScheduler({
-      connection: url,
-      workerConnection: url,
-      prefix,
-      queueName: 'sched',
-      log,
-      watchEveryMs: 200,
-      tasks: [{ name: 'sweep', everyMs: 300, run: async () => void runs++ }],
-    });
-    running.push(s);
-    await until('the first runs', () => runs >= 2);
+    const { s, prefix, runs } = countingScheduler('sched-loss', 300);
+    await until('the first runs', () => runs() >= 2);
     // What a Redis restart without persistence leaves: nothing under the prefix.
     await cleanupPrefix(redis, prefix);
-    const after = runs;
-    await until('a run after the keys were lost', () => runs > after + 1);
+    const after = runs();
+    await until('a run after the keys were lost', () => runs() > after + 1);
     expect((await s.queue.getJobScheduler('sweep'))?.every).toBe(300);
   });
 
   it('runs its tasks again after Redis lost the last write (the next iteration), as a crashed master does', async () => {
-    const prefix = uniquePrefix('sched-chain');
-    prefixes.push(prefix);
-    let runs = 0;
-    const s = startScheduler({
-      connection: url,
-      workerConnection: url,
-      prefix,
-      queueName: 'sched',
-      log,
-      watchEveryMs: 200,
-      tasks: [{ name: 'sweep', everyMs: 60_000, run: async () => void runs++ }],
-    });
-    running.push(s);
+    const { s, prefix, runs } = countingScheduler('sched-chain', 60_000);
     await s.declared;
-    await until('the first run', () => runs >= 1);
+    await until('the first run', () => runs() >= 1);
     const next = (await s.queue.getJobScheduler('sweep'))?.next;
     expect(typeof next).toBe('number');
     // Forget the next iteration's job, and with it the only way the chain goes on.
@@ -100,7 +94,7 @@ describe('startScheduler', () => {
       const found = await s.queue.getJobScheduler('sweep');
       return typeof found?.next === 'number' && (await s.queue.getJob(`repeat:sweep:${found.next}`)) !== undefined;
     });
-    expect(runs).toBe(1);
+    expect(runs()).toBe(1);
   });
 
   it("runs a task again after its replica was SIGKILLed mid-task, within the configured lock and stalled check (not BullMQ's 30 s defaults)", async () => {
