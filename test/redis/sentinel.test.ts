@@ -21,8 +21,7 @@ describe('Redis Sentinel: master, replica, 3 sentinels', () => {
       dataPorts: () => harness.dataPorts,
       stop: async () => {
         await harness.stop();
-        // ioredis gives each sentinel connection it closed 2 s (disconnectTimeout) to end; the
-        // failover detector's connections closed before that never report it, so let the timers run out.
+        // ioredis gives each sentinel connection it closed 2 s (disconnectTimeout) to end; let the timers run out.
         await sleep(2_100);
       },
     };

@@ -79,8 +79,13 @@ export function createRedisClient(settings: RedisSettings, role: RedisRole): Red
         ...(t.sentinelUsername ? { sentinelUsername: t.sentinelUsername } : {}),
         ...(t.sentinelPassword ? { sentinelPassword: t.sentinelPassword } : {}),
         ...(settings.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
-        // Sentinels announce +switch-master; ioredis moves at once instead of waiting for the old master to fail.
-        failoverDetector: true,
+        // No failoverDetector: with it, a +switch-master that arrives while the client is reconnecting (asking a
+        // sentinel for the master) cancels that attempt, and ioredis then ENDS the client for good: every command
+        // fails with "Connection is closed." until a restart (measured in the crash suite under load; reproduced
+        // in test/redis/sentinel-reconnect.test.ts). Without it nothing is slower where it matters: a crashed
+        // master drops the connection at once, and a demoted one is told by the sentinels to kill its clients
+        // (CLIENT KILL TYPE normal, part of their reconfiguration), so the client asks the sentinels again.
+        failoverDetector: false,
         connectionName: name,
         reconnectOnError: reconnectOnReadonly,
       };
