@@ -58,6 +58,22 @@ export interface WorldOptions {
 }
 
 /**
+ * Runs `fn`; if it fails, the error carries the tail of csrbot's own log
+ * (info and above), so a failure in a loaded CI run can be read from its output.
+ */
+export async function withBotLog<T>(w: World, fn: () => Promise<T>, lines = 60): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    const log = w.logs
+      .filter((l) => !l.includes('"level":20'))
+      .slice(-lines)
+      .join('');
+    throw new Error(`${(e as Error).message.split('\n')[0]}\n--- csrbot log (last ${lines} lines above debug) ---\n${log}`, { cause: e });
+  }
+}
+
+/**
  * jane (requester), alice and bob (admins), mallory (in the admin channel,
  * not an admin). csrbot runs as main.ts wires it, in Socket Mode, with the
  * `csrbot` kubeconfig: the RBAC we ship.

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { HOST, ServerSet, waitUntil, withNode } from './servers.js';
+import { HOST, ServerSet, replicaCaughtUp, waitUntil, withNode } from './servers.js';
 
 const run = promisify(execFile);
 
@@ -165,6 +165,8 @@ export class RedisClusterHarness {
   async crashMaster(key: string): Promise<FailoverResult> {
     await this.waitHealthy();
     const { master, replica, slot } = await this.ownerOf(key);
+    // Nothing acknowledged before the crash is lost: the crash that loses writes is loseWritesDuring().
+    await replicaCaughtUp(master, replica);
     const t0 = Date.now();
     await this.set.kill(master, 'SIGKILL');
     await this.waitOwner(slot, replica);
@@ -185,6 +187,8 @@ export class RedisClusterHarness {
   async loseWritesDuring(key: string, during: () => Promise<void>): Promise<FailoverResult> {
     await this.waitHealthy();
     const { master, replica, slot } = await this.ownerOf(key);
+    // What was written before `during` survives; only `during`'s writes are lost.
+    await replicaCaughtUp(master, replica);
     await this.set.kill(replica, 'SIGKILL');
     await during();
     const t0 = Date.now();

@@ -4,14 +4,19 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HOST, ServerSet, waitUntil, withNode } from './servers.js';
+import { HOST, ServerSet, replicaCaughtUp, waitUntil, withNode } from './servers.js';
 
 export const MASTER_NAME = 'mymaster';
 
 export interface StartRedisSentinelOptions {
   /** Ports basePort, +1 for the data nodes; +2, +3, +4 for the sentinels. */
   basePort: number;
-  /** How long the master may be silent before the sentinels call it down. Default 1000. */
+  /**
+   * How long the master may be silent before the sentinels call it down. Default 5000: with 1000,
+   * on a loaded machine (load ~8 on 2 cores), a sentinel found a master promoted a second earlier
+   * silent for a second and failed over again, to the crashed master just brought back empty
+   * (its log: +new-epoch, +switch-master back), and every key was gone. Production's default is 30 s.
+   */
   downAfterMs?: number;
   /** Data nodes keep an append-only file (fsync always), so a killed node restarts with what it had. Default false. */
   aof?: boolean;
@@ -50,7 +55,7 @@ export class RedisSentinelHarness {
             file,
             [
               `sentinel monitor ${MASTER_NAME} ${HOST} ${dataPorts[0]} 2`,
-              `sentinel down-after-milliseconds ${MASTER_NAME} ${o.downAfterMs ?? 1000}`,
+              `sentinel down-after-milliseconds ${MASTER_NAME} ${o.downAfterMs ?? 5000}`,
               `sentinel failover-timeout ${MASTER_NAME} 10000`,
               `sentinel parallel-syncs ${MASTER_NAME} 1`,
               '',
@@ -122,11 +127,7 @@ export class RedisSentinelHarness {
     if (coordinated) {
       // Longer than every wait below, so the old master never takes a write again before it is demoted.
       await withNode(master, (r) => r.call('CLIENT', 'PAUSE', '120000', 'WRITE'));
-      await waitUntil('the replica to catch up with the paused master', async () => {
-        const m = Number(/master_repl_offset:(\d+)/.exec(await this.info(master, 'replication'))![1]);
-        const s = Number(/master_repl_offset:(\d+)/.exec(await this.info(replica, 'replication'))![1]);
-        return s >= m ? true : undefined;
-      });
+      await replicaCaughtUp(master, replica);
     }
     await withNode(this.sentinelPorts[0]!, (r) => r.call('SENTINEL', 'FAILOVER', MASTER_NAME));
     await waitUntil(`the sentinels to name ${replica}`, async () => ((await this.agreedMaster()) === replica ? true : undefined));
@@ -146,6 +147,8 @@ export class RedisSentinelHarness {
   async crashMaster(): Promise<SentinelFailoverResult> {
     await this.waitSettled();
     const { master, replica } = await this.master();
+    // Nothing acknowledged before the crash is lost: the crash that loses writes is loseWritesDuring().
+    await replicaCaughtUp(master, replica);
     const t0 = Date.now();
     await this.set.kill(master, 'SIGKILL');
     await waitUntil(`the sentinels to promote ${replica}`, async () => ((await this.agreedMaster()) === replica ? true : undefined), 60_000);
@@ -169,6 +172,8 @@ export class RedisSentinelHarness {
   async loseWritesDuring(during: () => Promise<void>): Promise<SentinelFailoverResult> {
     await this.waitSettled();
     const { master, replica } = await this.master();
+    // What was written before `during` survives; only `during`'s writes are lost.
+    await replicaCaughtUp(master, replica);
     await this.set.kill(replica, 'SIGKILL');
     await during();
     const t0 = Date.now();
@@ -206,20 +211,26 @@ export class RedisSentinelHarness {
   async waitSettled(expected?: number): Promise<void> {
     const master = expected ?? (await this.master()).master;
     const replica = this.dataPorts.find((p) => p !== master)!;
+    // Each unmet condition throws, so a timeout names the one still missing.
     await waitUntil(
       `Sentinel to settle on master ${master}`,
       async () => {
-        if ((await this.agreedMaster()) !== master) return undefined;
-        if (!(await this.info(master, 'replication')).includes('role:master')) return undefined;
+        const agreed = await this.agreedMaster();
+        if (agreed !== master) throw new Error(`the sentinels name ${agreed ?? 'different masters'}`);
+        if (!(await this.info(master, 'replication')).includes('role:master')) throw new Error(`${master} is not a master yet`);
         const r = await this.info(replica, 'replication');
-        if (!r.includes(`master_port:${master}`) || !r.includes('master_link_status:up')) return undefined;
+        if (!r.includes(`master_port:${master}`) || !r.includes('master_link_status:up')) throw new Error(`${replica} does not replicate from ${master} yet`);
         for (const s of this.sentinelPorts) {
           const replicas = (await withNode(s, (c) => c.call('SENTINEL', 'REPLICAS', MASTER_NAME))) as string[][];
           const known = replicas.some(
             (fields) => fields[fields.indexOf('port') + 1] === String(replica) && !fields[fields.indexOf('flags') + 1]!.includes('down'),
           );
+          if (!known)
+            throw new Error(
+              `sentinel ${s} does not see ${replica} as a live replica: ${JSON.stringify(replicas.map((f) => [f[f.indexOf('port') + 1], f[f.indexOf('flags') + 1]]))}`,
+            );
           const others = (await withNode(s, (c) => c.call('SENTINEL', 'SENTINELS', MASTER_NAME))) as unknown[];
-          if (!known || others.length < 2) return undefined;
+          if (others.length < 2) throw new Error(`sentinel ${s} knows ${others.length} other sentinel(s)`);
         }
         return true;
       },

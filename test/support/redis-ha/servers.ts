@@ -70,6 +70,47 @@ export async function withNode<T>(port: number, fn: (r: Redis) => Promise<T>): P
   }
 }
 
+/** A node's replication offset: how far into the master's stream it has applied (a master: how far it has written). */
+async function replicationOffset(port: number): Promise<number> {
+  const info = await withNode(port, (r) => r.info('replication'));
+  return Number(/master_repl_offset:(\d+)/.exec(info)![1]);
+}
+
+/**
+ * Waits until `replica` has applied everything `master` had written when this
+ * was called, and holds it in its append-only file (if it keeps one), so a
+ * SIGKILL of either node then loses none of it. Two ways it could, both
+ * measured under load with a key set right before `loseWritesDuring`:
+ * - replication is asynchronous, so a write acknowledged just before the kill
+ *   may not have reached the replica yet (the key was gone after the crash);
+ * - a replica that has just done a full sync (a crashed master brought back
+ *   empty) rewrites its AOF in the background, and until that rewrite is done
+ *   the AOF on disk is still the empty one it started with: killed then, it
+ *   came back with nothing at all (every key gone, csrbot's queue included).
+ * With appendfsync always, a replica has fsynced what it applied before it
+ * answers INFO. The harnesses call this before they kill anything, so only
+ * what a crash is meant to lose is lost.
+ */
+export async function replicaCaughtUp(master: number, replica: number, timeoutMs = 30_000): Promise<void> {
+  const target = await replicationOffset(master);
+  await waitUntil(
+    `${replica} to apply ${master}'s writes up to offset ${target}`,
+    async () => ((await replicationOffset(replica)) >= target ? true : undefined),
+    timeoutMs,
+    50,
+  );
+  await waitUntil(
+    `${replica} to finish rewriting its append-only file`,
+    async () => {
+      const p = await withNode(replica, (r) => r.info('persistence'));
+      if (!p.includes('aof_enabled:1')) return true;
+      return ['loading:0', 'aof_rewrite_in_progress:0', 'aof_rewrite_scheduled:0'].every((f) => p.includes(f)) ? true : undefined;
+    },
+    timeoutMs,
+    50,
+  );
+}
+
 export interface Server {
   name: string;
   port: number;
