@@ -281,7 +281,14 @@ export class LoadDriver {
   }
 
   /** Asks for a modal (slash command or click) until it opens: a replica killed between the ack and views.open shows nothing. */
-  private async openModal(tr: TrackedRequest, user: UserDriver, ask: () => Promise<{ acked: boolean }>, callbackId: string): Promise<View> {
+  private async openModal(
+    tr: TrackedRequest,
+    user: UserDriver,
+    ask: () => Promise<{ acked: boolean }>,
+    callbackId: string,
+    /** Which request's modal it is: an admin denying two requests at once has two Deny modals. */
+    isFor: (v: View) => boolean = () => true,
+  ): Promise<View> {
     const deadline = Date.now() + this.o.stepTimeoutMs;
     for (let attempt = 1; ; attempt++) {
       const before = new Set(user.openViews().map((v) => v.id));
@@ -293,7 +300,7 @@ export class LoadDriver {
       // Submit) while csrbot waits on Slack is not the form yet: a person waits for the form to replace it.
       const seen = await this.poll(
         () =>
-          user.openViews().find((v) => !before.has(v.id) && v.callback_id === callbackId && v.submit !== undefined) ??
+          user.openViews().find((v) => !before.has(v.id) && v.callback_id === callbackId && v.submit !== undefined && isFor(v)) ??
           (user.ephemerals().some((e) => !told.has(e.ts) && / again/.test(e.text)) ? 'try again' : undefined),
         res.acked ? 5_000 : 2_000,
       );
@@ -386,6 +393,7 @@ export class LoadDriver {
             return who.click(now, 'csrbot_deny');
           },
           'csrbot_deny_modal',
+          (v) => v.private_metadata.includes(`"${tr.id}"`),
         );
       } catch (e) {
         tr.problems.push(`deny by @${who.name}: ${(e as Error).message.split('\n')[0]}`);
