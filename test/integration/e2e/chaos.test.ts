@@ -51,7 +51,7 @@ it('a short fault campaign (fixed seed): every request ends as the cluster decid
     seed: 11,
     requests: SCRIPT.length,
     kills: 3,
-    concurrency: 4,
+    concurrency: 5,
     killGapMs: [500, 2000],
     settleMs: 40_000,
     notInChannelWindow: 'until-refused',
