@@ -10,8 +10,7 @@
 //            Redis Cluster and Sentinel (ports 7000-7099)
 //   sandbox  `npm start`'s local sandbox end to end in Chromium (playwright-core), and its guards
 //   cluster  real kube-apiserver + kube-controller-manager + etcd, real Redis; the e2e failover and
-//            crash suites start their own Cluster/Sentinel (failover 7020-7034, crash 7100-7199), the
-//            short chaos run its own control plane and AOF redis-server (7401)
+//            crash suites start their own Cluster/Sentinel (failover 7020-7034, crash 7100-7199)
 const tsTransform = {
   '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
 };
