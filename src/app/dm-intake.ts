@@ -53,9 +53,11 @@ export const DEFAULT_LIMITS = { maxPendingPerUser: 3, requestsPerHour: 10 } as c
  * every problem with its fix, or a summary with Submit. The draft id comes
  * from the message, so a redelivered event answers once. A `replay` (the
  * inbox answering an event whose answer may never have been posted) posts the
- * summary even when the draft exists.
+ * summary even when the draft exists. True once this call posted the answer;
+ * false for a redelivery that found the draft: the first answer may still be
+ * posting, or may have died, so only it (or the inbox pass) closes the entry.
  */
-export async function receiveCsr(flow: IntakeFlow, m: DmMessage, o: { replay?: boolean } = {}): Promise<void> {
+export async function receiveCsr(flow: IntakeFlow, m: DmMessage, o: { replay?: boolean } = {}): Promise<boolean> {
   const { deps } = flow;
   let input: string | Uint8Array | undefined;
   try {
@@ -63,14 +65,19 @@ export async function receiveCsr(flow: IntakeFlow, m: DmMessage, o: { replay?: b
   } catch (e) {
     if (!(isCsrbotError(e) && e.code === 'UPLOAD_HOST_REFUSED')) throw e;
     deps.log.warn({ user: m.userId, origin: e.details.origin }, 'upload from a host that is not Slack refused');
-    return deps.chat.replyInDm(m.channel, { kind: 'problems', problems: [e.userMessage], warnings: [] });
+    await deps.chat.replyInDm(m.channel, { kind: 'problems', problems: [e.userMessage], warnings: [] });
+    return true;
   }
-  if (input === undefined) return deps.chat.replyInDm(m.channel, { kind: 'how-to' });
+  if (input === undefined) {
+    await deps.chat.replyInDm(m.channel, { kind: 'how-to' });
+    return true;
+  }
   const person = await deps.directory.person(m.userId);
   const result = await checkCsr(flow.intake, input, person);
   if (!result.ok) {
     deps.log.info({ user: m.userId, problems: result.problems.length }, 'CSR refused at intake');
-    return deps.chat.replyInDm(m.channel, { kind: 'problems', problems: result.problems, warnings: result.warnings });
+    await deps.chat.replyInDm(m.channel, { kind: 'problems', problems: result.problems, warnings: result.warnings });
+    return true;
   }
   const draftId = requestIdFrom(person.teamId, m.channel, m.ts);
   const fresh = await flow.drafts.put(draftId, {
@@ -80,8 +87,9 @@ export async function receiveCsr(flow: IntakeFlow, m: DmMessage, o: { replay?: b
     dmChannel: m.channel,
     signerName: result.signerName,
   });
-  if (!fresh && !o.replay) return; // a redelivered event: the summary is already there
+  if (!fresh && !o.replay) return false; // a redelivered event: the first answer posts the summary (or the inbox pass does)
   await deps.chat.replyInDm(m.channel, { kind: 'draft', draftId, username: result.username, csr: result.csr, lifetime: flow.intake.policy.lifetime });
+  return true;
 }
 
 export type DraftSubmitOutcome = { kind: 'expired' } | { kind: 'not-yours' } | { kind: 'refused' } | { kind: 'submitted'; request: CertificateRequest };

@@ -21,11 +21,12 @@ export function recordDm(d: { inbox: EventInbox; clock: Clock }, e: Omit<InboxEn
 
 /**
  * Answers a DM (summary, problems or how-to) and closes its inbox entry. A
- * failure leaves the entry open, for the inbox pass to answer later.
+ * failure leaves the entry open, for the inbox pass to answer later; so does
+ * a redelivery that found the first answer's draft (that answer may be stuck
+ * or dead: the entry is its only way forward).
  */
 export async function answerDm(flow: InboxFlow, m: DmMessage, o: { replay?: boolean } = {}): Promise<void> {
-  await receiveCsr(flow, m, o);
-  await flow.inbox.done(m.channel, m.ts);
+  if (await receiveCsr(flow, m, o)) await flow.inbox.done(m.channel, m.ts);
 }
 
 /**

@@ -36,7 +36,7 @@ import {
   type RedisServer,
 } from '@csrbot/control-plane';
 import { RedisRequestStore } from '../../../src/adapters/store/redis-request-store.js';
-import { LoadDriver, seededRandom, type TrackedRequest } from '../load/driver.js';
+import { LoadDriver, seededRandom, type LoadOptions, type TrackedRequest } from '../load/driver.js';
 import { FINAL_STATES, checkInvariants, type Violation } from './invariants.js';
 
 export interface CampaignOptions {
@@ -62,8 +62,10 @@ export interface CampaignOptions {
   settleMs?: number;
   /** Which faults besides the kills. Default all. */
   faults?: Partial<Record<'redisRestart' | 'apiserverRestart' | 'slackStorms' | 'notInChannel' | 'cardDeletion', boolean>>;
-  /** The load driver's patience (see LoadOptions). Default its own (180 s per step, 90 s for the outcome). */
-  driver?: { stepTimeoutMs?: number; outcomeTimeoutMs?: number };
+  /** How long the bot stays out of the admin channel: 8 s (`fixed`), or (`until-refused`) at least 8 s and until Slack has refused csrbot `not_in_channel` once, at most 60 s, so a short run surely meets it. Default `fixed`. */
+  notInChannelWindow?: 'fixed' | 'until-refused';
+  /** The load driver's patience and a fixed load script (see LoadOptions). Default its own (180 s per step, 90 s for the outcome, no script). */
+  driver?: Pick<LoadOptions, 'stepTimeoutMs' | 'outcomeTimeoutMs' | 'script'>;
   /** Progress lines. Default none. */
   log?: (line: string) => void;
   /** Where logs (csrbot's, per process) go. Default a new temp dir. */
@@ -306,10 +308,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
         at: 0.7,
         name: 'bot out of the admin channel',
         run: async () => {
+          const refusals = () => emu!.callLog.filter((c) => c.error === 'not_in_channel').length;
+          const [from, before] = [Date.now(), refusals()];
           emu!.leave([emu!.botUserId]);
           await sleep(8000);
+          if (o.notInChannelWindow === 'until-refused') while (refusals() === before && Date.now() - from < 60_000) await sleep(250);
           emu!.join([emu!.botUserId]);
-          count('not_in_channel window (8 s)');
+          count(o.notInChannelWindow === 'until-refused' ? 'not_in_channel window (until refused)' : 'not_in_channel window (8 s)');
         },
       });
     const pending = [...plan].sort((a, b) => a.at - b.at);

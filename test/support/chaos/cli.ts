@@ -6,10 +6,12 @@
  *   npm run chaos -- --requests 300 --kills 100 --seed 42 --concurrency 6 --redis-port 7200
  *   --minutes 20: stop starting requests and kills after 20 minutes, even short of the targets (the summary says so).
  *   CHAOS_REQUESTS, CHAOS_KILLS, CHAOS_SEED, CHAOS_CONCURRENCY, CHAOS_REDIS_PORT, CHAOS_SETTLE_SECONDS, CHAOS_MINUTES do the same.
+ *   --short: the fixed-seed short run meant for npm test (short-run.ts); only --redis-port applies. Exits 1 on a violation or a fault not met.
  */
 import { parseArgs } from 'node:util';
 import { ensureBinaries } from '@csrbot/control-plane';
 import { formatSummary, runCampaign } from './campaign.js';
+import { shortRunOptions, shortRunShortfalls } from './short-run.js';
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     'redis-port': { type: 'string' },
     'settle-seconds': { type: 'string' },
     minutes: { type: 'string' },
+    short: { type: 'boolean' },
   },
 });
 
@@ -35,6 +38,15 @@ function int(name: string, flag: string | undefined, env: string | undefined, fa
 }
 
 const e = process.env;
+const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+if (values.short) {
+  const binDir = await ensureBinaries();
+  const short = await runCampaign(shortRunOptions({ binDir, redisPort: int('--redis-port', values['redis-port'], e.CHAOS_REDIS_PORT, 7200), log }));
+  console.log(formatSummary(short));
+  const shortfalls = shortRunShortfalls(short);
+  for (const x of shortfalls) console.log(`  short run: ${x}`);
+  process.exit(short.violations.length > 0 || shortfalls.length > 0 ? 1 : 0);
+}
 const summary = await runCampaign({
   binDir: await ensureBinaries(),
   requests: int('--requests', values.requests, e.CHAOS_REQUESTS, 300),
@@ -44,7 +56,7 @@ const summary = await runCampaign({
   redisPort: int('--redis-port', values['redis-port'], e.CHAOS_REDIS_PORT, 7200),
   ...((values.minutes ?? e.CHAOS_MINUTES) ? { budgetMs: int('--minutes', values.minutes, e.CHAOS_MINUTES, 0) * 60_000 } : {}),
   settleMs: int('--settle-seconds', values['settle-seconds'], e.CHAOS_SETTLE_SECONDS, 300) * 1000,
-  log: (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`),
+  log,
 });
 console.log(formatSummary(summary));
 process.exit(summary.violations.length > 0 ? 1 : 0);

@@ -102,6 +102,8 @@ export interface LoadOptions {
   outcomeTimeoutMs?: number;
   /** Called when a request's card is up and before deciding, e.g. for a fault campaign. */
   log?: (line: string) => void;
+  /** How the first requests are made and decided, in the order they start (a fixed load for a short run); the rest are drawn from `mix`. Default none. */
+  script?: ReadonlyArray<{ via: Via; decision: DecisionKind }>;
 }
 
 export interface RunOptions {
@@ -163,6 +165,7 @@ export class LoadDriver {
       modalShare: o.modalShare ?? 0.3,
       stepTimeoutMs: o.stepTimeoutMs ?? 180_000,
       outcomeTimeoutMs: o.outcomeTimeoutMs ?? 90_000,
+      script: o.script ?? [],
       log: o.log ?? (() => undefined),
     };
   }
@@ -181,7 +184,8 @@ export class LoadDriver {
         if (!requester) return; // every requester is stuck with a request csrbot never answered
         started += 1;
         r.onStart?.(started);
-        const ok = await this.request(requester);
+        const scripted = this.o.script[started - 1];
+        const ok = await (scripted ? this.request(requester, scripted.via, scripted.decision) : this.request(requester));
         // A requester whose request csrbot never showed is retired: a late card must not be taken for their next request.
         if (ok) this.idle.push(requester);
       }
@@ -277,16 +281,33 @@ export class LoadDriver {
   }
 
   /** Asks for a modal (slash command or click) until it opens: a replica killed between the ack and views.open shows nothing. */
-  private async openModal(tr: TrackedRequest, user: UserDriver, ask: () => Promise<{ acked: boolean }>, callbackId: string): Promise<View> {
+  private async openModal(
+    tr: TrackedRequest,
+    user: UserDriver,
+    ask: () => Promise<{ acked: boolean }>,
+    callbackId: string,
+    /** Which request's modal it is: an admin denying two requests at once has two Deny modals. */
+    isFor: (v: View) => boolean = () => true,
+  ): Promise<View> {
     const deadline = Date.now() + this.o.stepTimeoutMs;
     for (let attempt = 1; ; attempt++) {
       const before = new Set(user.openViews().map((v) => v.id));
+      const told = new Set(user.ephemerals().map((e) => e.ts));
       const res = await ask();
       if (!res.acked) tr.problems.push(`${callbackId}: not acknowledged (attempt ${attempt})`);
-      // csrbot opens a modal at once or tells the user to try again (Slack refused it, e.g. a 429): a person clicks again soon.
-      const view = await this.poll(() => user.openViews().find((v) => !before.has(v.id) && v.callback_id === callbackId), res.acked ? 5_000 : 2_000);
-      if (view) return view;
+      // csrbot opens a modal at once or tells the user to try again (Slack refused it, e.g. a 429): a person clicks
+      // again as soon as they read that, or after a few seconds of nothing. A modal that says "Checking…" (no
+      // Submit) while csrbot waits on Slack is not the form yet: a person waits for the form to replace it.
+      const seen = await this.poll(
+        () =>
+          user.openViews().find((v) => !before.has(v.id) && v.callback_id === callbackId && v.submit !== undefined && isFor(v)) ??
+          (user.ephemerals().some((e) => !told.has(e.ts) && / again/.test(e.text)) ? 'try again' : undefined),
+        res.acked ? 5_000 : 2_000,
+      );
+      if (seen !== undefined && seen !== 'try again') return seen;
+      if (seen === 'try again') tr.problems.push(`${callbackId}: csrbot said to try again (attempt ${attempt})`);
       if (Date.now() > deadline) throw new Error(`${callbackId} never opened`);
+      if (seen === 'try again') await sleep(1000);
     }
   }
 
@@ -372,6 +393,7 @@ export class LoadDriver {
             return who.click(now, 'csrbot_deny');
           },
           'csrbot_deny_modal',
+          (v) => v.private_metadata.includes(`"${tr.id}"`),
         );
       } catch (e) {
         tr.problems.push(`deny by @${who.name}: ${(e as Error).message.split('\n')[0]}`);

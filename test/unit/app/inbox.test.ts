@@ -70,6 +70,24 @@ describe('the DM inbox: events durable before the ack', () => {
     expect(summaries(t)).toHaveLength(1);
   });
 
+  it('a redelivery while the first answer is still posting leaves the entry open: if that answer dies, the pass posts the summary', async () => {
+    // Found by the short chaos run: the first answer stored the draft and was waiting out a 429 storm on
+    // chat.postMessage; Slack's redelivery of the same event found the draft, took the summary as posted and closed
+    // the entry; then the replica was SIGKILLed and the upload was never answered.
+    const t = flow();
+    t.chat.uploads.set('F1', new TextEncoder().encode(pki.userKey().csrPem));
+    t.chat.dmMessages.set('DJANE/1700000000.000100', { text: '' });
+    await recordDm({ inbox: t.inbox, clock: t.clock }, upload);
+    t.chat.failNext('replyInDm'); // the first answer dies after storing the draft, before its summary is out
+    await expect(answerDm(t.flow, uploadedDm)).rejects.toThrow('replyInDm failed');
+    expect(await recordDm({ inbox: t.inbox, clock: t.clock }, upload)).toBe(false);
+    await answerDm(t.flow, uploadedDm); // the redelivery: the draft exists, so it posts nothing itself
+    expect(summaries(t)).toHaveLength(0);
+    t.clock.advance(GRACE_MS + 1);
+    expect(await inboxPass(t.flow, GRACE_MS).run(t.clock.now())).toEqual({ open: 1, answered: 1, dropped: 0, failed: 0 });
+    expect(summaries(t)).toHaveLength(1);
+  });
+
   it('a pasted CSR is read again from Slack (the inbox holds no text); a refusal is an answer too', async () => {
     const t = flow();
     t.chat.dmMessages.set('DJANE/1700000000.000100', { text: pki.userKey('/CN=jane/O=system:masters').csrPem });
