@@ -272,8 +272,17 @@ export class LoadDriver {
 
   private async viaModal(tr: TrackedRequest, csrPem: string): Promise<void> {
     const user = tr.requester;
-    const modal = await this.openModal(tr, user, () => user.slash('/cert', 'request'), 'csrbot_request_modal');
-    await this.submitUntilAcked(tr, user, modal, { csr_input: csrPem, reason_input: `load #${tr.seq}` });
+    const deadline = Date.now() + this.o.stepTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      const modal = await this.openModal(tr, user, () => user.slash('/cert', 'request'), 'csrbot_request_modal');
+      // The modal opens as "Checking your Slack account…" and becomes the form (with Submit) once csrbot has checked.
+      // A person waits for the form; if it never comes (the replica died in between) they close it and ask again.
+      const form = await this.poll(() => user.openViews().find((v) => v.id === modal.id && v.submit !== undefined), 15_000);
+      if (form) return this.submitUntilAcked(tr, user, form, { csr_input: csrPem, reason_input: `load #${tr.seq}` });
+      tr.problems.push(`the request modal never became the form (attempt ${attempt})`);
+      await user.closeView(modal).catch(() => undefined);
+      if (Date.now() > deadline) throw new Error('the request form never appeared');
+    }
   }
 
   /** Asks for a modal (slash command or click) until it opens: a replica killed between the ack and views.open shows nothing. */
