@@ -91,6 +91,8 @@ export interface CampaignSummary {
   settleMs: number;
   timings: { uploadToCardMs: Percentiles; clickToCertificateDmMs: Percentiles };
   violations: Violation[];
+  /** What the driver could not do, for each request with a violation (by the violation's request label). */
+  driverProblems: Record<string, string[]>;
   workDir: string;
 }
 
@@ -404,6 +406,12 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
       log(`chaos: settled in ${Math.round(settled / 1000)} s; checking invariants`);
 
       const violations = await checkInvariants({ emu, admin, store, tracked: driver.requests, cardIds: driver.cardsSeen().all });
+      // The driver's own account of those requests (clicks not acknowledged, modals that never opened): where a diagnosis starts.
+      const driverProblems: Record<string, string[]> = {};
+      for (const v of violations) {
+        const t = driver.requests.find((r) => (r.id !== undefined && v.request.startsWith(r.id)) || v.request.startsWith(`#${r.seq} `));
+        if (t?.problems.length) driverProblems[v.request] = t.problems;
+      }
       const outcomes: Record<string, number> = {};
       for (const id of driver.cardsSeen().all) {
         const s = (await store.get(id))?.state ?? 'missing';
@@ -432,6 +440,7 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
         settleMs: settled,
         timings: { uploadToCardMs: percentiles(t.uploadToCard), clickToCertificateDmMs: percentiles(t.clickToCertificateDm) },
         violations,
+        driverProblems,
         workDir,
       };
     } finally {
@@ -467,7 +476,7 @@ export function formatSummary(s: CampaignSummary): string {
     `  upload→card:            p50 ${s.timings.uploadToCardMs.p50} ms, p95 ${s.timings.uploadToCardMs.p95} ms, max ${s.timings.uploadToCardMs.max} ms (n=${s.timings.uploadToCardMs.n})`,
     `  click→certificate DM:   p50 ${s.timings.clickToCertificateDmMs.p50} ms, p95 ${s.timings.clickToCertificateDmMs.p95} ms, max ${s.timings.clickToCertificateDmMs.max} ms (n=${s.timings.clickToCertificateDmMs.n})`,
     `  violations: ${s.violations.length}`,
-    ...s.violations.map((v) => `    - ${v.request}: ${v.rule}: ${v.detail}`),
+    ...s.violations.flatMap((v) => [`    - ${v.request}: ${v.rule}: ${v.detail}`, ...(s.driverProblems[v.request] ?? []).map((p) => `        driver: ${p}`)]),
     `  logs:       ${s.workDir}`,
   ];
   return lines.join('\n');

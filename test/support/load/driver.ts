@@ -267,7 +267,24 @@ export class LoadDriver {
       this.o.stepTimeoutMs,
     );
     if (!summary) throw new Error(`no summary with Submit within ${this.o.stepTimeoutMs} ms of the upload`);
-    await this.clickUntilAcked(tr, user, summary, 'csrbot_submit_request');
+    // Told the Submit was not taken (csrbot could not reach its store), a person clicks it again; the summary
+    // turning into "Submitted" means it was. Neither within a few seconds: on to waiting for the card.
+    const deadline = Date.now() + this.o.stepTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      const clickedAt = this.mark();
+      if (!(await this.clickUntilAcked(tr, user, summary, 'csrbot_submit_request'))) return;
+      const answer = await this.poll(() => {
+        const refused = user.ephemerals().find((e) => tsValue(e.ts) > tsValue(clickedAt) && e.text.includes('was not submitted'));
+        if (refused) return refused;
+        const now = this.current(summary);
+        return now && hasAction('csrbot_submit_request')(now) ? undefined : 'taken';
+      }, 5_000);
+      if (answer === undefined || answer === 'taken') return;
+      const refused = answer;
+      tr.problems.push(`Submit not taken (attempt ${attempt}): ${refused.text}`);
+      if (Date.now() > deadline) throw new Error('Submit was never taken');
+      await sleep(2000);
+    }
   }
 
   private async viaModal(tr: TrackedRequest, csrPem: string): Promise<void> {
