@@ -128,6 +128,8 @@ export interface Chat {
   replyInDm(channel: string, reply: IntakeReply): Promise<void>;
   /** Posts the approval card; returns where it is. */
   postCard(request: CertificateRequest): Promise<{ channel: string; ts: string }>;
+  /** A card for this request already in the admin channel's recent history (e.g. posted by an attempt that died before recording it). */
+  findCard(request: CertificateRequest): Promise<{ channel: string; ts: string } | undefined>;
   /** Re-renders the card from the request's current state (buttons gone once decided). */
   updateCard(request: CertificateRequest): Promise<void>;
   /** Deletes a card csrbot posted but could not record, so it never shows live buttons no one updates. */
