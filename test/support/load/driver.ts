@@ -303,14 +303,24 @@ export class LoadDriver {
   }
 
   /** Asks for a modal (slash command or click) until it opens: a replica killed between the ack and views.open shows nothing. */
-  private async openModal(tr: TrackedRequest, user: UserDriver, ask: () => Promise<{ acked: boolean }>, callbackId: string): Promise<View> {
+  private async openModal(
+    tr: TrackedRequest,
+    user: UserDriver,
+    ask: () => Promise<{ acked: boolean }>,
+    callbackId: string,
+    isFor: (v: View) => boolean = () => true,
+  ): Promise<View> {
     const deadline = Date.now() + this.o.stepTimeoutMs;
     for (let attempt = 1; ; attempt++) {
       const before = new Set(user.openViews().map((v) => v.id));
       const res = await ask();
       if (!res.acked) tr.problems.push(`${callbackId}: not acknowledged (attempt ${attempt})`);
       // csrbot opens a modal at once or tells the user to try again (Slack refused it, e.g. a 429): a person clicks again soon.
-      const view = await this.poll(() => user.openViews().find((v) => !before.has(v.id) && v.callback_id === callbackId), res.acked ? 5_000 : 2_000);
+      // An admin deciding two requests at once has two Deny forms coming: each request takes only the one for it.
+      const view = await this.poll(
+        () => user.openViews().find((v) => !before.has(v.id) && v.callback_id === callbackId && isFor(v)),
+        res.acked ? 5_000 : 2_000,
+      );
       if (view) return view;
       if (Date.now() > deadline) throw new Error(`${callbackId} never opened`);
     }
@@ -398,6 +408,7 @@ export class LoadDriver {
             return who.click(now, 'csrbot_deny');
           },
           'csrbot_deny_modal',
+          (v) => String(v.private_metadata ?? '').includes(tr.id!),
         );
       } catch (e) {
         tr.problems.push(`deny by @${who.name}: ${(e as Error).message.split('\n')[0]}`);
