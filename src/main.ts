@@ -30,6 +30,7 @@ import { startScheduler } from './adapters/queue/scheduler.js';
 import { drainReminders } from './app/remind.js';
 import { reminderPass, retentionPass, runSweep, type SweepPass } from './app/sweep.js';
 import { stuckRequestsPass } from './app/stuck-requests.js';
+import { unannouncedPass } from './app/unannounced.js';
 import { dmEventOf, registerDmIntake } from './adapters/slack/listeners/dm-intake.js';
 import { registerOffboarding } from './adapters/slack/listeners/offboarding.js';
 import { registerAppHome, viewSubcommands } from './adapters/slack/listeners/views.js';
@@ -357,6 +358,8 @@ async function wire(config: Config, log: Logger, undo: UndoStack, signal: AbortS
     // The cluster is the truth: before the stuck-requests pass, so it sees what the cluster already decided.
     reconcilePass(background),
     stuckRequestsPass(background),
+    // After the reconcile pass: a final state it reached is announced by it, and only one it left half-done comes here.
+    unannouncedPass(background),
     inboxPass({ ...flow, deps: background, inbox: RedisEventInbox.create({ redis: redisBackground, prefix: config.redis.prefix }) }, config.inboxReplayAfterMs),
   ];
   // Declared in the background: csrbot starts while Redis is down.

@@ -128,6 +128,8 @@ export interface Chat {
   replyInDm(channel: string, reply: IntakeReply): Promise<void>;
   /** Posts the approval card; returns where it is. */
   postCard(request: CertificateRequest): Promise<{ channel: string; ts: string }>;
+  /** A card for this request already in the admin channel's recent history (e.g. posted by an attempt that died before recording it). */
+  findCard(request: CertificateRequest): Promise<{ channel: string; ts: string } | undefined>;
   /** Re-renders the card from the request's current state (buttons gone once decided). */
   updateCard(request: CertificateRequest): Promise<void>;
   /** Deletes a card csrbot posted but could not record, so it never shows live buttons no one updates. */
@@ -215,6 +217,13 @@ export interface RequestStore {
    * atomic write as the state, so a decision is never without this record of the work it still needs.
    */
   openSince(bucket: OpenState, before: Date, limit: number): Promise<Array<{ id: string; since: Date }>>;
+  /**
+   * Requests that reached a final state before `before` and whose announcement (the card showing it, the requester
+   * told) is not known to be done, oldest first, at most `limit`. Written by the same atomic write as the final state.
+   */
+  unannounced(before: Date, limit: number): Promise<Array<{ id: string; since: Date }>>;
+  /** The final state of `id` is announced: it leaves unannounced(). */
+  announced(id: string): Promise<void>;
   /** This Slack user's requests: created at or after `since`, and pending now (for the per-user limits). */
   byRequester(userId: string, since: Date): Promise<{ submitted: number; pending: number }>;
   /** Requests waiting for a decision (pending) or for the signer (approved): how many, and since when the longest has waited. */

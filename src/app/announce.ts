@@ -1,10 +1,14 @@
-import type { CertificateRequest } from '../domain/lifecycle.js';
+import { openBucket, type CertificateRequest } from '../domain/lifecycle.js';
 import type { Deps, ViewChange } from './deps.js';
 import { refreshCard } from './card.js';
 import { onceOnly } from './once-only.js';
 import { recordAudit } from './audit.js';
 
-/** The card shows the decision, best effort (re-rendering is idempotent); the requester hears of it once, and the metrics count it once. */
+/**
+ * The card shows the decision, best effort (re-rendering is idempotent); the requester hears of it once, and the metrics
+ * count it once. A final state leaves the store's unannounced outbox only once all that is done, so a process killed
+ * between the state change and this (a watch handler or a sweep pass, outside any job) leaves it to the sweep.
+ */
 export async function announce(deps: Deps, r: CertificateRequest, kind: 'approved' | 'denied' | 'failed' | 'deleted' | 'expired'): Promise<void> {
   // The card is cosmetic: a failure to update it never stops the requester hearing, nor the job that follows.
   await refreshCard(deps, r);
@@ -25,6 +29,14 @@ export async function announce(deps: Deps, r: CertificateRequest, kind: 'approve
     }
   });
   await changed(deps, r);
+  if (!openBucket(r.state)) await deps.store.announced(r.id);
+}
+
+/** What the issue job does once the request is issued: the card shows the certificate (the certificate DM is the requester's notice). */
+export async function announceIssued(deps: Deps, r: CertificateRequest): Promise<void> {
+  await refreshCard(deps, r);
+  await changed(deps, r);
+  await deps.store.announced(r.id);
 }
 
 /**

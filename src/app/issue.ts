@@ -2,9 +2,8 @@ import { CsrbotError } from '../domain/errors.js';
 import { buildKubeconfig, deliveryFileNames, usageInstructions } from '../domain/kubeconfig.js';
 import { NotYet, type CsrObject } from '../ports.js';
 import type { Deps } from './deps.js';
-import { announce, changed } from './announce.js';
+import { announce, announceIssued } from './announce.js';
 import { captureCertificate } from './capture.js';
-import { refreshCard } from './card.js';
 import { reportClusterTrouble } from './cluster-trouble.js';
 
 /** How long one run of the job watches for the signer before giving its worker slot back. The signer usually answers in milliseconds. */
@@ -145,8 +144,7 @@ export async function processIssue(deps: Deps, id: string): Promise<void> {
   if (done) {
     deps.metrics?.requestEvent('issued');
     deps.metrics?.issuanceSeconds((deps.clock.now().getTime() - decidedAt) / 1000);
-    await refreshCard(deps, done);
-    await changed(deps, done);
+    await announceIssued(deps, done);
   }
   log.info({ serial: issued.serial, notAfter: issued.notAfter }, 'certificate delivered');
 }

@@ -131,8 +131,13 @@ export async function processSubmit(deps: Deps, id: string): Promise<void> {
 /** Posts the card unless the request has one; returns the request with it. */
 async function ensureCard(deps: Deps, r: CertificateRequest): Promise<CertificateRequest> {
   if (r.card) return r;
-  const card = await deps.chat.postCard(r);
-  deps.log.info({ requestId: r.id, card }, 'approval card posted');
+  // An attempt before this one may have posted the card and died before recording it (SIGKILL, no catch runs):
+  // that card is adopted, not left live next to a second one. Only a repeated attempt looks (one history read).
+  const repeated = !(await deps.store.once(r.id, 'card-posting'));
+  const orphan = repeated ? await deps.chat.findCard(r) : undefined;
+  if (orphan) deps.log.warn({ requestId: r.id, card: orphan }, 'found the card an earlier attempt posted without recording it; using it');
+  const card = orphan ?? (await deps.chat.postCard(r));
+  if (!orphan) deps.log.info({ requestId: r.id, card }, 'approval card posted');
   try {
     return await deps.store.update(r.id, { card });
   } catch (e) {

@@ -12,6 +12,8 @@ import { intakeProblems } from './blocks/intake-problems.js';
 import { requesterNotice } from './blocks/notices.js';
 import { requestSummary } from './blocks/request-summary.js';
 
+type HistoryMessage = NonNullable<Awaited<ReturnType<WebClient['conversations']['history']>>['messages']>[number];
+
 /** Where Slack (and GovSlack) serve url_private_download. */
 export const SLACK_FILE_ORIGINS = ['https://files.slack.com', 'https://files.slack-gov.com'] as const;
 
@@ -108,6 +110,13 @@ export class SlackChat implements Chat, Directory {
       this.client.chat.postMessage({ channel: this.adminChannel, ...approvalCard(r), unfurl_links: false }),
     );
     return { channel: res.channel ?? this.adminChannel, ts: res.ts! };
+  }
+
+  async findCard(r: CertificateRequest): Promise<{ channel: string; ts: string } | undefined> {
+    // Every card names its request in its facts ("request `<id>`"), buttons or not.
+    const names = `request \`${r.id}\``;
+    const found = await this.findInHistory(this.adminChannel, (m) => JSON.stringify(m.blocks ?? []).includes(names));
+    return found?.ts ? { channel: this.adminChannel, ts: found.ts } : undefined;
   }
 
   async updateCard(r: CertificateRequest): Promise<void> {
@@ -223,14 +232,20 @@ export class SlackChat implements Chat, Directory {
   /** The requester's DM with the bot; conversations.open is idempotent on Slack's side. */
   /** Whether one of the bot's recent messages in the DM carries a file with this title (the last 200 messages: a repeat follows within minutes). */
   private async sentBefore(channel: string, title: string): Promise<boolean> {
+    return (await this.findInHistory(channel, (m) => (m.files ?? []).some((file) => file.title === title))) !== undefined;
+  }
+
+  /** The newest message of the last 200 in `channel` that matches. */
+  private async findInHistory<M extends HistoryMessage>(channel: string, match: (m: HistoryMessage) => boolean): Promise<M | undefined> {
     let cursor: string | undefined;
     for (let page = 0; page < 2; page++) {
       const res = await this.call('conversations.history', () => this.client.conversations.history({ channel, limit: 100, ...(cursor ? { cursor } : {}) }));
-      if ((res.messages ?? []).some((m) => (m.files ?? []).some((file) => file.title === title))) return true;
+      const hit = (res.messages ?? []).find(match);
+      if (hit) return hit as M;
       cursor = res.response_metadata?.next_cursor;
-      if (!res.has_more || !cursor) return false;
+      if (!res.has_more || !cursor) return undefined;
     }
-    return false;
+    return undefined;
   }
 
   private async dm(r: CertificateRequest): Promise<string> {

@@ -14,6 +14,10 @@
  *                                   `state`, so /metrics can tell how long the oldest request has
  *                                   waited without scanning every record. Requests written by
  *                                   csrbot before these indexes existed are not in them.
+ *   unannounced               ZSET  request id scored by when it reached a final state (epoch ms), written by the
+ *                                   script that makes it final and removed once the card shows it and the
+ *                                   requester was told (announced()): an outbox, so a process killed between
+ *                                   the two leaves the announcement to the sweep, not to nobody.
  *
  * Retention (RETENTION): when a request reaches a final state its request, approvals and csr keys
  * get a TTL of the retention; once-flags get it when set. Open requests never expire.
@@ -102,17 +106,18 @@ apply(1)
 return {1, snapshot()}
 `;
 
-// KEYS: request, approvals, open:pending, open:approved.
-// ARGV: to, id, openIndex, score, nFrom, from..., then the patch as in UPDATE.
+// KEYS: request, approvals, open:pending, open:approved, unannounced.
+// ARGV: to, id, openIndex, score, now (epoch ms), nFrom, from..., then the patch as in UPDATE.
 const TRANSITION = `${SNAPSHOT}${APPLY_PATCH}${INDEX_OPEN}
 local current = redis.call('HGET', KEYS[1], 'state')
 if not current then return {0} end
-local nFrom = tonumber(ARGV[5])
-for i = 6, 5 + nFrom do
+local nFrom = tonumber(ARGV[6])
+for i = 7, 6 + nFrom do
   if ARGV[i] == current then
     redis.call('HSET', KEYS[1], 'state', ARGV[1])
-    apply(6 + nFrom)
+    apply(7 + nFrom)
     index_open(3, ARGV[2], tonumber(ARGV[3]), ARGV[4])
+    if tonumber(ARGV[3]) == 0 then redis.call('ZADD', KEYS[5], ARGV[5], ARGV[2]) end
     return {1, snapshot()}
   end
 end
@@ -197,8 +202,8 @@ export class RedisRequestStore implements RequestStore {
     const since = sinceMs(patch.decision?.at);
     const [ok, snap] = (await this.run(
       TRANSITION,
-      [this.requestKey(id), this.approvalsKey(id), ...this.openKeys()],
-      [JSON.stringify(to), id, openIndex(to), since, froms.length, ...froms, ...patchArgs(patch)],
+      [this.requestKey(id), this.approvalsKey(id), ...this.openKeys(), this.unannouncedKey()],
+      [JSON.stringify(to), id, openIndex(to), since, Date.now(), froms.length, ...froms, ...patchArgs(patch)],
     )) as [number, Snapshot?];
     if (ok !== 1 || !snap) return undefined;
     const after = decode(snap);
@@ -246,11 +251,16 @@ export class RedisRequestStore implements RequestStore {
   }
 
   async openSince(bucket: OpenState, before: Date, limit: number): Promise<Array<{ id: string; since: Date }>> {
-    const key = this.openKeys()[OPEN_STATES.indexOf(bucket)]!;
-    const flat = await this.redis.zrangebyscore(key, '-inf', `(${before.getTime()}`, 'WITHSCORES', 'LIMIT', 0, limit);
-    const out: Array<{ id: string; since: Date }> = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, since: new Date(Number(flat[i + 1])) });
-    return out;
+    return this.scoredBefore(this.openKeys()[OPEN_STATES.indexOf(bucket)]!, before, limit);
+  }
+
+  async unannounced(before: Date, limit: number): Promise<Array<{ id: string; since: Date }>> {
+    return this.scoredBefore(this.unannouncedKey(), before, limit);
+  }
+
+  async announced(id: string): Promise<void> {
+    checkId(id);
+    await this.redis.zrem(this.unannouncedKey(), id);
   }
 
   async byRequester(userId: string, since: Date): Promise<{ submitted: number; pending: number }> {
@@ -297,10 +307,21 @@ export class RedisRequestStore implements RequestStore {
   private byRequesterKey(userId: string): string {
     return `${this.prefix}:by-requester:${userId}`;
   }
+  private unannouncedKey(): string {
+    return `${this.prefix}:unannounced`;
+  }
   /** In OPEN_STATES order, which is the order of openIndex. */
   private openKeys(): [pending: string, approved: string] {
     const [pending, approved] = OPEN_STATES;
     return [`${this.prefix}:open:${pending}`, `${this.prefix}:open:${approved}`];
+  }
+
+  /** Members of an index ZSET scored (epoch ms) before `before`, oldest first. */
+  private async scoredBefore(key: string, before: Date, limit: number): Promise<Array<{ id: string; since: Date }>> {
+    const flat = await this.redis.zrangebyscore(key, '-inf', `(${before.getTime()}`, 'WITHSCORES', 'LIMIT', 0, limit);
+    const out: Array<{ id: string; since: Date }> = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ id: flat[i]!, since: new Date(Number(flat[i + 1])) });
+    return out;
   }
 
   private run(script: string, keys: string[], args: Array<string | number>): Promise<unknown> {

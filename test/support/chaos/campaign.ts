@@ -6,15 +6,15 @@
  * The parts, all of the campaign's own: a control plane (etcd,
  * kube-apiserver, kube-controller-manager), a redis-server with AOF on
  * (appendfsync always) on its own port and data dir, the Slack emulator, and
- * csrbot as two child processes (replicas, `node src/main.ts` as deployed,
- * Socket Mode).
+ * csrbot as two child processes (replicas in Socket Mode: `node dist/main.js`
+ * built first, as the image runs it, or `node --import tsx src/main.ts`).
  *
- * The faults: SIGKILL of a random replica at random moments (each respawned
- * at once), a Redis SIGKILL and restart on the same AOF, a kube-apiserver
+ * The faults: SIGKILL of a random replica at random moments, one down at a
+ * time (each respawned at once), a Redis SIGKILL and restart on the same AOF, a kube-apiserver
  * restart, Slack 429 and 5xx storms, card deletions (by the driver) and a
  * window in which the bot is out of the admin channel (`not_in_channel`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,8 +54,13 @@ export interface CampaignOptions {
   kills: number;
   /** Requests in flight at once. Default 6. */
   concurrency?: number;
-  /** Random pause between kills, in ms. Default [500, 4000]. */
+  /** Random pause before a kill, in ms, once both replicas serve. Default [500, 4000]. */
   killGapMs?: [number, number];
+  /**
+   * How replicas start. 'compiled': `npm run build` once, then `node --enable-source-maps dist/main.js`, as the image and
+   * `npm start` run csrbot (a replica starts in about half the time). 'sources': `node --import tsx src/main.ts`, no build. Default 'sources'.
+   */
+  entry?: 'compiled' | 'sources';
   /** Stop starting requests and kills after this long, even short of `requests` and `kills` (the summary says what was reached). Default none. */
   budgetMs?: number;
   /** How long everything gets to become final after the load. Default 300 s. */
@@ -80,12 +85,16 @@ export interface CampaignSummary {
   /** Requests whose card the driver saw (so their invariants were checked). */
   tracked: number;
   kills: number;
+  /** From a kill to its replacement logging "csrbot started". */
+  restartMs: Percentiles;
   faults: Record<string, number>;
   outcomes: Record<string, number>;
   durationMs: number;
   settleMs: number;
   timings: { uploadToCardMs: Percentiles; clickToCertificateDmMs: Percentiles };
   violations: Violation[];
+  /** What the driver could not do, for each request with a violation (by the violation's request label). */
+  driverProblems: Record<string, string[]>;
   workDir: string;
 }
 
@@ -111,8 +120,12 @@ interface Replica {
   slot: number;
   generation: number;
   child?: ChildProcess;
+  /** Serving: its process logged "csrbot started". */
   up: boolean;
-  starting?: Promise<void>;
+  /** When its last process was killed, until its replacement is up (restart times). */
+  killedAt?: number;
+  /** The loop (re)starting this slot until a process is up, while one runs. */
+  respawning?: Promise<void>;
 }
 
 async function kill(r: Replica): Promise<void> {
@@ -142,6 +155,15 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
   const started = Date.now();
 
   log(`chaos: seed ${o.seed}, ≥${o.requests} requests, ≥${o.kills} kills; logs in ${workDir}`);
+  // Built before anything starts: a compile error stops the run at once.
+  const entry = o.entry ?? 'sources';
+  if (entry === 'compiled') {
+    const t0 = Date.now();
+    const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: repoRoot, encoding: 'utf8' });
+    if (build.status !== 0) throw new Error(`npm run build failed (${build.status ?? build.signal}):\n${build.stdout}${build.stderr}`);
+    log(`chaos: built dist/ in ${Math.round((Date.now() - t0) / 1000)} s; replicas run node dist/main.js`);
+  }
+  const argv = entry === 'compiled' ? ['--enable-source-maps', 'dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   const redisArgs = ['--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
   const redisDir = join(workDir, 'redis');
   // startRedisServer takes any PONG for its own: another run's Redis on this port would be shared silently.
@@ -211,11 +233,13 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
       LOG_LEVEL: 'info',
     };
 
+    const restarts: number[] = [];
+
     const spawnReplica = async (r: Replica): Promise<void> => {
       r.generation += 1;
       const opsPort = await freePort();
       const out = createWriteStream(join(workDir, 'logs', `replica${r.slot}-${r.generation}.log`));
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      const child = spawn(process.execPath, argv, {
         cwd: repoRoot,
         env: { ...env, OPS_PORT: String(opsPort) },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -227,6 +251,8 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
           out.write(d);
           if (!r.up && (seen = (seen + d.toString()).slice(-4096)).includes('csrbot started')) {
             r.up = true;
+            if (r.killedAt !== undefined) restarts.push(Date.now() - r.killedAt);
+            r.killedAt = undefined;
             resolve();
           }
         };
@@ -240,24 +266,21 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
         });
       });
       ready.catch(() => undefined);
-      r.starting = ready.then(
-        () => undefined,
-        () => undefined,
-      );
       return ready;
     };
-    /** Respawns until a process reaches "csrbot started" (one may die starting while Redis or the apiserver is down). */
-    const respawn = async (r: Replica): Promise<void> => {
-      for (let attempt = 1; !stopping; attempt++) {
-        try {
-          await spawnReplica(r);
-          return;
-        } catch (e) {
-          log(`${(e as Error).message}; starting it again (attempt ${attempt})`);
-          await sleep(2000);
+    /** Respawns until a process reaches "csrbot started" (one may die starting while Redis or the apiserver is down). One loop per slot at a time. */
+    const respawn = (r: Replica): Promise<void> =>
+      (r.respawning ??= (async () => {
+        for (let attempt = 1; !stopping; attempt++) {
+          try {
+            await spawnReplica(r);
+            return;
+          } catch (e) {
+            log(`${(e as Error).message}; starting it again (attempt ${attempt})`);
+            await sleep(2000);
+          }
         }
-      }
-    };
+      })().finally(() => (r.respawning = undefined)));
     await Promise.all(replicas.map(respawn));
     await emu.waitFor(() => (emu!.socketMode.open().length >= 2 ? true : undefined), 'two Socket Mode connections', { timeoutMs: 60_000 });
     log(`chaos: world up in ${Math.round((Date.now() - started) / 1000)} s`);
@@ -338,13 +361,16 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
     const overBudget = () => o.budgetMs !== undefined && Date.now() - started > o.budgetMs;
     const killer = (async () => {
       while (kills < o.kills && !overBudget()) {
-        // One replica down at a time, as a deployment's restarts go: the other keeps serving, so the load moves
-        // on between kills (on a loaded machine a restart takes tens of seconds; two down at once would stall it).
+        // One replica down at a time, as a deployment's restarts go: the other keeps serving, so the load moves on
+        // between kills. With both down nobody holds a Socket Mode connection: every click goes unacknowledged and
+        // every event waits for Slack's redelivery, which stalled the load in an earlier run. Only a serving replica
+        // is killed (killing one still starting would mostly kill processes that hold nothing yet).
         while (replicas.some((r) => !r.up) && !overBudget()) await sleep(250);
         await sleep(gapMin + random() * (gapMax - gapMin));
         const up = replicas.filter((r) => r.up);
         if (up.length < replicas.length) continue;
         const victim = up[Math.floor(random() * up.length)]!;
+        victim.killedAt = Date.now();
         await kill(victim);
         kills += 1;
         void respawn(victim);
@@ -359,7 +385,6 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
     // Settle: both replicas up, no fault left, everything final (or the time is up).
     emu.faults.clear();
     emu.join([emu.botUserId]);
-    for (const r of replicas) if (!r.up) await r.starting;
     for (const r of replicas) if (!r.up) await respawn(r);
     const settleStart = Date.now();
     const client = new Redis(redis.url, { maxRetriesPerRequest: 3 });
@@ -386,6 +411,12 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
       log(`chaos: settled in ${Math.round(settled / 1000)} s; checking invariants`);
 
       const violations = await checkInvariants({ emu, admin, store, tracked: driver.requests, cardIds: driver.cardsSeen().all });
+      // The driver's own account of those requests (clicks not acknowledged, modals that never opened): where a diagnosis starts.
+      const driverProblems: Record<string, string[]> = {};
+      for (const v of violations) {
+        const t = driver.requests.find((r) => (r.id !== undefined && v.request.startsWith(r.id)) || v.request.startsWith(`#${r.seq} `));
+        if (t?.problems.length) driverProblems[v.request] = t.problems;
+      }
       const outcomes: Record<string, number> = {};
       for (const id of driver.cardsSeen().all) {
         const s = (await store.get(id))?.state ?? 'missing';
@@ -407,12 +438,14 @@ export async function runCampaign(o: CampaignOptions): Promise<CampaignSummary> 
         requests: driver.requests.length,
         tracked: driver.requests.filter((r) => r.id !== undefined).length,
         kills,
+        restartMs: percentiles(restarts),
         faults,
         outcomes,
         durationMs: Date.now() - started,
         settleMs: settled,
         timings: { uploadToCardMs: percentiles(t.uploadToCard), clickToCertificateDmMs: percentiles(t.clickToCertificateDm) },
         violations,
+        driverProblems,
         workDir,
       };
     } finally {
@@ -440,7 +473,7 @@ export function formatSummary(s: CampaignSummary): string {
     `  outcomes:   ${Object.entries(s.outcomes)
       .map(([k, n]) => `${k} ${n}`)
       .join(', ')}`,
-    `  kills:      ${s.kills} SIGKILLs of a replica`,
+    `  kills:      ${s.kills} SIGKILLs of a serving replica; its replacement serving after p50 ${s.restartMs.p50} ms, p95 ${s.restartMs.p95} ms, max ${s.restartMs.max} ms`,
     `  faults:     ${Object.entries(s.faults)
       .map(([k, n]) => `${k}: ${n}`)
       .join('; ')}`,
@@ -448,7 +481,7 @@ export function formatSummary(s: CampaignSummary): string {
     `  upload→card:            p50 ${s.timings.uploadToCardMs.p50} ms, p95 ${s.timings.uploadToCardMs.p95} ms, max ${s.timings.uploadToCardMs.max} ms (n=${s.timings.uploadToCardMs.n})`,
     `  click→certificate DM:   p50 ${s.timings.clickToCertificateDmMs.p50} ms, p95 ${s.timings.clickToCertificateDmMs.p95} ms, max ${s.timings.clickToCertificateDmMs.max} ms (n=${s.timings.clickToCertificateDmMs.n})`,
     `  violations: ${s.violations.length}`,
-    ...s.violations.map((v) => `    - ${v.request}: ${v.rule}: ${v.detail}`),
+    ...s.violations.flatMap((v) => [`    - ${v.request}: ${v.rule}: ${v.detail}`, ...(s.driverProblems[v.request] ?? []).map((p) => `        driver: ${p}`)]),
     `  logs:       ${s.workDir}`,
   ];
   return lines.join('\n');

@@ -5,6 +5,7 @@
  *
  *   npm run chaos -- --requests 300 --kills 100 --seed 42 --concurrency 6 --redis-port 7200
  *   --minutes 20: stop starting requests and kills after 20 minutes, even short of the targets (the summary says so).
+ *   --from-sources: replicas run `node --import tsx src/main.ts` instead of building and running dist/main.js as the image does.
  *   CHAOS_REQUESTS, CHAOS_KILLS, CHAOS_SEED, CHAOS_CONCURRENCY, CHAOS_REDIS_PORT, CHAOS_SETTLE_SECONDS, CHAOS_MINUTES do the same.
  *   --short: the fixed-seed short run meant for npm test (short-run.ts); only --redis-port applies. Exits 1 on a violation or a fault not met.
  */
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     'settle-seconds': { type: 'string' },
     minutes: { type: 'string' },
     short: { type: 'boolean' },
+    'from-sources': { type: 'boolean' },
   },
 });
 
@@ -47,11 +49,14 @@ if (values.short) {
   for (const x of shortfalls) console.log(`  short run: ${x}`);
   process.exit(short.violations.length > 0 || shortfalls.length > 0 ? 1 : 0);
 }
+const seed = int('--seed', values.seed, e.CHAOS_SEED, Math.floor(Math.random() * 2 ** 31));
+console.log(`chaos: seed ${seed} (run it again with --seed ${seed})`);
 const summary = await runCampaign({
   binDir: await ensureBinaries(),
   requests: int('--requests', values.requests, e.CHAOS_REQUESTS, 300),
   kills: int('--kills', values.kills, e.CHAOS_KILLS, 100),
-  seed: int('--seed', values.seed, e.CHAOS_SEED, Math.floor(Math.random() * 2 ** 31)),
+  seed,
+  entry: values['from-sources'] ? 'sources' : 'compiled',
   concurrency: int('--concurrency', values.concurrency, e.CHAOS_CONCURRENCY, 6),
   redisPort: int('--redis-port', values['redis-port'], e.CHAOS_REDIS_PORT, 7200),
   ...((values.minutes ?? e.CHAOS_MINUTES) ? { budgetMs: int('--minutes', values.minutes, e.CHAOS_MINUTES, 0) * 60_000 } : {}),

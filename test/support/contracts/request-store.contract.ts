@@ -266,6 +266,32 @@ export function requestStoreContract(name: string, open: () => Promise<StoreHarn
       expect((await store.openSince('pending', new Date('2025-01-02T00:00:00.000Z'), 10)).map((o) => o.id)).toEqual([c.id, b.id]);
     });
 
+    it('puts a request that reaches a final state in the unannounced outbox, by the same write, until announced()', async () => {
+      const a = aRequest({ createdAt: '2025-01-01T00:00:00.000Z' });
+      const b = aRequest({ createdAt: '2025-01-01T00:00:00.000Z' });
+      for (const r of [a, b]) await store.create(r);
+      const later = () => new Date(Date.now() + 60_000);
+      // Open states are the open indexes' business, not the outbox's.
+      await store.transition(a.id, ['pending'], 'approving', { decision: { by: [{ userId: 'U1', name: 'n' }], at: '2025-01-01T00:30:00.000Z' } });
+      expect(await store.unannounced(later(), 10)).toEqual([]);
+      const before = Date.now();
+      await store.transition(b.id, ['pending'], 'denied', { decision: { by: [], outside: 'kubectl', at: '2025-01-01T00:30:00.000Z' } });
+      const listed = await store.unannounced(later(), 10);
+      expect(listed.map((o) => o.id)).toEqual([b.id]);
+      // Scored by when it became final (now), not by the decision's time: the grace runs from the state change.
+      expect(listed[0]!.since.getTime()).toBeGreaterThanOrEqual(before - 1000);
+      expect(await store.unannounced(new Date(before - 60_000), 10)).toEqual([]);
+      await store.transition(a.id, ['approving'], 'approved');
+      await store.transition(a.id, ['approved'], 'issued');
+      expect((await store.unannounced(later(), 10)).map((o) => o.id).sort()).toEqual([a.id, b.id].sort());
+      expect(await store.unannounced(later(), 1)).toHaveLength(1);
+      await store.announced(b.id);
+      expect((await store.unannounced(later(), 10)).map((o) => o.id)).toEqual([a.id]);
+      // A lost race writes nothing.
+      expect(await store.transition(b.id, ['pending'], 'denied')).toBeUndefined();
+      expect((await store.unannounced(later(), 10)).map((o) => o.id)).toEqual([a.id]);
+    });
+
     it('lists the open requests themselves, longest-waiting first, for the views and the pending pass', async () => {
       expect(await store.listOpen()).toEqual([]);
       const older = aRequest({ createdAt: '2025-01-01T00:00:00.000Z' });

@@ -12,6 +12,7 @@ export type ChatMethod =
   | 'readDmMessage'
   | 'replyInDm'
   | 'postCard'
+  | 'findCard'
   | 'updateCard'
   | 'retractCard'
   | 'notifyRequester'
@@ -148,6 +149,13 @@ export class FakeChat implements Chat, Directory {
     const where = { channel: 'CADMINS', ts: `1700000000.${String(this.nextTs++).padStart(6, '0')}` };
     this.cards.push({ ...where, request: snapshot(request) });
     return where;
+  }
+
+  async findCard(request: CertificateRequest): Promise<{ channel: string; ts: string } | undefined> {
+    this.enter('findCard');
+    const live = this.cards.filter((c) => c.request.id === request.id && !this.retracted.some((x) => x.ts === c.ts));
+    const newest = live.at(-1);
+    return newest && { channel: newest.channel, ts: newest.ts };
   }
 
   async updateCard(request: CertificateRequest): Promise<void> {

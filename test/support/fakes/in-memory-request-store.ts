@@ -36,6 +36,8 @@ export class InMemoryRequestStore implements RequestStore {
   private readonly flags = new Set<string>();
   /** Open requests by id: their state and when they entered it (epoch ms). */
   private readonly open = new Map<string, { state: OpenState; since: number }>();
+  /** Final requests not yet announced, by id: when they became final (epoch ms). */
+  private readonly unannouncedSince = new Map<string, number>();
 
   static create(): InMemoryRequestStore {
     return new InMemoryRequestStore();
@@ -81,6 +83,7 @@ export class InMemoryRequestStore implements RequestStore {
     stored.fields.set('state', JSON.stringify(to));
     apply(stored, encoded);
     this.index(id, to, patch.decision?.at);
+    if (!openBucket(to)) this.unannouncedSince.set(id, Date.now());
     return decode(stored);
   }
 
@@ -107,11 +110,20 @@ export class InMemoryRequestStore implements RequestStore {
   }
 
   async openSince(bucket: OpenState, before: Date, limit: number): Promise<Array<{ id: string; since: Date }>> {
-    return [...this.open.entries()]
-      .filter(([, o]) => o.state === bucket && o.since < before.getTime())
-      .sort(([a, x], [b, y]) => x.since - y.since || (a < b ? -1 : a > b ? 1 : 0))
-      .slice(0, limit)
-      .map(([id, o]) => ({ id, since: new Date(o.since) }));
+    return oldestBefore(
+      [...this.open.entries()].filter(([, o]) => o.state === bucket).map(([id, o]) => [id, o.since]),
+      before,
+      limit,
+    );
+  }
+
+  async unannounced(before: Date, limit: number): Promise<Array<{ id: string; since: Date }>> {
+    return oldestBefore([...this.unannouncedSince.entries()], before, limit);
+  }
+
+  async announced(id: string): Promise<void> {
+    checkId(id);
+    this.unannouncedSince.delete(id);
   }
 
   async byRequester(userId: string, since: Date): Promise<{ submitted: number; pending: number }> {
@@ -153,6 +165,15 @@ export class InMemoryRequestStore implements RequestStore {
     if (!stored) throw new Error(`RequestStore.saveIssued: no request ${id}`);
     stored.fields.set('issued', json);
   }
+}
+
+/** As a ZRANGEBYSCORE of an index: ids scored (epoch ms) before `before`, oldest first (ties by id). */
+function oldestBefore(entries: Array<[string, number]>, before: Date, limit: number): Array<{ id: string; since: Date }> {
+  return entries
+    .filter(([, since]) => since < before.getTime())
+    .sort(([a, x], [b, y]) => x - y || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, limit)
+    .map(([id, since]) => ({ id, since: new Date(since) }));
 }
 
 function apply(stored: Stored, encoded: ReturnType<typeof encodePatch>): void {

@@ -271,13 +271,39 @@ export class LoadDriver {
       this.o.stepTimeoutMs,
     );
     if (!summary) throw new Error(`no summary with Submit within ${this.o.stepTimeoutMs} ms of the upload`);
-    await this.clickUntilAcked(tr, user, summary, 'csrbot_submit_request');
+    // Told the Submit was not taken (csrbot could not reach its store), a person clicks it again; the summary
+    // turning into "Submitted" means it was. Neither within a few seconds: on to waiting for the card.
+    const deadline = Date.now() + this.o.stepTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      const clickedAt = this.mark();
+      if (!(await this.clickUntilAcked(tr, user, summary, 'csrbot_submit_request'))) return;
+      const answer = await this.poll(() => {
+        const refused = user.ephemerals().find((e) => tsValue(e.ts) > tsValue(clickedAt) && e.text.includes('was not submitted'));
+        if (refused) return refused;
+        const now = this.current(summary);
+        return now && hasAction('csrbot_submit_request')(now) ? undefined : 'taken';
+      }, 5_000);
+      if (answer === undefined || answer === 'taken') return;
+      const refused = answer;
+      tr.problems.push(`Submit not taken (attempt ${attempt}): ${refused.text}`);
+      if (Date.now() > deadline) throw new Error('Submit was never taken');
+      await sleep(2000);
+    }
   }
 
   private async viaModal(tr: TrackedRequest, csrPem: string): Promise<void> {
     const user = tr.requester;
-    const modal = await this.openModal(tr, user, () => user.slash('/cert', 'request'), 'csrbot_request_modal');
-    await this.submitUntilAcked(tr, user, modal, { csr_input: csrPem, reason_input: `load #${tr.seq}` });
+    const deadline = Date.now() + this.o.stepTimeoutMs;
+    for (let attempt = 1; ; attempt++) {
+      const modal = await this.openModal(tr, user, () => user.slash('/cert', 'request'), 'csrbot_request_modal');
+      // The modal opens as "Checking your Slack account…" and becomes the form (with Submit) once csrbot has checked.
+      // A person waits for the form; if it never comes (the replica died in between) they close it and ask again.
+      const form = await this.poll(() => user.openViews().find((v) => v.id === modal.id && v.submit !== undefined), 15_000);
+      if (form) return this.submitUntilAcked(tr, user, form, { csr_input: csrPem, reason_input: `load #${tr.seq}` });
+      tr.problems.push(`the request modal never became the form (attempt ${attempt})`);
+      await user.closeView(modal).catch(() => undefined);
+      if (Date.now() > deadline) throw new Error('the request form never appeared');
+    }
   }
 
   /** Asks for a modal (slash command or click) until it opens: a replica killed between the ack and views.open shows nothing. */

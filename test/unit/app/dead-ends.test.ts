@@ -130,4 +130,24 @@ describe('item 5: no duplicate live card', () => {
     expect(live).toHaveLength(1);
     expect((await state(t, request.id)).card?.ts).toBe(live[0]!.ts);
   });
+
+  it('the submit job dies between posting the card and recording it (SIGKILL: no catch runs): the retry adopts that card instead of posting a second', async () => {
+    const t = makeDeps();
+    const key = pki.userKey();
+    const { request } = await submitRequest(t.deps, newRequest(key));
+    const realUpdate = t.store.update.bind(t.store);
+    let died = false;
+    t.store.update = (id, patch) => {
+      // The process is gone: the write never happens and nothing after it runs.
+      if (patch.card && !died) return ((died = true), new Promise(() => undefined));
+      return realUpdate(id, patch);
+    };
+    void processSubmit(t.deps, request.id);
+    for (let i = 0; i < 100 && !died; i++) await new Promise((r) => setImmediate(r));
+    expect(t.chat.cards).toHaveLength(1);
+    // The job is retaken (stalled) and runs again.
+    await processSubmit(t.deps, request.id);
+    expect(t.chat.cards).toHaveLength(1);
+    expect((await state(t, request.id)).card?.ts).toBe(t.chat.cards[0]!.ts);
+  });
 });

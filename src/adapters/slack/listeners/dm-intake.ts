@@ -6,6 +6,8 @@ import { submittedSummary } from '../blocks/request-summary.js';
 import { Actions, Inputs } from '../ids.js';
 import { stateValues } from './state-values.js';
 
+export const NOT_SUBMITTED = 'Your request was not submitted: csrbot cannot reach its store right now. Click *Submit request* again in a minute.';
+
 /**
  * A CSR sent to the bot in a DM, as a file or pasted, and the Submit button
  * on the summary. The listeners only read the payload and call a use case.
@@ -44,6 +46,11 @@ export function registerDmIntake(app: App, ctx: InboxFlow): void {
         },
         { settled: ackOnce },
       );
+    } catch (err) {
+      // Not stored (Redis unreachable): an acked click that is then silent looks taken, and nothing would ever come.
+      await ackOnce();
+      await respond({ response_type: 'ephemeral', replace_original: false, text: NOT_SUBMITTED }).catch(() => undefined);
+      throw err;
     } finally {
       await ackOnce();
     }
