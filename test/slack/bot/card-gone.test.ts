@@ -1,5 +1,6 @@
-// Issue 11, item 1, through the real SlackChat: a card an admin deleted is posted again. The card use
-// case reads Slack's answer from a coded error; SlackChat used to pass WebClient's raw error on, so in
+// Issue 11, items 1 and 5, through the real SlackChat: a card an admin deleted is posted again, and a submit
+// job killed between posting the card and recording it finds that card rather than post a second (findCard).
+// The card use case reads Slack's answer from a coded error; SlackChat used to pass WebClient's raw error on, so in
 // the product (unlike the fakes of test/unit/app/dead-ends.test.ts) a deleted card was retried forever.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { SlackEmulator } from '@csrbot/slack-emulator';
@@ -9,7 +10,7 @@ import { aRequest } from '../../support/contracts/request-store.contract.js';
 import { webClient } from '../emulator/helpers.js';
 import { makeDeps } from '../../support/fakes/make-deps.js';
 
-describe('a deleted card, through the real SlackChat', () => {
+describe('the admin card, through the real SlackChat', () => {
   let emu: SlackEmulator;
   let chat: SlackChat;
   beforeAll(async () => {
@@ -52,5 +53,17 @@ describe('a deleted card, through the real SlackChat', () => {
     const cards = emu.messagesIn(emu.adminChannelId).filter((m) => JSON.stringify(m.blocks ?? []).includes('req-gone-3'));
     expect(cards.map((m) => m.ts)).toEqual([now!.card!.ts]);
     expect(emu.messagesIn(emu.adminChannelId).filter((m) => m.text.includes('could not be updated: Slack answered `message_not_found`'))).toHaveLength(1);
+  });
+
+  it("finds the card naming this request (not another request's), and nothing once it is deleted", async () => {
+    const mine = aRequest({ id: 'req-find-1' });
+    const other = aRequest({ id: 'req-find-2' });
+    expect(await chat.findCard(mine)).toBeUndefined();
+    const posted = await chat.postCard(mine);
+    await chat.postCard(other);
+    await chat.tellAdmins(`The card for request ${mine.id} is above.`);
+    expect(await chat.findCard(mine)).toEqual(posted);
+    await chat.retractCard(posted);
+    expect(await chat.findCard(mine)).toBeUndefined();
   });
 });

@@ -51,22 +51,33 @@ describe('needsDeclaring', () => {
   });
 });
 
-/** A scheduler with one task, `sweep`, every `everyMs`, counting its runs; closed after the test. */
-function countingScheduler(name: string, everyMs: number): { s: RunningScheduler; prefix: string; runs: () => number } {
-  const prefix = uniquePrefix(name);
-  prefixes.push(prefix);
+/**
+ * A scheduler with one task, `sweep`, every `everyMs`, counting its runs and
+ * noting when the first one ran; closed after the test. `o` overrides the
+ * prefix (a replica's, to share its keys), the lock and stalled check, and the watch.
+ */
+function countingScheduler(
+  name: string,
+  everyMs: number,
+  o: { prefix?: string; lockDurationMs?: number; stalledIntervalMs?: number; watchEveryMs?: number } = { watchEveryMs: 200 },
+): { s: RunningScheduler; prefix: string; runs: () => number; firstRunAt: () => number } {
+  const prefix = o.prefix ?? uniquePrefix(name);
+  if (!o.prefix) prefixes.push(prefix);
   let runs = 0;
+  let firstRunAt = 0;
   const s = startScheduler({
     connection: url,
     workerConnection: url,
     prefix,
     queueName: 'sched',
     log,
-    watchEveryMs: 200,
-    tasks: [{ name: 'sweep', everyMs, run: async () => void runs++ }],
+    ...(o.watchEveryMs !== undefined ? { watchEveryMs: o.watchEveryMs } : {}),
+    ...(o.lockDurationMs !== undefined ? { lockDurationMs: o.lockDurationMs } : {}),
+    ...(o.stalledIntervalMs !== undefined ? { stalledIntervalMs: o.stalledIntervalMs } : {}),
+    tasks: [{ name: 'sweep', everyMs, run: async () => void (runs++, (firstRunAt ||= Date.now())) }],
   });
   running.push(s);
-  return { s, prefix, runs: () => runs };
+  return { s, prefix, runs: () => runs, firstRunAt: () => firstRunAt };
 }
 
 describe('startScheduler', () => {
@@ -113,21 +124,10 @@ describe('startScheduler', () => {
       await exited;
     }
     const killedAt = Date.now();
-    let ranAt = 0;
     // The survivor's period is a minute: only the dead replica's iteration, recovered, can run in this test's time.
-    const s = startScheduler({
-      connection: url,
-      workerConnection: url,
-      prefix,
-      queueName: 'sched',
-      log,
-      lockDurationMs: 1000,
-      stalledIntervalMs: 500,
-      tasks: [{ name: 'sweep', everyMs: 60_000, run: async () => void (ranAt ||= Date.now()) }],
-    });
-    running.push(s);
+    const { firstRunAt } = countingScheduler('sched-kill', 60_000, { prefix, lockDurationMs: 1000, stalledIntervalMs: 500 });
     // With BullMQ's defaults this takes 30 s for the lock plus up to two 30 s stalled checks.
-    await until('the dead replica’s task to run again', () => ranAt > 0, 25_000);
-    expect(ranAt - killedAt).toBeLessThan(25_000);
+    await until('the dead replica’s task to run again', () => firstRunAt() > 0, 25_000);
+    expect(firstRunAt() - killedAt).toBeLessThan(25_000);
   }, 90_000);
 });
